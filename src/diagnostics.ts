@@ -1,0 +1,80 @@
+// Errors as values. Every problem gitcert finds in a repository becomes a
+// Diagnostic carrying the object and the file:line it came from, so one bad
+// manifest is reported and every other certificate proceeds.
+
+/** Where a document starts: repository-relative POSIX path, 1-based line. */
+export interface SourceRef {
+  file: string;
+  line: number;
+}
+
+/** The Kubernetes object a diagnostic is about. */
+export interface ObjectRef {
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+export type Severity = "error" | "warning" | "debug";
+
+export interface Diagnostic {
+  severity: Severity;
+  /** Stable machine-readable reason, e.g. `InvalidYAML`, `UnknownIssuer`. */
+  code: string;
+  message: string;
+  source?: SourceRef;
+  object?: ObjectRef;
+}
+
+export function diagnostic(
+  code: string,
+  message: string,
+  where: { source?: SourceRef; object?: ObjectRef } = {},
+  severity: Severity = "error",
+): Diagnostic {
+  return { severity, code, message, ...where };
+}
+
+export function objectLabel(o: ObjectRef): string {
+  return o.namespace ? `${o.kind} ${o.namespace}/${o.name}` : `${o.kind} ${o.name}`;
+}
+
+/** `examples/a.yaml:12: Certificate web/site: dnsNames[0] "x y" is not a valid DNS name` */
+export function formatDiagnostic(d: Diagnostic): string {
+  const where = d.source ? `${d.source.file}:${d.source.line}: ` : "";
+  const what = d.object ? `${objectLabel(d.object)}: ` : "";
+  return `${where}${what}${d.message}`;
+}
+
+/**
+ * An error that already knows which object and file it belongs to. Thrown
+ * inside one certificate's work and turned into a Diagnostic at the edge of
+ * that certificate, never let through the reconcile.
+ */
+export class GitcertError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly where: { source?: SourceRef; object?: ObjectRef } = {},
+  ) {
+    super(message);
+    this.name = "GitcertError";
+  }
+
+  toDiagnostic(): Diagnostic {
+    return diagnostic(this.code, this.message, this.where);
+  }
+}
+
+/** Any thrown value as a Diagnostic, keeping context the thrower had. */
+export function toDiagnostic(
+  err: unknown,
+  fallback: { code: string; source?: SourceRef; object?: ObjectRef },
+): Diagnostic {
+  if (err instanceof GitcertError) {
+    const d = err.toDiagnostic();
+    return { ...d, source: d.source ?? fallback.source, object: d.object ?? fallback.object };
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  return diagnostic(fallback.code, message, { source: fallback.source, object: fallback.object });
+}

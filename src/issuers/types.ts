@@ -1,0 +1,55 @@
+// The issuer extension point. An issuer kind is one file implementing
+// `Issuer` plus one line in registry.ts; nothing else changes.
+import type { KeyObject } from "node:crypto";
+import type { Diagnostic } from "../diagnostics.ts";
+import type { CertificateResource, IssuerResource } from "../manifests/types.ts";
+
+export interface CertificateRequest {
+  certificate: CertificateResource;
+  issuer: IssuerResource;
+  /** PKCS#10 request signed by the certificate's key (ACME submits it). */
+  csrPem: string;
+  privateKey: KeyObject;
+  publicKey: KeyObject;
+}
+
+export interface IssuedCertificate {
+  /** PEM, leaf first, then any intermediates: the content of `tls.crt`. */
+  chainPem: string;
+  /** The CA for `ca.crt`, when the issuer knows it. */
+  caPem?: string;
+}
+
+/** Where an issuer finds a Secret it needs (CA keypair, EAB key, DNS token). */
+export interface SecretKey {
+  namespace: string;
+  name: string;
+}
+
+/** Effects an issuer may use, passed in so tests run the real thing. */
+export interface IssuerEnv {
+  /**
+   * The decoded `data`/`stringData` of a Secret: first one issued earlier in
+   * this reconcile, then a SOPS-encrypted file in the repository (MAC
+   * verified). Undefined when there is none; throws GitcertError when the
+   * file exists but cannot be trusted.
+   */
+  readSecret(key: SecretKey): Promise<Record<string, Buffer> | undefined>;
+  now(): Date;
+  /** Where a ClusterIssuer's Secrets live (cert-manager's default: `cert-manager`). */
+  clusterResourceNamespace: string;
+}
+
+export interface Issuer {
+  /** The spec key this implementation handles: `selfSigned`, `ca`, `acme`, `vault`. */
+  readonly type: string;
+  /** Problems with the issuer's own spec, reported against the Issuer object. */
+  validate(issuer: IssuerResource): Diagnostic[];
+  /**
+   * Secrets that must exist before this issuer can sign. The reconcile issues
+   * any Certificate that writes one of them first, so a self-signed → CA →
+   * leaf chain converges in one run.
+   */
+  secretsNeeded(issuer: IssuerResource, clusterResourceNamespace: string): SecretKey[];
+  sign(request: CertificateRequest, env: IssuerEnv): Promise<IssuedCertificate>;
+}

@@ -1,0 +1,125 @@
+// The typed resources gitcert recognises in a repository. Everything here is
+// plain data: scan produces it, resolve and plan consume it.
+import type { Diagnostic, ObjectRef, SourceRef } from "../diagnostics.ts";
+
+export type Labels = Record<string, string>;
+
+/** One YAML document of one file, as parsed. */
+export interface ManifestDocument {
+  source: SourceRef;
+  object: Record<string, unknown>;
+}
+
+export interface IssuerRef {
+  name: string;
+  /** `Issuer` (default) or `ClusterIssuer`; other kinds are external issuers. */
+  kind: string;
+  /** `cert-manager.io` by default. */
+  group: string;
+}
+
+export interface IssuerResource {
+  kind: "Issuer" | "ClusterIssuer";
+  name: string;
+  /** Namespace of an Issuer; for a ClusterIssuer the empty string. */
+  namespace: string;
+  /** The raw spec; each issuer implementation validates its own part. */
+  spec: Record<string, unknown>;
+  source: SourceRef;
+}
+
+export interface X509Subject {
+  organizations?: string[];
+  countries?: string[];
+  organizationalUnits?: string[];
+  localities?: string[];
+  provinces?: string[];
+  streetAddresses?: string[];
+  postalCodes?: string[];
+  serialNumber?: string;
+}
+
+export type KeyAlgorithm = "RSA" | "ECDSA" | "Ed25519";
+
+export interface PrivateKeySpec {
+  algorithm: KeyAlgorithm;
+  /** RSA bits (2048–8192) or ECDSA curve size (256/384/521); 0 for Ed25519. */
+  size: number;
+  encoding: "PKCS1" | "PKCS8";
+  rotationPolicy: "Always" | "Never";
+}
+
+export type OutputFormat = "DER" | "CombinedPEM";
+
+/** A Certificate spec after validation, with cert-manager's defaults applied. */
+export interface CertificateSpec {
+  secretName: string;
+  commonName?: string;
+  literalSubject?: string;
+  subject?: X509Subject;
+  dnsNames: string[];
+  ipAddresses: string[];
+  uris: string[];
+  emailAddresses: string[];
+  /** Requested lifetime in seconds (default 90 days). */
+  duration: number;
+  /** Seconds before expiry to renew; unset means one third of the lifetime. */
+  renewBefore?: number;
+  renewBeforePercentage?: number;
+  renewalPolicy: "RenewBefore" | "Disabled";
+  issuerRef: IssuerRef;
+  isCA: boolean;
+  usages: string[];
+  privateKey: PrivateKeySpec;
+  secretTemplate: { annotations: Labels; labels: Labels };
+  additionalOutputFormats: OutputFormat[];
+  revisionHistoryLimit: number;
+}
+
+export interface CertificateResource {
+  name: string;
+  namespace: string;
+  labels: Labels;
+  spec: CertificateSpec;
+  source: SourceRef;
+  /** The Ingress or Gateway this Certificate was derived from by the shim. */
+  owner?: ObjectRef;
+}
+
+/**
+ * A Secret manifest already in the repository, read without decrypting:
+ * its metadata stays plaintext under SOPS, and that is all planning needs.
+ */
+export interface SecretFile {
+  name: string;
+  namespace: string;
+  type?: string;
+  annotations: Labels;
+  labels: Labels;
+  source: SourceRef;
+  /** The document has SOPS metadata (`sops.mac`). */
+  encrypted: boolean;
+}
+
+/** A kustomization.yaml, for namespace inheritance and `resources` upkeep. */
+export interface KustomizationFile {
+  /** Repository-relative folder holding it ("" for the root). */
+  dir: string;
+  /** Repository-relative path of the file itself. */
+  file: string;
+  namespace?: string;
+  resources: string[];
+}
+
+export interface ScanResult {
+  issuers: IssuerResource[];
+  certificates: CertificateResource[];
+  secrets: SecretFile[];
+  kustomizations: KustomizationFile[];
+  diagnostics: Diagnostic[];
+  stats: { files: number; documents: number; bytes: number };
+}
+
+export function certificateRef(c: Pick<CertificateResource, "name" | "namespace">): ObjectRef {
+  return { kind: "Certificate", namespace: c.namespace, name: c.name };
+}
