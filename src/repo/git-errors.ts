@@ -1,0 +1,181 @@
+// Git failures as typed errors. git only tells us what went wrong in prose on
+// stderr, so we sort that prose into the three answers the reconcile needs
+// (after Renovate's lib/util/git/error.ts): someone pushed first (re-run on
+// the new head), the host is unwell (retry later), or the configuration is
+// wrong (report it; retrying will not help). Every message is redacted on
+// the way out, because git's prose can echo URLs and, in trace modes, headers.
+import { GitcertError } from "../diagnostics.ts";
+
+export type GitFailureKind = "rejected" | "transient" | "configuration" | "unknown";
+
+export type GitErrorCode =
+  /** Non-fast-forward: the remote moved on. Sync and reconcile again. */
+  | "PushRejected"
+  /** The server refused the push by policy (protected branch, hook). */
+  | "PushDeclined"
+  | "GitAuthenticationFailed"
+  | "GitRemoteNotFound"
+  | "GitBranchNotFound"
+  | "GitHostUnavailable"
+  | "GitConfigurationError"
+  /** The workdir holds something gitcert must not overwrite. */
+  | "WorkdirConflict"
+  | "GitCommandFailed";
+
+export class GitError extends GitcertError {
+  constructor(
+    override readonly code: GitErrorCode,
+    readonly kind: GitFailureKind,
+    /** What gitcert was doing: `fetch`, `push`, `clone`, … */
+    readonly operation: string,
+    message: string,
+  ) {
+    super(code, message);
+    this.name = "GitError";
+  }
+
+  /** Worth trying again later without anyone changing anything. */
+  get retryable(): boolean {
+    return this.kind === "transient" || this.kind === "rejected";
+  }
+}
+
+interface Rule {
+  match: RegExp;
+  code: GitErrorCode;
+  kind: GitFailureKind;
+  hint: string;
+}
+
+// Order matters: the first rule that matches wins. A failed SSH login also
+// prints "Could not read from remote repository", a rejected push also says
+// "failed to push some refs", so the specific causes come before the generic
+// symptoms.
+const RULES: readonly Rule[] = [
+  // Policy on the server: branch protection and friends. Retrying the same
+  // push cannot succeed, so this is configuration, not a race.
+  {
+    match: /protected branch hook declined|GH006|pre-receive hook declined|TF401027|is not a member of team|can only push your own commits|GitLab: |denying non-fast-forward|GH003|refusing to allow/i,
+    code: "PushDeclined",
+    kind: "configuration",
+    hint: "the server refused the push by policy (branch protection or a hook); allow gitcert to push to this branch",
+  },
+  {
+    match: /'refs\/heads\/[^']*' exists; cannot create|matches more than one/i,
+    code: "PushDeclined",
+    kind: "configuration",
+    hint: "a branch or tag with a conflicting name blocks the push",
+  },
+  // Someone else pushed between our fetch and our push, or the server lost
+  // a race on its ref lock. Both are fixed by syncing and reconciling again.
+  {
+    match: /\[rejected\].*\((fetch first|non-fast-forward)\)|Updates were rejected because|stale info|cannot lock ref|failed to update ref|incorrect old value provided/i,
+    code: "PushRejected",
+    kind: "rejected",
+    hint: "the remote branch moved on; sync and reconcile again",
+  },
+  {
+    match: /Authentication failed|Invalid username or password|could not read (Username|Password)|terminal prompts disabled|Permission denied \(|Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known|returned error: 40[13]\b|HTTP Basic: Access denied|Identity file .* not accessible|Load key .*: (invalid format|bad permissions)|UNPROTECTED PRIVATE KEY FILE|access denied or repository not exported/i,
+    code: "GitAuthenticationFailed",
+    kind: "configuration",
+    hint: "check the credentials (token, SSH key, known_hosts) and that they grant write access",
+  },
+  {
+    match: /Repository not found|repository '[^']*' not found|does not appear to be a git repository|returned error: 404\b|No such device or address|not a git repository/i,
+    code: "GitRemoteNotFound",
+    kind: "configuration",
+    hint: "check the repository URL",
+  },
+  {
+    match: /couldn't find remote ref/i,
+    code: "GitBranchNotFound",
+    kind: "configuration",
+    hint: "check the branch name",
+  },
+  {
+    match: /SSL certificate problem|server certificate verification failed|transport '[^']*' not allowed|Unsupported protocol|Protocol .* not supported/i,
+    code: "GitConfigurationError",
+    kind: "configuration",
+    hint: "check the URL scheme and the TLS trust settings",
+  },
+  {
+    match: /Could not resolve host|Could not resolve hostname|Temporary failure in name resolution|Failed to connect to|Connection refused|Connection timed out|Operation timed out|timed out after|Connection reset|Connection closed by|Network is unreachable|No route to host|remote end hung up unexpectedly|early EOF|unexpected disconnect|returned error: (5\d\d|429)\b|RPC failed|gnutls_handshake\(\) failed|SSL_ERROR_SYSCALL|expected flush after ref listing|kex_exchange_identification|index-pack failed|Could not write new index file|block timeout/i,
+    code: "GitHostUnavailable",
+    kind: "transient",
+    hint: "the Git host could not be reached or failed; retry later",
+  },
+];
+
+export interface GitFailureClass {
+  code: GitErrorCode;
+  kind: GitFailureKind;
+  hint: string;
+}
+
+/** Sort git's stderr into a code and a kind; unknown prose stays `unknown`. */
+export function classifyGitFailure(stderr: string): GitFailureClass {
+  for (const rule of RULES) {
+    if (rule.match.test(stderr)) return { code: rule.code, kind: rule.kind, hint: rule.hint };
+  }
+  return { code: "GitCommandFailed", kind: "unknown", hint: "git failed for a reason gitcert does not recognise" };
+}
+
+const MASK = "***";
+
+/**
+ * Remove secrets from text that is about to leave the module: every given
+ * secret verbatim (and URL-encoded), userinfo in any URL, and the value of any
+ * Authorization header. Short secrets are ignored: masking every "a" would
+ * make the message useless and protect nothing.
+ */
+export function redact(text: string, secrets: Iterable<string> = []): string {
+  let out = text;
+  const needles = new Set<string>();
+  for (const s of secrets) {
+    if (!s || s.length < 4) continue;
+    needles.add(s);
+    needles.add(encodeURIComponent(s));
+  }
+  // Longest first so that a secret containing another is masked whole.
+  for (const s of [...needles].sort((a, b) => b.length - a.length)) {
+    out = out.split(s).join(MASK);
+  }
+  // scheme://user:password@host -> scheme://***@host. Userinfo cannot hold
+  // '/', whitespace or a raw '@', which keeps the match inside one authority.
+  out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, `$1${MASK}@`);
+  out = out.replace(/(authorization:\s*)(?:(basic|bearer|token)\s+)?\S+/gi, (_m, head: string, scheme?: string) =>
+    scheme ? `${head}${scheme} ${MASK}` : `${head}${MASK}`,
+  );
+  return out;
+}
+
+/** The lines of git's output worth showing: errors and hints, no progress. */
+export function summariseGitOutput(output: string): string {
+  const lines = output
+    .split(/\r?\n|\r/)
+    .map((l) => l.trim())
+    // Progress, git's generic advice and the "To <url>" banner say nothing
+    // about this failure.
+    .filter((l) => l && !/^(remote: )?(Counting|Compressing|Writing|Enumerating|Total|Delta|Receiving|Resolving|Unpacking) |^hint:|^To \S+$/.test(l));
+  const shown = lines.slice(0, 8).join("; ");
+  return lines.length > 8 ? `${shown}; …` : shown;
+}
+
+/**
+ * Wrap whatever a git command threw into a GitError whose message names the
+ * operation and the (redacted) remote, carries git's own words (redacted),
+ * and says what to do about it.
+ */
+export function toGitError(
+  operation: string,
+  err: unknown,
+  context: { remote?: string; secrets?: Iterable<string> } = {},
+): GitError {
+  if (err instanceof GitError) return err;
+  const raw = err instanceof Error ? err.message : String(err);
+  const cls = classifyGitFailure(raw);
+  const secrets = [...(context.secrets ?? [])];
+  const where = context.remote ? ` (${redact(context.remote, secrets)})` : "";
+  const detail = redact(summariseGitOutput(raw), secrets);
+  return new GitError(cls.code, cls.kind, operation, `git ${operation}${where} failed: ${cls.hint}: ${detail}`);
+}

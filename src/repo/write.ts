@@ -1,0 +1,144 @@
+// Writes into the working clone, and nowhere else. Paths reaching here are
+// derived from manifests (a Secret's name becomes a file name), so each one
+// is checked to stay inside the repository before anything touches the disk,
+// and every write is a temp file plus rename: a crash leaves the old file or
+// the new one, never half of either.
+import { randomBytes } from "node:crypto";
+import { chmod, lstat, mkdir, open, readFile, realpath, rename, unlink } from "node:fs/promises";
+import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "node:path";
+import { GitcertError } from "../diagnostics.ts";
+
+export class PathOutsideRepositoryError extends GitcertError {
+  constructor(
+    /** The path as it was asked for. */
+    readonly path: string,
+    why: string,
+  ) {
+    super("PathOutsideRepository", `refusing path "${path}": ${why}`);
+    this.name = "PathOutsideRepositoryError";
+  }
+}
+
+function inside(root: string, candidate: string): boolean {
+  const rel = relative(root, candidate);
+  return rel === "" || (!rel.startsWith(`..${sep}`) && rel !== ".." && !isAbsolute(rel));
+}
+
+async function existing(path: string): Promise<boolean> {
+  try {
+    await lstat(path);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
+}
+
+/**
+ * Resolve `relativePath` under `root`, refusing anything that could land
+ * outside it: absolute paths, `..` segments, anything inside `.git` (hooks
+ * there would run as gitcert), and parents that are symlinks leading out.
+ * Returns the real root and the target's absolute path (its parent folder
+ * resolved through symlinks that stay inside).
+ */
+async function contain(root: string, relativePath: string): Promise<{ realRoot: string; parent: string; target: string }> {
+  if (typeof relativePath !== "string" || !relativePath || relativePath.includes("\0")) {
+    throw new PathOutsideRepositoryError(String(relativePath), "it is empty or contains a NUL byte");
+  }
+  if (isAbsolute(relativePath) || /^[a-zA-Z]:[\\/]/.test(relativePath) || relativePath.startsWith("\\")) {
+    throw new PathOutsideRepositoryError(relativePath, "it is absolute; paths must be relative to the repository");
+  }
+  const segments = relativePath.split(/[\\/]+/);
+  if (segments.includes("..")) throw new PathOutsideRepositoryError(relativePath, "it contains a .. segment");
+  if (segments.some((s) => s.toLowerCase() === ".git")) {
+    throw new PathOutsideRepositoryError(relativePath, "it is inside .git, not the working tree");
+  }
+  const name = segments.filter((s) => s && s !== ".").at(-1);
+  if (!name) throw new PathOutsideRepositoryError(relativePath, "it names the repository root, not a file");
+
+  const realRoot = await realpath(root);
+  const lexical = resolve(realRoot, ...segments);
+  if (!inside(realRoot, lexical) || lexical === realRoot) {
+    throw new PathOutsideRepositoryError(relativePath, "it resolves outside the repository");
+  }
+  // Find the deepest folder that exists and resolve it through symlinks; the
+  // rest does not exist yet and will be created as plain folders below it.
+  let probe = dirname(lexical);
+  const missing: string[] = [];
+  while (!(await existing(probe))) {
+    missing.unshift(basename(probe));
+    probe = dirname(probe);
+  }
+  const realProbe = await realpath(probe);
+  if (!inside(realRoot, realProbe)) {
+    throw new PathOutsideRepositoryError(relativePath, `its folder is a symlink to ${realProbe}, outside the repository`);
+  }
+  return { realRoot, parent: join(realProbe, ...missing), target: join(realProbe, ...missing, name) };
+}
+
+export interface WriteResult {
+  /** Absolute path of the file. */
+  path: string;
+  /** False when the file already had exactly this content and mode. */
+  changed: boolean;
+}
+
+/**
+ * Write `content` to `relativePath` under `root` atomically (temp file in the
+ * same folder, fsync, rename). Missing folders are created. A file that
+ * already holds exactly this content and mode is left alone, so its mtime
+ * does not churn. Throws PathOutsideRepositoryError for any path leaving root.
+ */
+export async function writeFileAtomic(root: string, relativePath: string, content: string, mode = 0o644): Promise<WriteResult> {
+  const { realRoot, parent, target } = await contain(root, relativePath);
+  await mkdir(parent, { recursive: true });
+  // Re-check once the folders exist: closes most of the window in which
+  // someone could swap a folder for a symlink between check and write.
+  if (!inside(realRoot, await realpath(parent))) {
+    throw new PathOutsideRepositoryError(relativePath, "its folder moved outside the repository while writing");
+  }
+
+  try {
+    const st = await lstat(target);
+    if (st.isFile() && (st.mode & 0o7777) === mode && (await readFile(target, "utf8")) === content) {
+      return { path: target, changed: false };
+    }
+    if (st.isDirectory()) throw new GitcertError("PathIsDirectory", `cannot write "${relativePath}": it is a directory`);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+
+  const temp = join(parent, `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+  // Created 0600 whatever the final mode: content may be sensitive until it
+  // is renamed into place.
+  const handle = await open(temp, "wx", 0o600);
+  try {
+    await handle.writeFile(content, "utf8");
+    await handle.sync();
+    await handle.close();
+    // chmod rather than open's mode: the umask would otherwise decide.
+    await chmod(temp, mode);
+    await rename(temp, target);
+  } catch (err) {
+    await handle.close().catch(() => undefined);
+    await unlink(temp).catch(() => undefined);
+    throw err;
+  }
+  return { path: target, changed: true };
+}
+
+/**
+ * Remove `relativePath` under `root`, with the same containment rules as
+ * writeFileAtomic. Returns false when there was nothing to remove. A symlink
+ * is removed itself, never what it points to.
+ */
+export async function removeFile(root: string, relativePath: string): Promise<boolean> {
+  const { target } = await contain(root, relativePath);
+  try {
+    await unlink(target);
+    return true;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return false;
+    throw err;
+  }
+}
