@@ -1,0 +1,10 @@
+// secrets/: the TLS Secret's shape, SOPS encryption and decryption of it,
+// `.sops.yaml` rules, and the age keys that open it.
+export { encryptYaml } from "./encrypt.ts";
+export { decryptDocument, decryptYaml } from "./decrypt.ts";
+export { findCreationRule, nearestSopsConfig, parseSopsConfig, pathForRules, SOPS_CONFIG_NAME } from "./sops-config.ts";
+export { generateAgeIdentity, loadAgeIdentities, parseAgeIdentities, recipientOf } from "./age-identities.ts";
+export { SECRET_ENCRYPTED_REGEX, readSecretData, renderSecretManifest } from "./secret-manifest.ts";
+export { SOPS_FORMAT_VERSION } from "./metadata.ts";
+export type { SecretsErrorCode } from "./errors.ts";
+export type { EncryptOptions, NearestSopsConfig, SecretManifestInput, SopsConfig, SopsCreationRule, SopsRule } from "./types.ts";
