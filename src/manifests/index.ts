@@ -1,0 +1,38 @@
+// The manifests room: repository files -> typed cert-manager resources ->
+// each Certificate with its issuer, or the reasons it is blocked.
+export type {
+  CertificateResource,
+  CertificateSpec,
+  IssuerRef,
+  IssuerResource,
+  KeyAlgorithm,
+  KustomizationFile,
+  Labels,
+  ManifestDocument,
+  OutputFormat,
+  PrivateKeySpec,
+  ScanResult,
+  SecretFile,
+  X509Subject,
+} from "./types.ts";
+export { certificateRef } from "./types.ts";
+
+export { DEFAULT_SCAN_OPTIONS, scanFiles, scanRepository } from "./scan-repository.ts";
+export type { ScanOptions, SourceFile } from "./scan-repository.ts";
+export { CERT_MANAGER_ISSUER_TYPES, issuerTypesIn, resolve } from "./resolve.ts";
+export type { Resolution, ResolveOptions } from "./resolve.ts";
+export { chartDirsOf, isTemplateFile, MAX_ALIAS_COUNT, parseManifests } from "./parse.ts";
+export type { ParsedFile, ParseOptions } from "./parse.ts";
+export { isKustomizationPath, kustomizationFromDocuments, recognize, RECOGNIZED_KINDS } from "./recognize.ts";
+export type { RecognizeContext, RecognizeSink } from "./recognize.ts";
+export { explicitNamespace, namespaceResolver, parentDir } from "./namespace.ts";
+export type { NamespaceResolver } from "./namespace.ts";
+
+// Certificate validation and the shims.
+export { certificateFromManifest, validateCertificateObject } from "./certificate.ts";
+export type { CertificateValidationOptions } from "./certificate.ts";
+export { certificatesFromIngress } from "./ingress-shim.ts";
+export { certificatesFromGateway } from "./gateway-shim.ts";
+export type { ShimOptions } from "./certificate-shim.ts";
+export { formatDuration, parseDuration } from "./duration.ts";
+export type { DurationResult } from "./duration.ts";

@@ -1,0 +1,253 @@
+// Certificates -> the issuer each one uses, or the reasons it cannot be
+// issued. One Certificate's problem blocks only that Certificate (and, for a
+// contested name or Secret, the ones contesting it); the rest go ahead.
+import { diagnostic, objectLabel, type Diagnostic, type ObjectRef } from "../diagnostics.ts";
+import {
+  certificateRef,
+  type CertificateResource,
+  type IssuerRef,
+  type IssuerResource,
+  type ScanResult,
+} from "./types.ts";
+
+/** The issuer types cert-manager defines: the keys of an issuer's spec. */
+export const CERT_MANAGER_ISSUER_TYPES: ReadonlySet<string> = new Set(["acme", "ca", "selfSigned", "vault", "venafi"]);
+
+const CERT_MANAGER_GROUP = "cert-manager.io";
+
+export interface ResolveOptions {
+  /** Where ClusterIssuer Secrets live; part of the contract for issuers, unused by the rules here. */
+  clusterResourceNamespace: string;
+  /** Issuer types gitcert can sign with (the issuer registry's keys). */
+  issuerTypes: ReadonlySet<string>;
+}
+
+export interface Resolution {
+  /** In scan order. */
+  ready: Array<{ certificate: CertificateResource; issuer: IssuerResource }>;
+  /** In scan order; each with the reasons it is not issued. */
+  blocked: Array<{ certificate: CertificateResource; diagnostics: Diagnostic[] }>;
+  /** Problems not owned by one Certificate (duplicate issuers). Not repeated from `blocked`. */
+  diagnostics: Diagnostic[];
+}
+
+export function resolve(scan: ScanResult, options: ResolveOptions): Resolution {
+  const diagnostics: Diagnostic[] = [];
+  const issuers = indexIssuers(scan.issuers, diagnostics);
+  const problems = new Map<CertificateResource, Diagnostic[]>();
+  const block = (c: CertificateResource, d: Diagnostic) => {
+    const list = problems.get(c);
+    if (list) list.push(d);
+    else problems.set(c, [d]);
+  };
+
+  const owners = claimNames(scan.certificates, block);
+  checkSecretNames(owners, block);
+
+  const chosen = new Map<CertificateResource, IssuerResource>();
+  const knownTypes = new Set([...CERT_MANAGER_ISSUER_TYPES, ...options.issuerTypes]);
+  for (const cert of owners) {
+    const found = findIssuer(cert, issuers, knownTypes, options.issuerTypes);
+    if ("issuer" in found) chosen.set(cert, found.issuer);
+    else block(cert, found.problem);
+  }
+
+  const ready: Resolution["ready"] = [];
+  const blocked: Resolution["blocked"] = [];
+  for (const certificate of scan.certificates) {
+    const reasons = problems.get(certificate);
+    const issuer = chosen.get(certificate);
+    if (reasons) blocked.push({ certificate, diagnostics: reasons });
+    else if (issuer) ready.push({ certificate, issuer });
+  }
+  return { ready, blocked, diagnostics };
+}
+
+/**
+ * The issuer-type keys an issuer spec sets, among `known`. A key with a null
+ * value (`selfSigned:` with nothing after it) is unset, as it is for
+ * cert-manager, whose Go struct gets a nil pointer.
+ */
+export function issuerTypesIn(spec: Record<string, unknown>, known: ReadonlySet<string>): string[] {
+  return Object.keys(spec).filter((k) => known.has(k) && spec[k] !== undefined && spec[k] !== null);
+}
+
+function issuerKey(kind: string, namespace: string, name: string): string {
+  return `${kind}\0${namespace}\0${name}`;
+}
+
+function indexIssuers(list: readonly IssuerResource[], diagnostics: Diagnostic[]): Map<string, IssuerResource> {
+  const index = new Map<string, IssuerResource>();
+  for (const issuer of list) {
+    const key = issuerKey(issuer.kind, issuer.namespace, issuer.name);
+    const first = index.get(key);
+    if (!first) {
+      index.set(key, issuer);
+      continue;
+    }
+    diagnostics.push(
+      diagnostic(
+        "DuplicateIssuer",
+        `also defined at ${at(first)}; that first definition is used and this one ignored`,
+        { source: issuer.source, object: issuerObject(issuer) },
+      ),
+    );
+  }
+  return index;
+}
+
+/**
+ * One owner per namespace/name. Explicit Certificates claim first, in scan
+ * order; then the ones derived from Ingresses and Gateways, because
+ * cert-manager's shim never touches a Certificate it does not own.
+ */
+function claimNames(
+  certificates: readonly CertificateResource[],
+  block: (c: CertificateResource, d: Diagnostic) => void,
+): CertificateResource[] {
+  const claimed = new Map<string, CertificateResource>();
+  const claim = (cert: CertificateResource) => {
+    const key = `${cert.namespace}/${cert.name}`;
+    const first = claimed.get(key);
+    if (!first) {
+      claimed.set(key, cert);
+      return;
+    }
+    const where = { source: cert.source, object: certificateRef(cert) };
+    if (cert.owner && !first.owner) {
+      block(
+        cert,
+        diagnostic(
+          "CertificateNotOwned",
+          `${objectLabel(cert.owner)} would create this Certificate, but one of that name is defined at ${at(first)}; ` +
+            "a Certificate the Ingress/Gateway does not own is never changed, so the explicit one is used",
+          where,
+        ),
+      );
+    } else {
+      const other = first.owner ? `derived from ${objectLabel(first.owner)} at ${at(first)}` : `defined at ${at(first)}`;
+      block(cert, diagnostic("DuplicateCertificate", `a Certificate of the same name is ${other}; that first one is used`, where));
+    }
+  };
+  for (const cert of certificates) if (!cert.owner) claim(cert);
+  for (const cert of certificates) if (cert.owner) claim(cert);
+  const winners = new Set(claimed.values());
+  return certificates.filter((c) => winners.has(c));
+}
+
+/** Two Certificates writing one Secret would overwrite each other on every run. */
+function checkSecretNames(
+  owners: readonly CertificateResource[],
+  block: (c: CertificateResource, d: Diagnostic) => void,
+): void {
+  const writers = new Map<string, CertificateResource[]>();
+  for (const cert of owners) {
+    const key = `${cert.namespace}/${cert.spec.secretName}`;
+    const list = writers.get(key);
+    if (list) list.push(cert);
+    else writers.set(key, [cert]);
+  }
+  for (const [secret, certs] of writers) {
+    if (certs.length < 2) continue;
+    const all = certs.map((c) => `${describe(c)} at ${at(c)}`).join(", ");
+    for (const cert of certs) {
+      block(
+        cert,
+        diagnostic(
+          "DuplicateSecretName",
+          `Secret ${secret} is written by ${certs.length} Certificates (${all}); none of them is issued until one Secret has one Certificate`,
+          { source: cert.source, object: certificateRef(cert) },
+        ),
+      );
+    }
+  }
+}
+
+function findIssuer(
+  cert: CertificateResource,
+  issuers: ReadonlyMap<string, IssuerResource>,
+  knownTypes: ReadonlySet<string>,
+  supported: ReadonlySet<string>,
+): { issuer: IssuerResource } | { problem: Diagnostic } {
+  const where = { source: cert.source, object: certificateRef(cert) };
+  const ref = cert.spec.issuerRef;
+  const group = ref.group || CERT_MANAGER_GROUP;
+  const kind = ref.kind || "Issuer";
+  if (group !== CERT_MANAGER_GROUP) {
+    return {
+      problem: diagnostic(
+        "ExternalIssuer",
+        `issuerRef ${kind} ${ref.name} belongs to group ${group}: external issuers are not supported, only ${CERT_MANAGER_GROUP} Issuers and ClusterIssuers`,
+        where,
+      ),
+    };
+  }
+  if (kind !== "Issuer" && kind !== "ClusterIssuer") {
+    return {
+      problem: diagnostic("UnknownIssuerKind", `issuerRef kind ${kind} is neither Issuer nor ClusterIssuer`, where),
+    };
+  }
+  const namespace = kind === "Issuer" ? cert.namespace : "";
+  const issuer = issuers.get(issuerKey(kind, namespace, ref.name));
+  if (!issuer) {
+    const wanted = kind === "Issuer" ? `Issuer ${cert.namespace}/${ref.name}` : `ClusterIssuer ${ref.name}`;
+    return {
+      problem: diagnostic(
+        "IssuerNotFound",
+        `${wanted} not found in the repository (wanted by ${describe(cert)} at ${at(cert)})${notFoundHint(cert, ref, issuers)}`,
+        where,
+      ),
+    };
+  }
+  const types = issuerTypesIn(issuer.spec, knownTypes);
+  if (types.length !== 1) {
+    const found = types.length === 0 ? "sets no issuer type" : `sets several issuer types (${types.join(", ")})`;
+    return {
+      problem: diagnostic("InvalidIssuer", `${objectLabel(issuerObject(issuer))} at ${at(issuer)} ${found}`, where),
+    };
+  }
+  const type = types[0]!;
+  if (!supported.has(type)) {
+    return {
+      problem: diagnostic(
+        "UnsupportedIssuerType",
+        `issuer type ${type} is not supported (${objectLabel(issuerObject(issuer))} at ${at(issuer)}); supported: ${[...supported].sort().join(", ")}`,
+        where,
+      ),
+    };
+  }
+  return { issuer };
+}
+
+/** The usual mistakes: the wrong kind, or an Issuer in another namespace. */
+function notFoundHint(cert: CertificateResource, ref: IssuerRef, issuers: ReadonlyMap<string, IssuerResource>): string {
+  if (ref.kind === "ClusterIssuer") {
+    return issuers.has(issuerKey("Issuer", cert.namespace, ref.name))
+      ? `; an Issuer of that name exists in namespace ${cert.namespace} (issuerRef.kind: Issuer)`
+      : "";
+  }
+  if (issuers.has(issuerKey("ClusterIssuer", "", ref.name))) {
+    return "; a ClusterIssuer of that name exists (issuerRef.kind: ClusterIssuer)";
+  }
+  // Only on the failure path, so a scan of all issuers is affordable.
+  const elsewhere: string[] = [];
+  for (const i of issuers.values()) {
+    if (i.kind === "Issuer" && i.name === ref.name) elsewhere.push(i.namespace);
+  }
+  return elsewhere.length > 0
+    ? `; Issuers of that name exist in namespace ${elsewhere.join(", ")}, and an Issuer serves only its own namespace`
+    : "";
+}
+
+function issuerObject(i: IssuerResource): ObjectRef {
+  return i.kind === "Issuer" ? { kind: i.kind, namespace: i.namespace, name: i.name } : { kind: i.kind, name: i.name };
+}
+
+function describe(c: CertificateResource): string {
+  const label = objectLabel(certificateRef(c));
+  return c.owner ? `${label} (from ${objectLabel(c.owner)})` : label;
+}
+
+function at(x: { source: { file: string; line: number } }): string {
+  return `${x.source.file}:${x.source.line}`;
+}

@@ -1,0 +1,128 @@
+// The scan step of the reconcile: repository folder -> ScanResult.
+//
+// scanRepository reads; scanFiles does everything after reading and is a
+// pure function of the file texts, so tests and the benchmark drive it
+// without a file system.
+import { diagnostic, type Diagnostic } from "../diagnostics.ts";
+import { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readRepositoryFiles } from "../repo/scan.ts";
+import { namespaceResolver } from "./namespace.ts";
+import { chartDirsOf, isTemplateFile, parseManifests, templateSkipped, type ParseOptions } from "./parse.ts";
+import { isKustomizationPath, kustomizationFromDocuments, recognize, RECOGNIZED_KINDS } from "./recognize.ts";
+import type { IssuerRef, ManifestDocument, ScanResult } from "./types.ts";
+
+export interface ScanOptions {
+  /** Globs over repository-relative paths. */
+  include: string[];
+  exclude: string[];
+  maxFileBytes: number;
+  /** For objects with no `metadata.namespace` and no kustomization namespace above them. */
+  defaultNamespace: string;
+  /** The issuer for Ingresses annotated only `kubernetes.io/tls-acme: "true"`. */
+  defaultIssuer?: IssuerRef;
+}
+
+export const DEFAULT_SCAN_OPTIONS: Readonly<ScanOptions> = {
+  include: [...DEFAULT_INCLUDE],
+  exclude: [],
+  maxFileBytes: DEFAULT_MAX_FILE_BYTES,
+  defaultNamespace: "default",
+};
+
+export interface SourceFile {
+  /** Repository-relative POSIX path. */
+  path: string;
+  text: string;
+  /** Size in bytes, when the reader knows it (saves re-encoding for stats). */
+  bytes?: number;
+}
+
+export async function scanRepository(root: string, options: ScanOptions): Promise<ScanResult> {
+  const read = await readRepositoryFiles(root, options);
+  const result = scanFiles(read.files, options);
+  result.diagnostics = sortDiagnostics([...read.diagnostics, ...result.diagnostics]);
+  return result;
+}
+
+const PARSE_OBJECTS: ParseOptions = { wantKind: (kind) => RECOGNIZED_KINDS.has(kind) };
+
+// YAML parsing is nearly all of a scan's cost, and most files in a platform
+// repository (Deployments, Services, ConfigMaps…) are not gitcert's business.
+// A file that does not even mention a kind gitcert reads (or a List that
+// could hold one) cannot yield anything, so it is not parsed. A false
+// positive only costs a parse.
+const MAY_HOLD_RECOGNIZED_KIND = new RegExp(`\\b(${[...RECOGNIZED_KINDS, "List"].join("|")})\\b`);
+
+export function scanFiles(
+  files: readonly SourceFile[],
+  options: Pick<ScanOptions, "defaultNamespace" | "defaultIssuer">,
+): ScanResult {
+  const result: ScanResult = {
+    issuers: [],
+    certificates: [],
+    secrets: [],
+    kustomizations: [],
+    diagnostics: [],
+    stats: { files: 0, documents: 0, bytes: 0 },
+  };
+  const chartDirs = chartDirsOf(files.map((f) => f.path));
+
+  // Pass 1: parse every file once. Kustomizations must all be known before
+  // any object's namespace can be decided, so objects wait for pass 2.
+  const pending: ManifestDocument[][] = [];
+  for (const file of files) {
+    result.stats.files++;
+    result.stats.bytes += file.bytes ?? Buffer.byteLength(file.text);
+    if (isTemplateFile(file.path, file.text, chartDirs)) {
+      result.diagnostics.push(templateSkipped(file.path));
+      continue;
+    }
+    const kustomization = isKustomizationPath(file.path);
+    if (!kustomization && !MAY_HOLD_RECOGNIZED_KIND.test(file.text)) continue;
+    const parsed = parseManifests(file, kustomization ? {} : PARSE_OBJECTS);
+    result.stats.documents += parsed.documentCount;
+    if (parsed.diagnostics.length > 0) result.diagnostics.push(...parsed.diagnostics);
+    if (kustomization) {
+      const k = kustomizationFromDocuments(file.path, parsed.documents);
+      if (k) result.kustomizations.push(k);
+    } else if (parsed.documents.length > 0) {
+      pending.push(parsed.documents);
+    }
+  }
+
+  // Pass 2: recognise, now that namespaces can be resolved.
+  const ctx = {
+    namespaces: namespaceResolver(result.kustomizations, options.defaultNamespace),
+    defaultIssuer: options.defaultIssuer,
+  };
+  for (const documents of pending) {
+    for (const doc of documents) {
+      try {
+        recognize(doc, ctx, result);
+      } catch (err) {
+        // A bug in one recogniser must not cost the other certificates.
+        result.diagnostics.push(
+          diagnostic("InternalError", `could not read this object: ${err instanceof Error ? err.message : String(err)}`, {
+            source: doc.source,
+          }),
+        );
+      }
+    }
+  }
+  result.diagnostics = sortDiagnostics(result.diagnostics);
+  return result;
+}
+
+/** By file then line (stable), so `plan` output reads top to bottom. */
+function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+  return list
+    .map((d, i) => ({ d, i }))
+    .sort((a, b) => {
+      const fa = a.d.source?.file ?? "";
+      const fb = b.d.source?.file ?? "";
+      if (fa !== fb) return fa < fb ? -1 : 1;
+      const la = a.d.source?.line ?? 0;
+      const lb = b.d.source?.line ?? 0;
+      return la - lb || a.i - b.i;
+    })
+    .map((x) => x.d);
+}

@@ -1,0 +1,205 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { closeSync, ftruncateSync, mkdirSync, openSync, symlinkSync, writeFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { formatDiagnostic } from "../../src/diagnostics.ts";
+import { DEFAULT_SCAN_OPTIONS, resolve, scanFiles, scanRepository, type SourceFile } from "../../src/manifests/index.ts";
+import { tempDir } from "../helpers.ts";
+
+const repo: Record<string, string> = {
+  "platform/issuers.yaml": [
+    "apiVersion: cert-manager.io/v1",
+    "kind: ClusterIssuer",
+    "metadata: {name: le}",
+    "spec: {acme: {server: https://acme.example/dir, privateKeySecretRef: {name: le-account}, solvers: [{http01: {ingress: {}}}]}}",
+  ].join("\n"),
+  // Sorted before the kustomization.yaml that gives it its namespace.
+  "apps/shop/cert.yaml": [
+    "apiVersion: apps/v1",
+    "kind: Deployment",
+    "metadata: {name: web}",
+    "---",
+    "apiVersion: cert-manager.io/v1", // line 5
+    "kind: Certificate",
+    "metadata: {name: web}",
+    "spec:",
+    "  secretName: web-tls",
+    "  dnsNames: [shop.example.com]",
+    "  issuerRef: {name: le, kind: ClusterIssuer}",
+  ].join("\n"),
+  "apps/shop/ingress.yaml": [
+    "apiVersion: networking.k8s.io/v1",
+    "kind: Ingress",
+    "metadata:",
+    "  name: front",
+    "  annotations: {cert-manager.io/cluster-issuer: le}",
+    "spec:",
+    "  tls: [{hosts: [front.example.com], secretName: front-tls}]",
+  ].join("\n"),
+  "apps/shop/kustomization.yaml": "namespace: shop\nresources: [cert.yaml, ingress.yaml, web-tls.sops.yaml]\n",
+  "apps/shop/web-tls.sops.yaml": [
+    "apiVersion: v1",
+    "kind: Secret",
+    "type: kubernetes.io/tls",
+    "metadata:",
+    "  name: web-tls",
+    "  annotations: {cert-manager.io/certificate-name: web}",
+    "data: {tls.crt: 'ENC[AES256_GCM,data:x]'}",
+    "sops: {mac: 'ENC[AES256_GCM,data:y]'}",
+  ].join("\n"),
+  "apps/other/list.yaml": [
+    "apiVersion: v1",
+    "kind: List",
+    "items:",
+    "- apiVersion: cert-manager.io/v1", // line 4
+    "  kind: Certificate",
+    "  metadata: {name: api, namespace: other}",
+    "  spec: {secretName: api-tls, dnsNames: [api.example.com], issuerRef: {name: le, kind: ClusterIssuer}}",
+  ].join("\n"),
+  "apps/broken.yaml": "kind: Certificate\nmetadata:\n  name: [x\n",
+  "apps/helm-ish.yaml": "kind: Certificate\nmetadata:\n  name: {{ .Values.name }}\n",
+  "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+  "charts/web/templates/cert.yaml": "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: chart}\n",
+  "default-ns.yaml":
+    "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: plain}\nspec: {secretName: plain, dnsNames: [p.example.com], issuerRef: {name: le, kind: ClusterIssuer}}\n",
+};
+
+function sortedFiles(files: Record<string, string>): SourceFile[] {
+  return Object.keys(files)
+    .sort()
+    .map((path) => ({ path, text: files[path]! }));
+}
+
+const options = { ...DEFAULT_SCAN_OPTIONS, defaultNamespace: "fallback" };
+
+test("scanFiles: objects, namespaces, kustomizations and diagnostics from file texts", () => {
+  const scan = scanFiles(sortedFiles(repo), options);
+
+  assert.deepEqual(scan.issuers.map((i) => `${i.kind} ${i.name} @${i.source.file}:${i.source.line}`), [
+    "ClusterIssuer le @platform/issuers.yaml:1",
+  ]);
+  assert.deepEqual(
+    scan.certificates.map((c) => `${c.namespace}/${c.name}${c.owner ? ` from ${c.owner.kind} ${c.owner.name}` : ""} @${c.source.file}:${c.source.line}`),
+    [
+      "other/api @apps/other/list.yaml:4",
+      "shop/web @apps/shop/cert.yaml:5",
+      "shop/front-tls from Ingress front @apps/shop/ingress.yaml:1",
+      "fallback/plain @default-ns.yaml:1",
+    ],
+  );
+  assert.deepEqual(scan.secrets.map((s) => [s.namespace, s.name, s.encrypted, s.annotations["cert-manager.io/certificate-name"]]), [
+    ["shop", "web-tls", true, "web"],
+  ]);
+  assert.deepEqual(scan.kustomizations, [
+    { dir: "apps/shop", file: "apps/shop/kustomization.yaml", namespace: "shop", resources: ["cert.yaml", "ingress.yaml", "web-tls.sops.yaml"] },
+  ]);
+  assert.deepEqual(
+    scan.diagnostics.map((d) => `${d.severity} ${d.code} @${d.source?.file}:${d.source?.line}`),
+    [
+      "error InvalidYAML @apps/broken.yaml:3",
+      "debug TemplateSkipped @apps/helm-ish.yaml:1",
+      "debug TemplateSkipped @charts/web/templates/cert.yaml:1",
+    ],
+  );
+  assert.deepEqual(scan.stats, {
+    files: Object.keys(repo).length,
+    // The template files are not parsed; every other non-empty document counts.
+    documents: 10,
+    bytes: Object.values(repo).reduce((n, t) => n + Buffer.byteLength(t), 0),
+  });
+});
+
+test("scanFiles feeds resolve", () => {
+  const scan = scanFiles(sortedFiles(repo), options);
+  const r = resolve(scan, { clusterResourceNamespace: "cert-manager", issuerTypes: new Set(["acme"]) });
+  assert.deepEqual(r.ready.map((x) => `${x.certificate.namespace}/${x.certificate.name} -> ${x.issuer.name}`), [
+    "other/api -> le",
+    "shop/web -> le",
+    "shop/front-tls -> le",
+    "fallback/plain -> le",
+  ]);
+  assert.deepEqual(r.blocked, []);
+});
+
+test("scanFiles counts bytes as UTF-8 unless the reader says", () => {
+  assert.equal(scanFiles([{ path: "a.yaml", text: "name: café\n" }], options).stats.bytes, 12);
+  assert.equal(scanFiles([{ path: "a.yaml", text: "x: 1\n", bytes: 99 }], options).stats.bytes, 99);
+});
+
+test("a kustomization file is not also read as a manifest", () => {
+  const scan = scanFiles(
+    [{ path: "kustomization.yaml", text: "apiVersion: v1\nkind: Secret\nmetadata: {name: not-really}\nnamespace: x\n" }],
+    options,
+  );
+  assert.deepEqual(scan.secrets, []);
+  assert.equal(scan.kustomizations[0]?.namespace, "x");
+});
+
+test("a Kustomization file without extension sets the namespace", () => {
+  const scan = scanFiles(
+    sortedFiles({
+      "a/Kustomization": "namespace: from-bare\n",
+      "a/b/c.yaml": "apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: i}\nspec: {selfSigned: {}}\n",
+    }),
+    options,
+  );
+  assert.equal(scan.issuers[0]?.namespace, "from-bare");
+});
+
+test("diagnostics read top to bottom: by file, then line", () => {
+  const scan = scanFiles(
+    sortedFiles({
+      "b.yaml": "apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {}\n---\nx: [\n",
+      "a.yaml": "apiVersion: cert-manager.io/v1alpha2\nkind: Certificate\nmetadata: {name: old}\n",
+    }),
+    options,
+  );
+  assert.deepEqual(scan.diagnostics.map(formatDiagnostic), [
+    "a.yaml:1: Certificate fallback/old: apiVersion cert-manager.io/v1alpha2 is no longer served by cert-manager; only cert-manager.io/v1 is read, so this object is ignored",
+    "b.yaml:1: Issuer has no metadata.name; ignored",
+    "b.yaml:5: invalid YAML: Flow sequence in block collection must be sufficiently indented and end with a ]",
+  ]);
+});
+
+function write(root: string, files: Record<string, string>): void {
+  for (const [path, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), text);
+  }
+}
+
+test("scanRepository: a real folder, with walker diagnostics merged in order", async (t) => {
+  const root = tempDir(t);
+  const outside = tempDir(t, "gitcert-outside-");
+  write(root, repo);
+  write(root, { ".git/HEAD.yaml": "kind: Certificate\n", "node_modules/x/cert.yaml": "kind: Certificate\n", "README.md": "# hi\n" });
+  write(outside, { "evil.yaml": "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: evil}\nspec: {selfSigned: {}}\n" });
+  symlinkSync(join(outside, "evil.yaml"), join(root, "platform/evil.yaml"));
+  const fd = openSync(join(root, "apps/huge.yaml"), "w");
+  ftruncateSync(fd, 50 * 1000 * 1000);
+  closeSync(fd);
+
+  const scan = await scanRepository(root, options);
+  assert.deepEqual(scan.issuers.map((i) => i.name), ["le"]);
+  assert.equal(scan.certificates.length, 4);
+  assert.deepEqual(
+    scan.diagnostics.map((d) => `${d.severity} ${d.code} @${d.source?.file}`),
+    [
+      "error InvalidYAML @apps/broken.yaml",
+      "debug TemplateSkipped @apps/helm-ish.yaml",
+      "error FileTooLarge @apps/huge.yaml",
+      "debug TemplateSkipped @charts/web/templates/cert.yaml",
+      "error SymlinkOutsideRepository @platform/evil.yaml",
+    ],
+  );
+  assert.equal(scan.stats.files, Object.keys(repo).length);
+});
+
+test("scanRepository honours include and exclude", async (t) => {
+  const root = tempDir(t);
+  write(root, repo);
+  const scan = await scanRepository(root, { ...options, include: ["apps/**/*.yaml"], exclude: ["apps/other/**", "apps/broken.yaml"] });
+  assert.deepEqual(scan.issuers, []);
+  assert.deepEqual(scan.certificates.map((c) => c.name), ["web", "front-tls"]);
+  assert.deepEqual(scan.diagnostics.map((d) => d.code), ["TemplateSkipped"]);
+});
