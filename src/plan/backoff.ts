@@ -1,0 +1,25 @@
+// cert-manager's failure backoff (trigger_controller.go
+// shouldBackoffReissuingOnFailure): 1h doubling per failed attempt, capped at
+// 32h, and none once the spec changed since the failure.
+
+export interface FailureRecord {
+  attempts: number;
+  lastFailureTime: Date;
+  /** Request hash of the spec that failed. */
+  requestHash: string;
+  message: string;
+}
+
+const HOUR = 3600_000;
+const MAX_DELAY = 32 * HOUR;
+
+export function backoffDelayMs(attempts: number): number {
+  if (attempts < 1) return 0;
+  return Math.min(HOUR * 2 ** (attempts - 1), MAX_DELAY);
+}
+
+/** The time before which no new attempt should be made, or undefined. */
+export function backoffUntil(failure: FailureRecord | undefined, requestHash: string): Date | undefined {
+  if (!failure || failure.requestHash !== requestHash) return undefined;
+  return new Date(failure.lastFailureTime.getTime() + backoffDelayMs(failure.attempts));
+}

@@ -1,0 +1,29 @@
+// Where a Certificate's Secret file goes. Names come from manifests, so the
+// result is checked to stay inside the repository before it is ever a path.
+import { posix } from "node:path";
+import type { CertificateResource } from "../manifests/types.ts";
+
+const SAFE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+
+export type Placement = { path: string } | { error: string };
+
+export function secretFilePath(certificate: CertificateResource, template: string): Placement {
+  const { namespace, name, spec } = certificate;
+  for (const [field, value] of [["namespace", namespace], ["name", name], ["spec.secretName", spec.secretName]] as const) {
+    if (!SAFE_NAME.test(value) || value.includes("..")) {
+      return { error: `${field} ${JSON.stringify(value)} cannot be used in a file name` };
+    }
+  }
+  const dir = posix.dirname(certificate.source.file);
+  const expanded = template
+    .replaceAll("{dir}", dir === "." ? "" : dir)
+    .replaceAll("{namespace}", namespace)
+    .replaceAll("{name}", name)
+    .replaceAll("{secretName}", spec.secretName);
+  const path = posix.normalize(expanded.replace(/^\/+/, ""));
+  if (path.startsWith("../") || path === ".." || posix.isAbsolute(expanded) || path.includes("\0")) {
+    return { error: `secret path ${JSON.stringify(expanded)} is outside the repository` };
+  }
+  if (path === "." || path.endsWith("/")) return { error: `secret path ${JSON.stringify(expanded)} is not a file` };
+  return { path };
+}

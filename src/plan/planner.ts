@@ -1,0 +1,183 @@
+// The planner: one action per Certificate from (resources, Secret files in
+// Git, clock, failure history). Pure; it never decrypts — everything it needs
+// is in the Secrets' plaintext annotations.
+import { diagnostic, type Diagnostic, type ObjectRef, type SourceRef } from "../diagnostics.ts";
+import { certificateRef, type CertificateResource, type IssuerResource, type SecretFile } from "../manifests/types.ts";
+import { readSecretState, type SecretState } from "./annotations.ts";
+import { backoffUntil, type FailureRecord } from "./backoff.ts";
+import { secretFilePath } from "./placement.ts";
+import { renewalTime } from "./renewal-time.ts";
+import { requestHash, secretHash } from "./spec-hash.ts";
+
+export type Action = "issue" | "renew" | "reissue" | "update" | "ok" | "blocked" | "remove";
+
+/** Actions that obtain a new certificate from an issuer. */
+export const ISSUING_ACTIONS: ReadonlySet<Action> = new Set(["issue", "renew", "reissue"]);
+
+export interface PlanItem {
+  action: Action;
+  /** cert-manager's vocabulary where it has one: DoesNotExist, Renewing, Expired, RequestChanged… */
+  reason: string;
+  message: string;
+  object: ObjectRef;
+  source?: SourceRef;
+  certificate?: CertificateResource;
+  issuer?: IssuerResource;
+  /** Repository-relative path of the Secret file to write or remove. */
+  secretPath?: string;
+  existing?: SecretFile;
+  state?: SecretState;
+  renewalTime?: Date;
+  requestHash?: string;
+  secretHash?: string;
+  diagnostics: Diagnostic[];
+}
+
+export interface PlanInput {
+  ready: ReadonlyArray<{ certificate: CertificateResource; issuer: IssuerResource }>;
+  blocked: ReadonlyArray<{ certificate: CertificateResource; diagnostics: Diagnostic[] }>;
+  secrets: readonly SecretFile[];
+  now: Date;
+  secretPathTemplate: string;
+  pruneSecrets: boolean;
+  /**
+   * A file failed to parse: a Certificate may be hiding in it, so no Secret
+   * is removed in this run.
+   */
+  scanHasErrors: boolean;
+  failures?: ReadonlyMap<string, FailureRecord>;
+  /** `namespace/name` of Certificates to renew now (`gitcert renew`). */
+  forceRenew?: ReadonlySet<string>;
+}
+
+export function certificateKey(c: { namespace: string; name: string }): string {
+  return `${c.namespace}/${c.name}`;
+}
+
+export function plan(input: PlanInput): PlanItem[] {
+  const secretsByName = new Map<string, SecretFile[]>();
+  for (const s of input.secrets) {
+    const key = `${s.namespace}/${s.name}`;
+    const list = secretsByName.get(key);
+    if (list) list.push(s);
+    else secretsByName.set(key, [s]);
+  }
+
+  const items: PlanItem[] = [];
+  for (const { certificate, issuer } of input.ready) {
+    items.push(planCertificate(certificate, issuer, secretsByName.get(`${certificate.namespace}/${certificate.spec.secretName}`) ?? [], input));
+  }
+  for (const { certificate, diagnostics } of input.blocked) {
+    items.push({
+      action: "blocked",
+      reason: "InvalidConfiguration",
+      message: diagnostics.map((d) => d.message).join("; "),
+      object: certificateRef(certificate),
+      source: certificate.source,
+      certificate,
+      diagnostics,
+    });
+  }
+  items.push(...planRemovals(input));
+  return items.sort((a, b) => compareRefs(a.object, b.object));
+}
+
+function planCertificate(
+  certificate: CertificateResource,
+  issuer: IssuerResource,
+  secrets: SecretFile[],
+  input: PlanInput,
+): PlanItem {
+  const object = certificateRef(certificate);
+  const base = { object, source: certificate.source, certificate, issuer, requestHash: requestHash(certificate.spec), secretHash: secretHash(certificate) };
+  const blocked = (reason: string, message: string): PlanItem => ({
+    ...base,
+    action: "blocked",
+    reason,
+    message,
+    diagnostics: [diagnostic(reason, message, { source: certificate.source, object })],
+  });
+
+  if (secrets.length > 1) {
+    const where = secrets.map((s) => `${s.source.file}:${s.source.line}`).join(" and ");
+    return blocked("DuplicateSecret", `Secret ${certificate.namespace}/${certificate.spec.secretName} is defined more than once (${where})`);
+  }
+  const existing = secrets[0];
+  const placement = secretFilePath(certificate, input.secretPathTemplate);
+  if ("error" in placement) return blocked("InvalidSecretPath", placement.error);
+  const secretPath = existing?.source.file ?? placement.path;
+  const issuerLabel = `${issuer.kind}/${issuer.name}`;
+  const key = certificateKey(certificate);
+
+  const decide = (action: Action, reason: string, message: string, extra: Partial<PlanItem> = {}): PlanItem => {
+    const item: PlanItem = { ...base, action, reason, message, secretPath, existing, diagnostics: [], ...extra };
+    if (!ISSUING_ACTIONS.has(action)) return item;
+    const failure = input.failures?.get(key);
+    const until = backoffUntil(failure, base.requestHash);
+    if (until && until > input.now) {
+      return {
+        ...item,
+        action: "blocked",
+        reason: "Backoff",
+        message: `${failure!.attempts} failed attempt(s), last: ${failure!.message}; next attempt after ${until.toISOString()}`,
+      };
+    }
+    return item;
+  };
+
+  if (!existing) return decide("issue", "DoesNotExist", `Secret ${certificate.spec.secretName} does not exist`);
+  const state = readSecretState(existing.annotations);
+  if (!state) {
+    return blocked(
+      "SecretNotManaged",
+      `Secret ${existing.namespace}/${existing.name} in ${existing.source.file}:${existing.source.line} was not written by gitcert; remove it or choose another secretName`,
+    );
+  }
+  if (!existing.encrypted) {
+    return blocked("SecretNotEncrypted", `Secret file ${existing.source.file} has no SOPS metadata; gitcert will not read or overwrite a plaintext Secret`);
+  }
+  const withState = { state };
+  if (!state.notBefore || !state.notAfter) return decide("reissue", "MissingData", "Secret is missing gitcert's validity annotations", withState);
+  if (state.certificate !== key) return decide("reissue", "IncorrectCertificate", `Secret belonged to Certificate ${state.certificate}`, withState);
+  if (state.issuer !== undefined && state.issuer !== issuerLabel) {
+    return decide("reissue", "IncorrectIssuer", `issued by ${state.issuer}, the spec asks for ${issuerLabel}`, withState);
+  }
+  if (state.requestHash !== base.requestHash) return decide("reissue", "RequestChanged", "the Certificate spec changed since it was issued", withState);
+
+  const renewAt = renewalTime(state.notBefore, state.notAfter, certificate.spec);
+  const timed = { state, renewalTime: renewAt };
+  if (state.notAfter <= input.now) return decide("renew", "Expired", `expired at ${state.notAfter.toISOString()}`, timed);
+  if (input.forceRenew?.has(key)) return decide("renew", "ManuallyTriggered", "renewal was requested", timed);
+  if (renewAt && renewAt <= input.now) return decide("renew", "Renewing", `renewal time ${renewAt.toISOString()} has passed`, timed);
+  if (state.secretHash !== base.secretHash) return decide("update", "SecretTemplateChanged", "Secret labels, annotations or output formats changed", timed);
+  const when = renewAt ? `renews at ${renewAt.toISOString()}` : "renewal disabled";
+  return decide("ok", "UpToDate", `valid until ${state.notAfter.toISOString()}, ${when}`, timed);
+}
+
+function planRemovals(input: PlanInput): PlanItem[] {
+  const wanted = new Set<string>();
+  for (const { certificate } of [...input.ready, ...input.blocked]) {
+    wanted.add(`${certificate.namespace}/${certificate.spec.secretName}`);
+  }
+  const items: PlanItem[] = [];
+  for (const secret of input.secrets) {
+    const state = readSecretState(secret.annotations);
+    if (!state || wanted.has(`${secret.namespace}/${secret.name}`)) continue;
+    const [namespace = "", name = ""] = state.certificate.split("/");
+    const base = { object: { kind: "Certificate", namespace, name }, source: secret.source, secretPath: secret.source.file, existing: secret, state, diagnostics: [] };
+    if (!input.pruneSecrets) {
+      items.push({ ...base, action: "ok", reason: "Orphaned", message: `Certificate is gone; Secret file ${secret.source.file} kept (pruneSecrets is off)` });
+    } else if (input.scanHasErrors) {
+      items.push({ ...base, action: "ok", reason: "Orphaned", message: `Certificate not found, but some files failed to parse; Secret file ${secret.source.file} kept this run` });
+    } else {
+      items.push({ ...base, action: "remove", reason: "CertificateRemoved", message: `Certificate is gone; removing ${secret.source.file}` });
+    }
+  }
+  return items;
+}
+
+function compareRefs(a: ObjectRef, b: ObjectRef): number {
+  const ka = `${a.namespace ?? ""}/${a.name}`;
+  const kb = `${b.namespace ?? ""}/${b.name}`;
+  return ka < kb ? -1 : ka > kb ? 1 : 0;
+}

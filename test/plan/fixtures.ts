@@ -1,0 +1,59 @@
+// Builders for plan tests: a valid Certificate and Issuer, tweakable per case.
+import type { CertificateResource, CertificateSpec, IssuerResource, SecretFile } from "../../src/manifests/types.ts";
+import { ANNOTATION, formatTime, requestHash, secretHash } from "../../src/plan/index.ts";
+
+export function certificate(overrides: Partial<CertificateSpec> = {}, name = "web", namespace = "shop"): CertificateResource {
+  return {
+    name,
+    namespace,
+    labels: {},
+    source: { file: "apps/shop/certificate.yaml", line: 1 },
+    spec: {
+      secretName: `${name}-tls`,
+      dnsNames: ["web.example.com"],
+      ipAddresses: [],
+      uris: [],
+      emailAddresses: [],
+      duration: 90 * 86400,
+      renewalPolicy: "RenewBefore",
+      issuerRef: { name: "ca", kind: "ClusterIssuer", group: "cert-manager.io" },
+      isCA: false,
+      usages: ["digital signature", "key encipherment"],
+      privateKey: { algorithm: "RSA", size: 2048, encoding: "PKCS1", rotationPolicy: "Always" },
+      secretTemplate: { annotations: {}, labels: {} },
+      additionalOutputFormats: [],
+      revisionHistoryLimit: 1,
+      ...overrides,
+    },
+  };
+}
+
+export const issuer: IssuerResource = {
+  kind: "ClusterIssuer",
+  name: "ca",
+  namespace: "",
+  spec: { ca: { secretName: "root" } },
+  source: { file: "platform/issuers.yaml", line: 8 },
+};
+
+/** The Secret gitcert would have written for `cert`, issued at notBefore. */
+export function secretFor(cert: CertificateResource, notBefore: Date, notAfter: Date, extra: Record<string, string> = {}): SecretFile {
+  return {
+    name: cert.spec.secretName,
+    namespace: cert.namespace,
+    type: "kubernetes.io/tls",
+    labels: {},
+    encrypted: true,
+    source: { file: `apps/shop/${cert.spec.secretName}.sops.yaml`, line: 1 },
+    annotations: {
+      [ANNOTATION.certificate]: `${cert.namespace}/${cert.name}`,
+      [ANNOTATION.issuer]: "ClusterIssuer/ca",
+      [ANNOTATION.notBefore]: formatTime(notBefore),
+      [ANNOTATION.notAfter]: formatTime(notAfter),
+      [ANNOTATION.requestHash]: requestHash(cert.spec),
+      [ANNOTATION.secretHash]: secretHash(cert),
+      [ANNOTATION.revision]: "1",
+      ...extra,
+    },
+  };
+}

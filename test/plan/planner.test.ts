@@ -1,0 +1,118 @@
+import assert from "node:assert/strict";
+import { test } from "node:test";
+import { diagnostic } from "../../src/diagnostics.ts";
+import { ANNOTATION, plan, type PlanInput } from "../../src/plan/index.ts";
+import { certificate, issuer, secretFor } from "./fixtures.ts";
+
+const now = new Date("2026-06-01T00:00:00Z");
+const daysFrom = (d: Date, days: number) => new Date(d.getTime() + days * 86400_000);
+
+function planOne(input: Partial<PlanInput> & { cert?: ReturnType<typeof certificate> }) {
+  const cert = input.cert ?? certificate();
+  const items = plan({
+    ready: [{ certificate: cert, issuer }],
+    blocked: [],
+    secrets: [],
+    now,
+    secretPathTemplate: "{dir}/{secretName}.sops.yaml",
+    pruneSecrets: true,
+    scanHasErrors: false,
+    ...input,
+  });
+  return items;
+}
+
+const fresh = certificate();
+const cases: Array<{ name: string; input: Parameters<typeof planOne>[0]; action: string; reason: string }> = [
+  { name: "no Secret yet", input: {}, action: "issue", reason: "DoesNotExist" },
+  { name: "valid and not yet due", input: { secrets: [secretFor(fresh, daysFrom(now, -10), daysFrom(now, 80))] }, action: "ok", reason: "UpToDate" },
+  { name: "past the renewal time", input: { secrets: [secretFor(fresh, daysFrom(now, -70), daysFrom(now, 20))] }, action: "renew", reason: "Renewing" },
+  { name: "expired", input: { secrets: [secretFor(fresh, daysFrom(now, -100), daysFrom(now, -10))] }, action: "renew", reason: "Expired" },
+  {
+    name: "dnsNames changed",
+    input: { cert: certificate({ dnsNames: ["web.example.com", "www.example.com"] }), secrets: [secretFor(fresh, daysFrom(now, -1), daysFrom(now, 89))] },
+    action: "reissue",
+    reason: "RequestChanged",
+  },
+  {
+    name: "issued by another issuer",
+    input: { secrets: [secretFor(fresh, daysFrom(now, -1), daysFrom(now, 89), { [ANNOTATION.issuer]: "ClusterIssuer/other" })] },
+    action: "reissue",
+    reason: "IncorrectIssuer",
+  },
+  {
+    name: "only the secretTemplate changed: the Secret is rewritten, the certificate kept",
+    input: {
+      cert: certificate({ secretTemplate: { annotations: {}, labels: { team: "shop" } } }),
+      secrets: [secretFor(fresh, daysFrom(now, -1), daysFrom(now, 89))],
+    },
+    action: "update",
+    reason: "SecretTemplateChanged",
+  },
+  {
+    name: "renewBefore changed: no new certificate, renewal time follows the spec",
+    input: { cert: certificate({ renewBefore: 85 * 86400 }), secrets: [secretFor(fresh, daysFrom(now, -10), daysFrom(now, 80))] },
+    action: "renew",
+    reason: "Renewing",
+  },
+  {
+    name: "a Secret gitcert did not write is never overwritten",
+    input: { secrets: [{ ...secretFor(fresh, now, now), annotations: {} }] },
+    action: "blocked",
+    reason: "SecretNotManaged",
+  },
+  {
+    name: "a failure of an earlier spec does not hold back the new one",
+    input: { failures: new Map([["shop/web", { attempts: 2, lastFailureTime: daysFrom(now, -0.01), requestHash: "", message: "boom" }]]) },
+    action: "issue",
+    reason: "DoesNotExist",
+  },
+];
+
+for (const c of cases) {
+  test(`plan: ${c.name} → ${c.action} (${c.reason})`, () => {
+    const [item] = planOne(c.input);
+    assert.equal(item?.action, c.action, item?.message);
+    assert.equal(item?.reason, c.reason);
+  });
+}
+
+test("plan: a recent failure of the same spec backs off; the path is beside the manifest", () => {
+  const [first] = planOne({});
+  assert.equal(first?.secretPath, "apps/shop/web-tls.sops.yaml");
+  const failures = new Map([["shop/web", { attempts: 2, lastFailureTime: new Date(now.getTime() - 60_000), requestHash: first!.requestHash!, message: "rate limited" }]]);
+  const [item] = planOne({ failures });
+  assert.equal(item?.action, "blocked");
+  assert.equal(item?.reason, "Backoff");
+  assert.match(item!.message, /rate limited.*2026-06-01T01:59:00/);
+});
+
+test("plan: a Secret whose Certificate is gone is removed, unless some file failed to parse or pruning is off", () => {
+  const orphan = secretFor(certificate({}, "old"), daysFrom(now, -1), daysFrom(now, 89));
+  const base = { ready: [], blocked: [], secrets: [orphan], now, secretPathTemplate: "{dir}/{secretName}.sops.yaml" };
+  assert.equal(plan({ ...base, pruneSecrets: true, scanHasErrors: false })[0]?.action, "remove");
+  assert.equal(plan({ ...base, pruneSecrets: true, scanHasErrors: true })[0]?.reason, "Orphaned");
+  assert.equal(plan({ ...base, pruneSecrets: false, scanHasErrors: false })[0]?.action, "ok");
+});
+
+test("plan: a blocked Certificate keeps its Secret and carries its diagnostics", () => {
+  const cert = certificate();
+  const d = diagnostic("UnknownIssuer", "ClusterIssuer nope not found", { source: cert.source });
+  const items = plan({
+    ready: [],
+    blocked: [{ certificate: cert, diagnostics: [d] }],
+    secrets: [secretFor(cert, daysFrom(now, -1), daysFrom(now, 89))],
+    now,
+    secretPathTemplate: "{dir}/{secretName}.sops.yaml",
+    pruneSecrets: true,
+    scanHasErrors: false,
+  });
+  assert.deepEqual(items.map((i) => i.action), ["blocked"]);
+  assert.equal(items[0]?.diagnostics[0]?.code, "UnknownIssuer");
+});
+
+test("plan: a secret path that escapes the repository is blocked", () => {
+  const [item] = planOne({ secretPathTemplate: "../{secretName}.yaml" });
+  assert.equal(item?.action, "blocked");
+  assert.equal(item?.reason, "InvalidSecretPath");
+});
