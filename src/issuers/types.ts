@@ -1,7 +1,7 @@
 // The issuer extension point. An issuer kind is one file implementing
 // `Issuer` plus one line in registry.ts; nothing else changes.
 import type { KeyObject } from "node:crypto";
-import type { Diagnostic } from "../diagnostics.ts";
+import type { Diagnostic, SourceRef } from "../diagnostics.ts";
 import type { CertificateResource, IssuerResource } from "../manifests/types.ts";
 
 export interface CertificateRequest {
@@ -35,6 +35,13 @@ export interface IssuerEnv {
    * file exists but cannot be trusted.
    */
   readSecret(key: SecretKey): Promise<Record<string, Buffer> | undefined>;
+  /**
+   * Keep a new Secret in the repository (an ACME account key): readable at
+   * once through readSecret, written SOPS-encrypted as an Opaque Secret in
+   * the folder of `near` (the Issuer's manifest), committed with this
+   * reconcile.
+   */
+  writeSecret(key: SecretKey, data: Record<string, Buffer>, near: SourceRef): Promise<void>;
   now(): Date;
   /** Where a ClusterIssuer's Secrets live (cert-manager's default: `cert-manager`). */
   clusterResourceNamespace: string;
