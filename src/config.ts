@@ -1,0 +1,177 @@
+// gitcert's configuration: one declarative table of options (name, type,
+// default, description, flag, environment variable), one loader that merges
+// defaults < config file < environment < flags, and one validator that
+// returns errors as data.
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+
+type OptionType = "string" | "number" | "boolean" | "list";
+
+interface OptionDef {
+  /** Dotted path in the config file, e.g. `git.authorName`. */
+  key: string;
+  type: OptionType;
+  default: unknown;
+  description: string;
+  /** Never printed: shown as `<redacted>` by `describeConfig`. */
+  secret?: boolean;
+}
+
+export const OPTIONS = [
+  { key: "repo", type: "string", default: "", description: "Git URL or path of the repository to manage (file://, path, https://, ssh://, scp-style). Empty: the embedded demo." },
+  { key: "branch", type: "string", default: "main", description: "Branch to read and push." },
+  { key: "workdir", type: "string", default: "", description: "Working clone location (default: a folder under the OS temp dir named after the repository)." },
+  { key: "include", type: "list", default: ["**/*.yaml", "**/*.yml"], description: "Globs of files to scan." },
+  { key: "exclude", type: "list", default: [], description: "Globs of files to skip (.git and node_modules are always skipped)." },
+  { key: "maxFileBytes", type: "number", default: 5 * 1024 * 1024, description: "Files larger than this are reported, not read." },
+  { key: "defaultNamespace", type: "string", default: "default", description: "Namespace of objects with none, outside any kustomization with a namespace." },
+  { key: "clusterResourceNamespace", type: "string", default: "cert-manager", description: "Where a ClusterIssuer's Secrets live (cert-manager's --cluster-resource-namespace)." },
+  { key: "defaultIssuerName", type: "string", default: "", description: "Issuer used for Ingresses annotated kubernetes.io/tls-acme: \"true\"." },
+  { key: "defaultIssuerKind", type: "string", default: "ClusterIssuer", description: "Kind of the default issuer." },
+  { key: "defaultIssuerGroup", type: "string", default: "cert-manager.io", description: "Group of the default issuer." },
+  { key: "secretPath", type: "string", default: "{dir}/{secretName}.sops.yaml", description: "Where a Certificate's Secret file goes. Variables: {dir} (the manifest's folder), {namespace}, {name}, {secretName}." },
+  { key: "pruneSecrets", type: "boolean", default: true, description: "Delete a Secret file gitcert wrote when its Certificate is gone (false: keep it)." },
+  { key: "ageRecipients", type: "list", default: [], description: "age recipients used when no .sops.yaml creation rule matches." },
+  { key: "encryptedRegex", type: "string", default: "^(data|stringData)$", description: "SOPS encrypted_regex used with ageRecipients (a .sops.yaml rule takes precedence)." },
+  { key: "concurrency", type: "number", default: 4, description: "Certificates issued in parallel." },
+  { key: "git.authorName", type: "string", default: "gitcert", description: "Commit author name." },
+  { key: "git.authorEmail", type: "string", default: "gitcert@localhost", description: "Commit author email." },
+  { key: "git.messageTemplate", type: "string", default: "gitcert: {summary}\n\n{details}", description: "Commit message. {summary}: one line of counts; {details}: one line per issued / renewed / removed certificate." },
+  { key: "git.pushRetries", type: "number", default: 4, description: "Re-runs of the reconcile after a non-fast-forward push rejection." },
+  { key: "git.sshKeyFile", type: "string", default: "", description: "SSH private key for ssh:// and scp-style URLs." },
+  { key: "git.knownHostsFile", type: "string", default: "", description: "known_hosts for SSH (empty: accept-new)." },
+  { key: "git.token", type: "string", default: "", description: "HTTPS token (prefer tokenFile or the environment).", secret: true },
+  { key: "git.tokenFile", type: "string", default: "", description: "File holding the HTTPS token." },
+  { key: "git.username", type: "string", default: "", description: "HTTPS username sent with the token (default x-access-token)." },
+  { key: "logLevel", type: "string", default: "info", description: "debug, info, warn or error." },
+] as const satisfies readonly OptionDef[];
+
+type ValueOf<T extends OptionType> = T extends "string" ? string : T extends "number" ? number : T extends "boolean" ? boolean : string[];
+type OptionKey = (typeof OPTIONS)[number]["key"];
+export type Config = { [K in (typeof OPTIONS)[number] as K["key"]]: ValueOf<K["type"]> };
+
+/** `git.authorName` → `GITCERT_GIT_AUTHOR_NAME` */
+export function envName(key: string): string {
+  return "GITCERT_" + key.replace(/\./g, "_").replace(/([a-z])([A-Z])/g, "$1_$2").toUpperCase();
+}
+
+/** `git.authorName` → `--git-author-name` */
+export function flagName(key: string): string {
+  return key.replace(/\./g, "-").replace(/([a-z])([A-Z])/g, "$1-$2").toLowerCase();
+}
+
+export interface ConfigSources {
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Flag values by option key, already split off the command line. */
+  flags?: Partial<Record<string, string | string[] | boolean>>;
+}
+
+export type ConfigResult = { config: Config; errors: string[] };
+
+export function loadConfig(sources: ConfigSources): ConfigResult {
+  const errors: string[] = [];
+  let fileValues: Record<string, unknown> = {};
+  if (sources.file) {
+    try {
+      const parsed: unknown = parseYaml(readFileSync(sources.file, "utf8"));
+      if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) fileValues = parsed as Record<string, unknown>;
+      else if (parsed != null) errors.push(`${sources.file}: the configuration must be a mapping`);
+    } catch (err) {
+      errors.push(`${sources.file}: ${(err as Error).message}`);
+    }
+    for (const key of unknownKeys(fileValues)) errors.push(`${sources.file}: unknown option ${key}`);
+  }
+
+  const config: Record<string, unknown> = {};
+  for (const option of OPTIONS as readonly OptionDef[]) {
+    let value: unknown = option.default;
+    const fromFile = getPath(fileValues, option.key);
+    if (fromFile !== undefined) value = coerce(option, fromFile, `${sources.file}: ${option.key}`, errors);
+    const fromEnv = sources.env?.[envName(option.key)];
+    if (fromEnv !== undefined && fromEnv !== "") value = coerce(option, fromEnv, envName(option.key), errors);
+    const fromFlag = sources.flags?.[option.key];
+    if (fromFlag !== undefined) value = coerce(option, fromFlag, `--${flagName(option.key)}`, errors);
+    config[option.key] = value;
+  }
+  errors.push(...validate(config as Config));
+  return { config: config as Config, errors };
+}
+
+function validate(config: Config): string[] {
+  const errors: string[] = [];
+  if (config.concurrency < 1) errors.push("concurrency must be at least 1");
+  if (config["git.pushRetries"] < 0) errors.push("git.pushRetries must not be negative");
+  if (!["debug", "info", "warn", "error"].includes(config.logLevel)) errors.push(`logLevel ${config.logLevel} is not one of debug, info, warn, error`);
+  if (!config.secretPath.includes("{secretName}") && !config.secretPath.includes("{name}")) {
+    errors.push("secretPath must contain {secretName} or {name}, or every Secret would go to the same file");
+  }
+  for (const r of config.ageRecipients) {
+    if (!/^age1[0-9a-z]+$/.test(r)) errors.push(`ageRecipients: ${JSON.stringify(r)} is not an age recipient (age1…)`);
+  }
+  return errors;
+}
+
+function coerce(option: OptionDef, raw: unknown, where: string, errors: string[]): unknown {
+  switch (option.type) {
+    case "string":
+      if (typeof raw === "string") return raw;
+      if (typeof raw === "number" || typeof raw === "boolean") return String(raw);
+      break;
+    case "number": {
+      const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+      if (Number.isFinite(n)) return n;
+      break;
+    }
+    case "boolean":
+      if (typeof raw === "boolean") return raw;
+      if (raw === "true" || raw === "1") return true;
+      if (raw === "false" || raw === "0") return false;
+      break;
+    case "list":
+      if (Array.isArray(raw) && raw.every((x) => typeof x === "string")) return raw;
+      if (typeof raw === "string") return raw.split(",").map((s) => s.trim()).filter(Boolean);
+      break;
+  }
+  errors.push(`${where}: expected a ${option.type}`);
+  return option.default;
+}
+
+function getPath(obj: Record<string, unknown>, key: string): unknown {
+  let cur: unknown = obj;
+  for (const part of key.split(".")) {
+    if (cur === null || typeof cur !== "object") return undefined;
+    cur = (cur as Record<string, unknown>)[part];
+  }
+  return cur;
+}
+
+function unknownKeys(values: Record<string, unknown>, prefix = ""): string[] {
+  const known = new Set<string>(OPTIONS.map((o) => o.key));
+  const out: string[] = [];
+  for (const [k, v] of Object.entries(values)) {
+    const key = prefix + k;
+    if (known.has(key)) continue;
+    if (v !== null && typeof v === "object" && !Array.isArray(v) && [...known].some((o) => o.startsWith(key + "."))) {
+      out.push(...unknownKeys(v as Record<string, unknown>, key + "."));
+    } else out.push(key);
+  }
+  return out;
+}
+
+export function optionDefs(): readonly OptionDef[] {
+  return OPTIONS;
+}
+
+export function isOptionKey(key: string): key is OptionKey {
+  return OPTIONS.some((o) => o.key === key);
+}
+
+/** The options as a Markdown table, for README.md and `gitcert help config`. */
+export function configReference(): string {
+  const rows = (OPTIONS as readonly OptionDef[]).map((o) => {
+    const def = Array.isArray(o.default) ? o.default.join(", ") : String(o.default);
+    return `| \`${o.key}\` | \`--${flagName(o.key)}\` | \`${envName(o.key)}\` | \`${def.replace(/\n/g, "\\n")}\` | ${o.description} |`;
+  });
+  return ["| key | flag | environment | default | description |", "|---|---|---|---|---|", ...rows].join("\n");
+}

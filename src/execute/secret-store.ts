@@ -1,0 +1,76 @@
+// Secrets issuers read (CA key pairs, and later EAB keys and DNS tokens):
+// first those issued earlier in this reconcile, kept in memory only, then
+// SOPS files in the repository, decrypted with their MAC verified.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { parseAllDocuments } from "yaml";
+import { GitcertError } from "../diagnostics.ts";
+import type { SecretKey } from "../issuers/types.ts";
+import type { SecretFile } from "../manifests/types.ts";
+import { decryptYaml, readSecretData } from "../secrets/index.ts";
+
+export class SecretStore {
+  private readonly issued = new Map<string, Record<string, Buffer>>();
+  private readonly decrypted = new Map<string, Promise<Record<string, Buffer>>>();
+  private readonly files: Map<string, SecretFile>;
+
+  constructor(
+    private readonly root: string,
+    secrets: readonly SecretFile[],
+    private readonly identities: readonly string[],
+  ) {
+    this.files = new Map(secrets.map((s) => [keyOf(s), s]));
+  }
+
+  /** Make a Secret issued in this run visible to later issuers of the same run. */
+  remember(key: SecretKey, data: Record<string, Buffer>): void {
+    this.issued.set(keyOf(key), data);
+    this.decrypted.delete(keyOf(key));
+  }
+
+  has(key: SecretKey): boolean {
+    return this.issued.has(keyOf(key)) || this.files.has(keyOf(key));
+  }
+
+  async read(key: SecretKey): Promise<Record<string, Buffer> | undefined> {
+    const id = keyOf(key);
+    const fresh = this.issued.get(id);
+    if (fresh) return fresh;
+    const file = this.files.get(id);
+    if (!file) return undefined;
+    let pending = this.decrypted.get(id);
+    if (!pending) {
+      pending = this.decryptFile(file);
+      this.decrypted.set(id, pending);
+    }
+    return pending;
+  }
+
+  private async decryptFile(file: SecretFile): Promise<Record<string, Buffer>> {
+    const where = { source: file.source, object: { kind: "Secret", namespace: file.namespace, name: file.name } };
+    if (!file.encrypted) {
+      throw new GitcertError("SecretNotEncrypted", `Secret ${keyOf(file)} in ${file.source.file} is not SOPS-encrypted; gitcert only reads key material from encrypted files`, where);
+    }
+    if (this.identities.length === 0) {
+      throw new GitcertError("NoAgeIdentity", `Secret ${keyOf(file)} must be decrypted, but no age identity is configured (set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY)`, where);
+    }
+    const text = await readFile(join(this.root, file.source.file), "utf8");
+    let plaintext: string;
+    try {
+      plaintext = await decryptYaml(text, [...this.identities]);
+    } catch (err) {
+      if (err instanceof GitcertError) throw new GitcertError(err.code, `${file.source.file}: ${err.message}`, where);
+      throw err;
+    }
+    for (const doc of parseAllDocuments(plaintext)) {
+      const obj = doc.toJS() as Record<string, unknown> | null;
+      const meta = obj?.metadata as Record<string, unknown> | undefined;
+      if (obj?.kind === "Secret" && meta?.name === file.name) return readSecretData(obj);
+    }
+    throw new GitcertError("SecretNotFound", `Secret ${keyOf(file)} is not in ${file.source.file} after decryption`, where);
+  }
+}
+
+function keyOf(k: { namespace: string; name: string }): string {
+  return `${k.namespace}/${k.name}`;
+}

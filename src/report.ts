@@ -1,0 +1,86 @@
+// What a person reads: the status table and the plan listing.
+import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
+import type { Outcome } from "./execute/index.ts";
+import { formatTime, type PlanItem } from "./plan/index.ts";
+
+export interface StatusRow {
+  certificate: string;
+  dnsNames: string;
+  issuer: string;
+  notAfter: string;
+  renewal: string;
+  state: string;
+}
+
+const STATE_AFTER: Record<string, string> = { issue: "Issued", renew: "Renewed", reissue: "Reissued", update: "Updated", remove: "Removed" };
+const STATE_DUE: Record<string, string> = { issue: "Due: not issued", renew: "Due: renewal", reissue: "Due: spec changed", update: "Due: Secret layout changed", remove: "Due: removal" };
+
+/** One row per Certificate; with outcomes, the state after this run. */
+export function statusRows(items: readonly PlanItem[], outcomes: readonly Outcome[] = []): StatusRow[] {
+  const byItem = new Map(outcomes.map((o) => [o.item, o]));
+  return items.map((item) => {
+    const outcome = byItem.get(item);
+    const spec = item.certificate?.spec;
+    const names = spec ? [...spec.dnsNames, ...spec.ipAddresses] : [];
+    const notAfter = outcome?.notAfter ?? item.state?.notAfter;
+    const renewal = outcome ? outcome.renewalTime : item.renewalTime;
+    let state: string;
+    if (outcome?.status === "done") state = STATE_AFTER[item.action] ?? "Done";
+    else if (outcome?.status === "failed") state = `Failed: ${outcome.diagnostics[0]?.message ?? "unknown error"}`;
+    else if (item.action === "ok") state = item.reason === "Orphaned" ? "Orphaned" : "Ready";
+    else if (item.action === "blocked") state = `${item.reason === "Backoff" ? "Backoff" : "Blocked"}: ${item.message}`;
+    else state = STATE_DUE[item.action] ?? item.action;
+    return {
+      certificate: `${item.object.namespace ?? ""}/${item.object.name}`,
+      dnsNames: shorten(names.join(","), 40) || (spec?.commonName ?? "-"),
+      issuer: spec ? `${spec.issuerRef.kind}/${spec.issuerRef.name}` : (item.state?.issuer ?? "-"),
+      notAfter: notAfter ? formatTime(notAfter) : "-",
+      renewal: renewal ? formatTime(renewal) : "-",
+      state,
+    };
+  });
+}
+
+export function formatTable(rows: readonly StatusRow[]): string {
+  const header: StatusRow = { certificate: "CERTIFICATE", dnsNames: "DNS NAMES", issuer: "ISSUER", notAfter: "NOT AFTER", renewal: "RENEWAL", state: "STATE" };
+  const cols = Object.keys(header) as (keyof StatusRow)[];
+  const all = [header, ...rows];
+  const width = Object.fromEntries(cols.map((c) => [c, Math.max(...all.map((r) => r[c].length))])) as Record<keyof StatusRow, number>;
+  return all
+    .map((r) => cols.map((c, i) => (i === cols.length - 1 ? r[c] : r[c].padEnd(width[c]))).join("  "))
+    .join("\n");
+}
+
+export function formatPlan(items: readonly PlanItem[], diagnostics: readonly Diagnostic[]): string {
+  const lines = items.map((i) => {
+    const where = i.source ? ` (${i.source.file}:${i.source.line})` : "";
+    return `${i.action.padEnd(8)} ${i.object.namespace}/${i.object.name}${where}: ${i.reason} — ${i.message}`;
+  });
+  const notes = diagnostics.filter((d) => d.severity !== "debug").map((d) => `${d.severity}: ${formatDiagnostic(d)}`);
+  return [...lines, ...(notes.length ? ["", ...notes] : [])].join("\n");
+}
+
+/** Machine-readable plan for `gitcert plan --json`. */
+export function planJson(items: readonly PlanItem[], diagnostics: readonly Diagnostic[]): unknown {
+  return {
+    certificates: items.map((i) => ({
+      namespace: i.object.namespace,
+      name: i.object.name,
+      action: i.action,
+      reason: i.reason,
+      message: i.message,
+      source: i.source,
+      secretPath: i.secretPath,
+      issuer: i.issuer ? { kind: i.issuer.kind, name: i.issuer.name } : undefined,
+      dnsNames: i.certificate?.spec.dnsNames,
+      notAfter: i.state?.notAfter?.toISOString(),
+      renewalTime: i.renewalTime?.toISOString(),
+      diagnostics: i.diagnostics,
+    })),
+    diagnostics: diagnostics.filter((d) => d.severity !== "debug"),
+  };
+}
+
+function shorten(s: string, max: number): string {
+  return s.length <= max ? s : s.slice(0, max - 1) + "…";
+}

@@ -1,0 +1,209 @@
+// The whole pipeline against a real bare Git remote, with the real sops CLI
+// and openssl checking what lands in Git.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync, unlinkSync } from "node:fs";
+import { join } from "node:path";
+import { test, type TestContext } from "node:test";
+import { parse as parseYaml } from "yaml";
+import { loadConfig, type Config } from "../src/config.ts";
+import { prepareDemo } from "../src/demo.ts";
+import { defaultIssuers } from "../src/issuers/index.ts";
+import { createLogger } from "../src/log.ts";
+import { reconcileRepository, type ReconcileReport } from "../src/reconcile.ts";
+import { openWorkspace } from "../src/repo/index.ts";
+import { git, sopsDecrypt, tempDir } from "./helpers.ts";
+
+const SECRET_FILES = [
+  "platform/cert-manager/demo-root-ca.sops.yaml",
+  "apps/shop/api-tls.sops.yaml",
+  "apps/shop/storefront-tls.sops.yaml",
+  "apps/blog/blog-tls.sops.yaml",
+];
+
+async function setup(t: TestContext, overrides: Partial<Config> = {}) {
+  const dir = tempDir(t);
+  const demo = await prepareDemo(join(dir, "demo"));
+  const { config } = loadConfig({});
+  const cfg: Config = { ...config, logLevel: "error", ...overrides };
+  const workspace = await openWorkspace({ url: demo.remote, branch: "main", workdir: join(dir, "work"), author: { name: "gitcert", email: "gitcert@test.invalid" } });
+  const reconcile = (now = new Date(), extra: { forceRenew?: Set<string> } = {}): Promise<ReconcileReport> =>
+    reconcileRepository(workspace, { config: cfg, issuers: defaultIssuers(), identities: demo.identities, now: () => now, log: createLogger("error"), ...extra });
+  const checkout = () => {
+    const clone = join(dir, `clone-${Math.random().toString(36).slice(2)}`);
+    execFileSync("git", ["clone", "--quiet", demo.remote, clone]);
+    return clone;
+  };
+  /** A commit made by someone else, pushed to the remote. */
+  const pushOther = (edit: (clone: string) => void, message: string) => {
+    const clone = checkout();
+    edit(clone);
+    git(clone, "add", "--all");
+    git(clone, "commit", "--quiet", "-m", message);
+    git(clone, "push", "--quiet", "origin", "main");
+  };
+  return { demo, workspace, reconcile, checkout, pushOther, identity: demo.identities[0]! };
+}
+
+function secretData(t: TestContext, file: string, identity: string): Record<string, string> {
+  const doc = parseYaml(sopsDecrypt(t, file, identity)) as { data: Record<string, string> };
+  return Object.fromEntries(Object.entries(doc.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+}
+
+function openssl(args: string[], input?: string): string {
+  return execFileSync("openssl", args, { encoding: "utf8", input });
+}
+
+test("self-signed → CA → leaves converge in one reconcile, encrypted, committed and pushed", async (t) => {
+  const { reconcile, checkout, identity } = await setup(t);
+  const report = await reconcile();
+  assert.deepEqual(report.outcomes.filter((o) => o.status === "failed").map((o) => o.diagnostics), []);
+  assert.equal(report.outcomes.filter((o) => o.status === "done" && o.item.action === "issue").length, 4);
+  assert.ok(report.commit && report.pushed);
+
+  const clone = checkout();
+  for (const f of SECRET_FILES) assert.ok(existsSync(join(clone, f)), `${f} is in the pushed commit`);
+  const message = git(clone, "log", "-1", "--format=%B");
+  assert.match(message, /issued 4 certificates/);
+  assert.match(message, /issued shop\/api \(DoesNotExist\) by ClusterIssuer\/demo-ca/);
+
+  // Real sops decrypts (MAC verified); openssl verifies the chain.
+  const dir = tempDir(t);
+  const root = secretData(t, join(clone, SECRET_FILES[0]!), identity);
+  writeFileSync(join(dir, "root.pem"), root["tls.crt"]!);
+  assert.match(openssl(["x509", "-noout", "-text", "-in", join(dir, "root.pem")]), /CA:TRUE/);
+  for (const f of SECRET_FILES.slice(1)) {
+    const data = secretData(t, join(clone, f), identity);
+    assert.equal(data["ca.crt"], root["tls.crt"], `${f}: ca.crt is the demo root`);
+    writeFileSync(join(dir, "leaf.pem"), data["tls.crt"]!);
+    assert.match(openssl(["verify", "-CAfile", join(dir, "root.pem"), join(dir, "leaf.pem")]), /leaf.pem: OK/);
+    const pub1 = openssl(["x509", "-noout", "-pubkey", "-in", join(dir, "leaf.pem")]);
+    const pub2 = openssl(["pkey", "-pubout"], data["tls.key"]);
+    assert.equal(pub1, pub2, `${f}: tls.key belongs to tls.crt`);
+  }
+
+  const blog = secretData(t, join(clone, "apps/blog/blog-tls.sops.yaml"), identity);
+  writeFileSync(join(dir, "blog.pem"), blog["tls.crt"]!);
+  const text = openssl(["x509", "-noout", "-text", "-in", join(dir, "blog.pem")]);
+  assert.match(text, /DNS:blog\.example\.com, DNS:www\.blog\.example\.com/);
+  assert.match(text, /NIST CURVE: P-384|secp384r1/);
+  const dates = openssl(["x509", "-noout", "-startdate", "-enddate", "-in", join(dir, "blog.pem")]);
+  const [start, end] = dates.trim().split("\n").map((l) => new Date(l.split("=")[1]!).getTime());
+  assert.equal((end! - start!) / 3600_000, 2160, "blog lives its 2160h duration");
+
+  const storefront = secretData(t, join(clone, "apps/shop/storefront-tls.sops.yaml"), identity);
+  writeFileSync(join(dir, "sf.pem"), storefront["tls.crt"]!);
+  assert.match(openssl(["x509", "-noout", "-ext", "subjectAltName", "-in", join(dir, "sf.pem")]), /DNS:shop\.example\.com, DNS:www\.shop\.example\.com/);
+
+  // The Secret's metadata is plaintext for planning; the kustomization lists it.
+  const secretDoc = parseYaml(readFileSync(join(clone, "apps/shop/api-tls.sops.yaml"), "utf8")) as Record<string, any>;
+  assert.equal(secretDoc.metadata.namespace, "shop");
+  assert.equal(secretDoc.type, "kubernetes.io/tls");
+  assert.equal(secretDoc.metadata.annotations["cert-manager.io/alt-names"], "api.shop.example.com");
+  assert.match(secretDoc.data["tls.key"], /^ENC\[AES256_GCM,/);
+  const kustomization = readFileSync(join(clone, "apps/shop/kustomization.yaml"), "utf8");
+  assert.match(kustomization, /- api-tls\.sops\.yaml/);
+  assert.match(kustomization, /- storefront-tls\.sops\.yaml/);
+});
+
+test("a second run with nothing due makes no commit and rewrites no file", async (t) => {
+  const { reconcile, checkout } = await setup(t);
+  const first = await reconcile();
+  const second = await reconcile();
+  assert.equal(second.commit, undefined);
+  assert.equal(second.pushed, false);
+  assert.ok(second.assessment.items.every((i) => i.action === "ok"), second.assessment.items.map((i) => `${i.object.name}:${i.action}`).join());
+  assert.equal(git(checkout(), "rev-parse", "HEAD").trim(), first.commit);
+});
+
+test("renewal: past the renewal time only the due certificates are renewed, with a new revision", async (t) => {
+  const { reconcile, checkout, identity } = await setup(t);
+  await reconcile();
+  // 80 days on: the 90-day leaves are past 2/3 of their life, the 10-year root is not.
+  const later = new Date(Date.now() + 80 * 86400_000);
+  const report = await reconcile(later);
+  const renewed = report.outcomes.filter((o) => o.status === "done").map((o) => `${o.item.object.name}:${o.item.action}`).sort();
+  assert.deepEqual(renewed, ["api:renew", "blog:renew", "storefront-tls:renew"]);
+  const clone = checkout();
+  const doc = parseYaml(readFileSync(join(clone, "apps/blog/blog-tls.sops.yaml"), "utf8")) as Record<string, any>;
+  assert.equal(doc.metadata.annotations["gitcert.dev/revision"], "2");
+  assert.match(git(clone, "log", "-1", "--format=%B"), /renewed 3 certificates/);
+  secretData(t, join(clone, "apps/blog/blog-tls.sops.yaml"), identity);
+});
+
+test("bad input is reported with file:line and every other certificate proceeds", async (t) => {
+  const { reconcile, pushOther, checkout } = await setup(t);
+  pushOther((clone) => {
+    writeFileSync(join(clone, "apps/shop/broken.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n");
+    writeFileSync(
+      join(clone, "apps/blog/typo.yaml"),
+      "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: typo\nspec:\n  secretName: typo-tls\n  dnsNames: [typo.example.com]\n  issuerRef: {name: no-such-issuer, kind: ClusterIssuer}\n",
+    );
+    writeFileSync(
+      join(clone, "apps/blog/invalid.yaml"),
+      "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: invalid\nspec:\n  secretName: invalid-tls\n  dnsNames: ['not a name']\n  duration: 90d\n  issuerRef: {name: demo-ca, kind: ClusterIssuer}\n",
+    );
+  }, "add broken manifests");
+  const report = await reconcile();
+  const issued = report.outcomes.filter((o) => o.status === "done").map((o) => o.item.object.name).sort();
+  assert.deepEqual(issued, ["api", "blog", "demo-root-ca", "storefront-tls"]);
+  const all = [...report.assessment.diagnostics, ...report.assessment.items.flatMap((i) => i.diagnostics)];
+  const broken = all.find((d) => d.source?.file === "apps/shop/broken.yaml");
+  assert.ok(broken && broken.source!.line >= 3, "invalid YAML names its file and line");
+  const typo = report.assessment.items.find((i) => i.object.name === "typo");
+  assert.equal(typo?.action, "blocked");
+  assert.match(typo!.message, /no-such-issuer/);
+  assert.equal(typo?.source?.file, "apps/blog/typo.yaml");
+  const invalid = all.filter((d) => d.source?.file === "apps/blog/invalid.yaml").map((d) => d.message).join("\n");
+  assert.match(invalid, /not a valid DNS name/);
+  assert.match(invalid, /duration/);
+  assert.ok(!existsSync(join(checkout(), "apps/blog/typo-tls.sops.yaml")));
+});
+
+test("a Certificate that is deleted takes its Secret file and kustomization entry with it", async (t) => {
+  const { reconcile, pushOther, checkout } = await setup(t);
+  await reconcile();
+  pushOther((clone) => {
+    unlinkSync(join(clone, "apps/shop/certificate.yaml"));
+    const k = join(clone, "apps/shop/kustomization.yaml");
+    writeFileSync(k, readFileSync(k, "utf8").replace("  - certificate.yaml\n", ""));
+  }, "drop the api certificate");
+  const report = await reconcile();
+  assert.deepEqual(report.outcomes.filter((o) => o.status === "done").map((o) => `${o.item.object.name}:${o.item.action}`), ["api:remove"]);
+  const clone = checkout();
+  assert.ok(!existsSync(join(clone, "apps/shop/api-tls.sops.yaml")));
+  assert.doesNotMatch(readFileSync(join(clone, "apps/shop/kustomization.yaml"), "utf8"), /api-tls/);
+  assert.match(git(clone, "log", "-1", "--format=%B"), /removed shop\/api/);
+});
+
+test("a push rejected because the remote moved is retried on the new head", async (t) => {
+  const { reconcile, workspace, pushOther, checkout } = await setup(t);
+  // Someone pushes between our sync and our push: simulate by wrapping sync.
+  const sync = workspace.sync.bind(workspace);
+  let raced = false;
+  workspace.sync = async () => {
+    const result = await sync();
+    if (!raced) {
+      raced = true;
+      pushOther((clone) => writeFileSync(join(clone, "README.md"), "someone else was here\n"), "concurrent change");
+    }
+    return result;
+  };
+  const report = await reconcile();
+  assert.equal(report.attempts, 2);
+  assert.ok(report.pushed);
+  const clone = checkout();
+  assert.ok(existsSync(join(clone, "README.md")), "the other commit is kept");
+  assert.ok(existsSync(join(clone, "apps/shop/api-tls.sops.yaml")));
+});
+
+test("no plaintext private key or age identity anywhere in the Git history", async (t) => {
+  const { reconcile, checkout } = await setup(t);
+  await reconcile();
+  await reconcile(new Date(Date.now() + 80 * 86400_000));
+  const history = git(checkout(), "log", "--all", "-p", "--format=%H %B");
+  assert.ok(history.includes("ENC[AES256_GCM"), "the history holds the encrypted Secrets");
+  assert.doesNotMatch(history, /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/);
+  assert.doesNotMatch(history, /AGE-SECRET-KEY-1/);
+  assert.doesNotMatch(history, /LS0tLS1CRUdJTi/); // base64 of "-----BEGIN" in a plaintext data value
+});
