@@ -1,0 +1,44 @@
+// bench/scan: 10,000 manifest files (2,000 Certificates, 1,000 annotated
+// Ingresses, the rest other objects). Prints the time from start to a
+// finished plan and its peak memory, and — in the same run, alternating — the
+// floor: reading and YAML-parsing the same files and nothing else.
+// Target: within 1.3× of the floor, under 2 s and 300 MB.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { generateRepository } from "./generate.ts";
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const root = mkdtempSync(join(tmpdir(), "gitcert-bench-scan-"));
+try {
+  generateRepository(root);
+  const measure = (mode: string) =>
+    JSON.parse(execFileSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "measure.ts"), mode, root], { encoding: "utf8" })) as {
+      ms: number;
+      maxRssMB: number;
+      files: number;
+      documents: number;
+      certificates?: number;
+    };
+  measure("floor"); // warm the page cache and tsx's compile cache
+  measure("plan");
+  const floors = [];
+  const plans = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    floors.push(measure("floor"));
+    plans.push(measure("plan"));
+  }
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  const floorMs = median(floors.map((f) => f.ms));
+  const planMs = median(plans.map((p) => p.ms));
+  const floorMB = Math.max(...floors.map((f) => f.maxRssMB));
+  const planMB = Math.max(...plans.map((p) => p.maxRssMB));
+  const p = plans[0]!;
+  console.log(`bench/scan: ${p.files} files, ${p.documents} documents, ${p.certificates} certificates planned (median of ${ROUNDS} rounds)`);
+  console.log(`  floor (read + YAML parse):  ${floorMs.toFixed(0)} ms   peak RSS ${floorMB.toFixed(0)} MB`);
+  console.log(`  gitcert scan → plan:        ${planMs.toFixed(0)} ms   peak RSS ${planMB.toFixed(0)} MB`);
+  console.log(`  ratio to floor:             ${(planMs / floorMs).toFixed(2)}×   (target ≤ 1.30×, < 2000 ms, < 300 MB)`);
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
