@@ -5,7 +5,7 @@
 // Target: within 1.3× of the floor, under 2 s and 300 MB.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { generateRepository } from "./generate.ts";
 
@@ -35,7 +35,9 @@ try {
   const floorMB = Math.max(...floors.map((f) => f.maxRssMB));
   const planMB = Math.max(...plans.map((p) => p.maxRssMB));
   const p = plans[0]!;
-  console.log(`bench/scan: ${p.files} files, ${p.documents} documents, ${p.certificates} certificates planned (median of ${ROUNDS} rounds)`);
+  const f = floors[0]!;
+  console.log(`bench/scan: ${p.files} files, ${f.documents} YAML documents (gitcert parsed ${p.documents}), ${p.certificates} certificates planned`);
+  console.log(`  median of ${ROUNDS} alternating rounds, each measurement in a fresh process, load average ${loadavg()[0]!.toFixed(2)} at the end`);
   console.log(`  floor (read + YAML parse):  ${floorMs.toFixed(0)} ms   peak RSS ${floorMB.toFixed(0)} MB`);
   console.log(`  gitcert scan → plan:        ${planMs.toFixed(0)} ms   peak RSS ${planMB.toFixed(0)} MB`);
   console.log(`  ratio to floor:             ${(planMs / floorMs).toFixed(2)}×   (target ≤ 1.30×, < 2000 ms, < 300 MB)`);

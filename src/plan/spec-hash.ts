@@ -11,45 +11,52 @@
 import { createHash } from "node:crypto";
 import type { CertificateResource, CertificateSpec } from "../manifests/types.ts";
 
-function digest(value: unknown): string {
-  return createHash("sha256").update(canonicalJson(value)).digest("hex").slice(0, 32);
+function digest(fields: unknown[]): string {
+  return createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 32);
 }
 
-/** JSON with sorted keys and undefined dropped, so equal specs hash equal. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
-  if (value !== null && typeof value === "object") {
-    const entries = Object.entries(value as Record<string, unknown>)
-      .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
-  }
-  return JSON.stringify(value);
+/** Map entries in key order, so equal maps hash equal whatever their YAML order. */
+function sortedEntries(map: Record<string, string> | undefined): Array<[string, string]> {
+  return Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+// Fields are listed positionally, in a fixed order: cheap to hash (this runs
+// for every Certificate on every plan) and stable across releases as long as
+// new fields are appended.
 export function requestHash(spec: CertificateSpec): string {
-  return digest({
-    commonName: spec.commonName,
-    literalSubject: spec.literalSubject,
-    subject: spec.subject,
-    dnsNames: spec.dnsNames,
-    ipAddresses: spec.ipAddresses,
-    uris: spec.uris,
-    emailAddresses: spec.emailAddresses,
-    duration: spec.duration,
-    issuerRef: spec.issuerRef,
-    isCA: spec.isCA,
-    usages: spec.usages,
-    keyAlgorithm: spec.privateKey.algorithm,
-    keySize: spec.privateKey.size,
-  });
+  const subject = spec.subject ?? {};
+  return digest([
+    spec.commonName ?? null,
+    spec.literalSubject ?? null,
+    [
+      subject.organizations ?? null,
+      subject.countries ?? null,
+      subject.organizationalUnits ?? null,
+      subject.localities ?? null,
+      subject.provinces ?? null,
+      subject.streetAddresses ?? null,
+      subject.postalCodes ?? null,
+      subject.serialNumber ?? null,
+    ],
+    spec.dnsNames,
+    spec.ipAddresses,
+    spec.uris,
+    spec.emailAddresses,
+    spec.duration,
+    [spec.issuerRef.group, spec.issuerRef.kind, spec.issuerRef.name],
+    spec.isCA,
+    spec.usages,
+    spec.privateKey.algorithm,
+    spec.privateKey.size,
+  ]);
 }
 
 export function secretHash(certificate: Pick<CertificateResource, "spec">): string {
   const { spec } = certificate;
-  return digest({
-    secretTemplate: spec.secretTemplate,
-    additionalOutputFormats: spec.additionalOutputFormats,
-    encoding: spec.privateKey.encoding,
-  });
+  return digest([
+    sortedEntries(spec.secretTemplate.annotations),
+    sortedEntries(spec.secretTemplate.labels),
+    spec.additionalOutputFormats,
+    spec.privateKey.encoding,
+  ]);
 }
