@@ -2,7 +2,7 @@
 // and openssl checking what lands in Git.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync, unlinkSync } from "node:fs";
+import { closeSync, existsSync, ftruncateSync, openSync, readFileSync, symlinkSync, unlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { parse as parseYaml } from "yaml";
@@ -134,7 +134,7 @@ test("renewal: past the renewal time only the due certificates are renewed, with
 test("bad input is reported with file:line and every other certificate proceeds", async (t) => {
   const { reconcile, pushOther, checkout } = await setup(t);
   pushOther((clone) => {
-    writeFileSync(join(clone, "apps/shop/broken.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x\n");
+    writeFileSync(join(clone, "apps/shop/broken.yaml"), "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: x\n");
     writeFileSync(
       join(clone, "apps/blog/typo.yaml"),
       "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: typo\nspec:\n  secretName: typo-tls\n  dnsNames: [typo.example.com]\n  issuerRef: {name: no-such-issuer, kind: ClusterIssuer}\n",
@@ -143,8 +143,22 @@ test("bad input is reported with file:line and every other certificate proceeds"
       join(clone, "apps/blog/invalid.yaml"),
       "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: invalid\nspec:\n  secretName: invalid-tls\n  dnsNames: ['not a name']\n  duration: 90d\n  issuerRef: {name: demo-ca, kind: ClusterIssuer}\n",
     );
+    const cert = (name: string, secret: string) =>
+      `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: ${name}\nspec:\n  secretName: ${secret}\n  dnsNames: [${name}.example.com]\n  issuerRef: {name: demo-ca, kind: ClusterIssuer}\n`;
+    writeFileSync(join(clone, "apps/blog/dup-a.yaml"), cert("dup-a", "dup-tls"));
+    writeFileSync(join(clone, "apps/blog/dup-b.yaml"), cert("dup-b", "dup-tls"));
+    writeFileSync(join(clone, "apps/blog/escape.yaml"), cert("escape", "../../etc/owned"));
+    const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"];
+    for (let i = 1; i < 12; i++) bomb.push(`${"abcdefghijkl"[i]}: &${"abcdefghijkl"[i]} [*${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}]`);
+    writeFileSync(join(clone, "apps/blog/bomb.yaml"), `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: bomb}\nspec:\n${bomb.map((l) => "  " + l).join("\n")}\n`);
+    symlinkSync("/etc/passwd", join(clone, "apps/blog/leak.yaml"));
+    const huge = openSync(join(clone, "apps/blog/huge.yaml"), "w");
+    ftruncateSync(huge, 50 * 1024 * 1024);
+    closeSync(huge);
   }, "add broken manifests");
+  const started = Date.now();
   const report = await reconcile();
+  assert.ok(Date.now() - started < 20_000, "the alias bomb and the 50 MB file do not stall the run");
   const issued = report.outcomes.filter((o) => o.status === "done").map((o) => o.item.object.name).sort();
   assert.deepEqual(issued, ["api", "blog", "demo-root-ca", "storefront-tls"]);
   const all = [...report.assessment.diagnostics, ...report.assessment.items.flatMap((i) => i.diagnostics)];
@@ -158,6 +172,18 @@ test("bad input is reported with file:line and every other certificate proceeds"
   assert.match(invalid, /not a valid DNS name/);
   assert.match(invalid, /duration/);
   assert.ok(!existsSync(join(checkout(), "apps/blog/typo-tls.sops.yaml")));
+  const codeOf = (file: string) => all.filter((d) => d.source?.file === file).map((d) => d.code);
+  for (const name of ["dup-a", "dup-b"]) {
+    const item = report.assessment.items.find((i) => i.object.name === name);
+    assert.equal(item?.action, "blocked", `${name} shares its Secret and is blocked`);
+    assert.match(item!.message, /dup-tls/);
+  }
+  assert.ok(codeOf("apps/blog/escape.yaml").length > 0, "a secretName that climbs out of the folder is refused");
+  assert.ok(codeOf("apps/blog/bomb.yaml").length > 0, "the alias bomb is reported");
+  assert.ok(codeOf("apps/blog/leak.yaml").length > 0, "the symlink out of the repository is reported");
+  assert.ok(codeOf("apps/blog/huge.yaml").length > 0, "the 50 MB file is reported, not read");
+  const clone = checkout();
+  assert.doesNotMatch(git(clone, "ls-files"), /owned/, "nothing was written for the escaping secretName");
 });
 
 test("a Certificate that is deleted takes its Secret file and kustomization entry with it", async (t) => {
