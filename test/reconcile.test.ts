@@ -13,6 +13,7 @@ import { createLogger } from "../src/log.ts";
 import { reconcileRepository, type ReconcileReport } from "../src/reconcile.ts";
 import { openWorkspace } from "../src/repo/index.ts";
 import { git, sopsDecrypt, tempDir } from "./helpers.ts";
+import { peer } from "./peers/tools.ts";
 
 const SECRET_FILES = [
   "platform/cert-manager/demo-root-ca.sops.yaml",
@@ -232,4 +233,89 @@ test("no plaintext private key or age identity anywhere in the Git history", asy
   assert.doesNotMatch(history, /-----BEGIN ([A-Z]+ )?PRIVATE KEY-----/);
   assert.doesNotMatch(history, /AGE-SECRET-KEY-1/);
   assert.doesNotMatch(history, /LS0tLS1CRUdJTi/); // base64 of "-----BEGIN" in a plaintext data value
+});
+
+test("rotationPolicy Never keeps the key in Git across renewals; output formats and template changes rewrite the Secret only", async (t) => {
+  const { reconcile, pushOther, checkout, identity } = await setup(t);
+  pushOther((clone) => {
+    writeFileSync(
+      join(clone, "apps/blog/pinned.yaml"),
+      [
+        "apiVersion: cert-manager.io/v1",
+        "kind: Certificate",
+        "metadata: {name: pinned}",
+        "spec:",
+        "  secretName: pinned-tls",
+        "  dnsNames: [pinned.example.com]",
+        "  privateKey: {algorithm: Ed25519, rotationPolicy: Never}",
+        "  additionalOutputFormats: [{type: CombinedPEM}, {type: DER}]",
+        "  issuerRef: {name: demo-ca, kind: ClusterIssuer}",
+        "",
+      ].join("\n"),
+    );
+  }, "add a pinned-key certificate");
+  await reconcile();
+  const path = "apps/blog/pinned-tls.sops.yaml";
+  const first = secretData(t, join(checkout(), path), identity);
+  assert.ok(first["tls-combined.pem"]!.startsWith(first["tls.key"]!.trimEnd() + "\n"), "CombinedPEM is key then chain");
+  assert.ok(first["tls-combined.pem"]!.endsWith(first["tls.crt"]!));
+  assert.ok("key.der" in first);
+  assert.match(first["tls.key"]!, /BEGIN PRIVATE KEY/, "Ed25519 is PKCS8");
+
+  const later = new Date(Date.now() + 80 * 86400_000);
+  const renewed = await reconcile(later);
+  assert.ok(renewed.outcomes.some((o) => o.item.object.name === "pinned" && o.item.action === "renew" && o.status === "done"));
+  const second = secretData(t, join(checkout(), path), identity);
+  assert.equal(second["tls.key"], first["tls.key"], "the key in Git was reused");
+  assert.notEqual(second["tls.crt"], first["tls.crt"], "a new certificate was issued");
+
+  // A label added through secretTemplate: same certificate, rewritten Secret.
+  pushOther((clone) => {
+    const f = join(clone, "apps/blog/pinned.yaml");
+    writeFileSync(f, readFileSync(f, "utf8") + "  secretTemplate: {labels: {team: blog}}\n");
+  }, "label the pinned secret");
+  const updated = await reconcile(later);
+  const item = updated.outcomes.find((o) => o.item.object.name === "pinned");
+  assert.equal(item?.item.action, "update");
+  const clone = checkout();
+  const third = secretData(t, join(clone, path), identity);
+  assert.equal(third["tls.crt"], second["tls.crt"]);
+  const doc = parseYaml(readFileSync(join(clone, path), "utf8")) as Record<string, any>;
+  assert.equal(doc.metadata.labels.team, "blog");
+});
+
+test("a CA Secret written by the sops CLI signs; a tampered one is refused by its MAC and the rest proceed", async (t) => {
+  const { reconcile, pushOther, checkout, identity, demo } = await setup(t);
+  const dir = tempDir(t);
+  // A CA made with openssl, encrypted by the real sops CLI.
+  openssl(["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-days", "365", "-subj", "/CN=ops CA", "-keyout", join(dir, "ca.key"), "-out", join(dir, "ca.pem"), "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+  const b64 = (f: string) => readFileSync(join(dir, f)).toString("base64");
+  const plain = `apiVersion: v1\nkind: Secret\nmetadata:\n  name: ops-ca\n  namespace: blog\ntype: kubernetes.io/tls\ndata:\n  tls.crt: ${b64("ca.pem")}\n  tls.key: ${b64("ca.key")}\n`;
+  writeFileSync(join(dir, "ops-ca.yaml"), plain);
+  const recipient = /public key: (age1\S+)/.exec(readFileSync(demo.keyFile, "utf8"))![1]!;
+  const encrypted = execFileSync(peer("sops"), ["encrypt", "--age", recipient, "--encrypted-regex", "^(data|stringData)$", join(dir, "ops-ca.yaml")], { encoding: "utf8", cwd: dir });
+  pushOther((clone) => {
+    writeFileSync(join(clone, "apps/blog/ops-ca.sops.yaml"), encrypted);
+    writeFileSync(join(clone, "apps/blog/ops-issuer.yaml"), "apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: ops}\nspec:\n  ca: {secretName: ops-ca}\n");
+    writeFileSync(join(clone, "apps/blog/internal.yaml"), "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: internal}\nspec:\n  secretName: internal-tls\n  dnsNames: [internal.blog.svc]\n  issuerRef: {name: ops}\n");
+  }, "bring an ops CA encrypted with sops");
+  const report = await reconcile();
+  assert.equal(report.outcomes.find((o) => o.item.object.name === "internal")?.status, "done");
+  const leaf = secretData(t, join(checkout(), "apps/blog/internal-tls.sops.yaml"), identity);
+  writeFileSync(join(dir, "leaf.pem"), leaf["tls.crt"]!);
+  assert.match(openssl(["verify", "-CAfile", join(dir, "ca.pem"), join(dir, "leaf.pem")]), /OK/);
+
+  // Someone edits a plaintext field of the CA file: the MAC no longer matches.
+  pushOther((clone) => {
+    const f = join(clone, "apps/blog/ops-ca.sops.yaml");
+    writeFileSync(f, readFileSync(f, "utf8").replace("type: kubernetes.io/tls", "type: Opaque"));
+    writeFileSync(join(clone, "apps/blog/internal2.yaml"), "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: internal2}\nspec:\n  secretName: internal2-tls\n  dnsNames: [internal2.blog.svc]\n  issuerRef: {name: ops}\n");
+    writeFileSync(join(clone, "apps/blog/other.yaml"), "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: other}\nspec:\n  secretName: other-tls\n  dnsNames: [other.example.com]\n  issuerRef: {name: demo-ca, kind: ClusterIssuer}\n");
+  }, "tamper with the CA file");
+  const tampered = await reconcile();
+  const failed = tampered.outcomes.find((o) => o.item.object.name === "internal2");
+  assert.equal(failed?.status, "failed");
+  assert.equal(failed?.diagnostics[0]?.code, "SopsMacMismatch");
+  assert.match(failed!.diagnostics[0]!.message, /apps\/blog\/ops-ca\.sops\.yaml/);
+  assert.equal(tampered.outcomes.find((o) => o.item.object.name === "other")?.status, "done");
 });
