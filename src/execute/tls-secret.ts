@@ -6,14 +6,10 @@ import type { CertificateResource, IssuerResource } from "../manifests/types.ts"
 import { ANNOTATION, formatTime } from "../plan/annotations.ts";
 import { encodePrivateKey, encodePrivateKeyDer, parseCertificate, type CertificateInfo } from "../pki/index.ts";
 
-export interface SecretContent {
-  name: string;
-  namespace: string;
-  type: string;
-  annotations: Record<string, string>;
-  labels: Record<string, string>;
-  data: Record<string, Buffer>;
-}
+import type { SecretManifestInput } from "../secrets/index.ts";
+
+/** A Secret about to be rendered and encrypted. */
+export type SecretContent = SecretManifestInput;
 
 export interface IssuedMaterial {
   certificate: CertificateResource;
