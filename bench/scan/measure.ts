@@ -1,7 +1,7 @@
 // One measurement in a fresh process, so each has its own peak memory:
 //   measure.ts floor ROOT   read + YAML-parse every file, nothing else
 //   measure.ts plan ROOT    gitcert's scan → resolve → plan
-// Prints one JSON line: {"ms": …, "maxRssMB": …, …}.
+// Prints one JSON line: {"ms": wall, "cpuMs": user+system, "maxRssMB": …, …}.
 import "reflect-metadata";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -14,6 +14,7 @@ const [mode, root] = process.argv.slice(2);
 if (!root || (mode !== "floor" && mode !== "plan")) throw new Error("usage: measure.ts floor|plan ROOT");
 
 const start = process.hrtime.bigint();
+const cpuStart = process.cpuUsage();
 let detail: Record<string, number> = {};
 if (mode === "floor") {
   let documents = 0;
@@ -34,4 +35,5 @@ if (mode === "floor") {
   detail = { files: scan.stats.files, documents: scan.stats.documents, certificates: items.length, errors: scan.diagnostics.filter((d) => d.severity === "error").length };
 }
 const ms = Number(process.hrtime.bigint() - start) / 1e6;
-console.log(JSON.stringify({ mode, ms, maxRssMB: process.resourceUsage().maxRSS / 1024, ...detail }));
+const cpu = process.cpuUsage(cpuStart);
+console.log(JSON.stringify({ mode, ms, cpuMs: (cpu.user + cpu.system) / 1000, maxRssMB: process.resourceUsage().maxRSS / 1024, ...detail }));
