@@ -34,6 +34,13 @@ The age identity comes from SOPS_AGE_KEY_FILE or SOPS_AGE_KEY, as for sops.`;
 
 class UsageError extends Error {}
 
+const CONFIGURATION_CODES = new Set(["Configuration", "SopsInvalidIdentity", "SopsAgeKeyFileUnreadable", "WorkdirConflict", "GitRemoteNotFound", "GitBranchNotFound", "GitAuthenticationFailed"]);
+
+/** Errors a user fixes in configuration (exit 2), not failures of the run (exit 1). */
+function isConfigurationError(err: GitcertError): boolean {
+  return CONFIGURATION_CODES.has(err.code) || (err as GitcertError & { kind?: string }).kind === "configuration";
+}
+
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command = "help", ...rest] = argv;
   try {
@@ -66,7 +73,7 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
     }
     if (err instanceof GitcertError) {
       console.error(`gitcert: ${formatDiagnostic(err.toDiagnostic())}`);
-      return err.code === "Configuration" ? 2 : 1;
+      return isConfigurationError(err) ? 2 : 1;
     }
     console.error(`gitcert: ${err instanceof Error ? err.message : String(err)}`);
     return 1;
@@ -120,8 +127,9 @@ interface Target {
   demo: boolean;
 }
 
-async function openTarget(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<Target> {
-  let identities = await loadAgeIdentities(env);
+/** `decrypting`: only `run` and `renew` read the age identity; plan and status never decrypt. */
+async function openTarget(config: Config, env: NodeJS.ProcessEnv, log: Logger, decrypting: boolean): Promise<Target> {
+  let identities = decrypting ? await loadAgeIdentities(env) : [];
   let { repo: url, workdir } = config;
   let demo = false;
   if (!url) {
@@ -129,7 +137,7 @@ async function openTarget(config: Config, env: NodeJS.ProcessEnv, log: Logger): 
     if (d.created) log.info({ dir: d.dir }, "embedded demo created: a local bare remote seeded from examples/demo and a demo age identity");
     url = d.remote;
     workdir ||= d.workdir;
-    if (identities.length === 0) identities = d.identities;
+    if (decrypting && identities.length === 0) identities = d.identities;
     demo = true;
   }
   workdir ||= join(tmpdir(), `gitcert-${createHash("sha256").update(url).digest("hex").slice(0, 12)}`);
@@ -140,7 +148,7 @@ async function openTarget(config: Config, env: NodeJS.ProcessEnv, log: Logger): 
     auth: {
       sshKeyFile: config["git.sshKeyFile"] || undefined,
       knownHostsFile: config["git.knownHostsFile"] || undefined,
-      token: config["git.token"] || env.GITCERT_GIT_TOKEN || undefined,
+      token: config["git.token"] || undefined,
       tokenFile: config["git.tokenFile"] || undefined,
       username: config["git.username"] || undefined,
     },
@@ -160,21 +168,23 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
   const config = configFrom(values, flags, env);
   const log = createLogger(config.logLevel);
   const issuers = defaultIssuers();
-  const { workspace, identities, demo } = await openTarget(config, env, log);
+  const { workspace, identities, demo } = await openTarget(config, env, log, true);
 
   let forceRenew: Set<string> | undefined;
   if (mode.forceRenew) {
-    if (values.all) {
-      await workspace.sync();
-      const { items } = await assess(workspace.root, config, { now: new Date(), issuers });
-      forceRenew = new Set(items.filter((i) => i.certificate).map((i) => `${i.object.namespace}/${i.object.name}`));
-    } else forceRenew = new Set(positionals);
+    await workspace.sync();
+    const { items } = await assess(workspace.root, config, { now: new Date(), issuers });
+    const known = new Set(items.filter((i) => i.certificate).map((i) => `${i.object.namespace}/${i.object.name}`));
+    const unknown = positionals.filter((p) => !known.has(p));
+    if (unknown.length > 0) throw new UsageError(`no such Certificate: ${unknown.join(", ")} (give NAMESPACE/NAME; \`gitcert status\` lists them)`);
+    forceRenew = values.all ? known : new Set(positionals);
   }
 
   const report = await reconcileRepository(workspace, { config, issuers, identities, now: () => new Date(), log, forceRenew });
   const { items, diagnostics } = report.assessment;
   console.log(formatTable(statusRows(items, report.outcomes)));
-  printDiagnostics(diagnostics);
+  const planned = new Set(items);
+  printDiagnostics([...diagnostics, ...report.outcomes.filter((o) => !planned.has(o.item)).flatMap((o) => o.diagnostics)]);
   if (report.commit) console.log(`\ncommitted ${report.commit.slice(0, 12)} and pushed to ${demo ? "the demo remote" : config.branch}${report.attempts > 1 ? ` (after ${report.attempts - 1} rejected push(es))` : ""}`);
   else console.log("\nnothing to commit: every certificate is up to date");
   const failed = report.outcomes.some((o) => o.status === "failed") || items.some((i) => i.action === "blocked") || diagnostics.some((d) => d.severity === "error");
@@ -185,7 +195,7 @@ async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" 
   const { values, flags } = parse(args);
   const config = configFrom(values, flags, env);
   const log = createLogger(config.logLevel);
-  const { workspace } = await openTarget(config, env, log);
+  const { workspace } = await openTarget(config, env, log, false);
   await workspace.sync();
   const assessment: Assessment = await assess(workspace.root, config, { now: new Date(), issuers: defaultIssuers() });
   const { items, diagnostics } = assessment;

@@ -5,7 +5,7 @@ import type { Config } from "./config.ts";
 import { GitcertError, type Diagnostic } from "./diagnostics.ts";
 import { executePlan, SecretStore, type Outcome } from "./execute/index.ts";
 import { encryptionRules } from "./execute/encryption.ts";
-import type { IssuerRegistry } from "./issuers/index.ts";
+import { issuerType, type IssuerRegistry } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
 import { resolve, scanRepository } from "./manifests/index.ts";
 import type { ScanResult } from "./manifests/types.ts";
@@ -42,7 +42,14 @@ export async function assess(root: string, config: Config, options: AssessOption
     clusterResourceNamespace: config.clusterResourceNamespace,
     issuerTypes: new Set(options.issuers.keys()),
   });
+  const issuerSecrets = new Set<string>();
+  for (const issuer of scan.issuers) {
+    const type = issuerType(issuer, options.issuers.keys());
+    const needed = type ? options.issuers.get(type)!.secretsNeeded(issuer, config.clusterResourceNamespace) : [];
+    for (const key of needed) issuerSecrets.add(`${key.namespace}/${key.name}`);
+  }
   const items = plan({
+    issuerSecrets,
     ready: resolution.ready,
     blocked: resolution.blocked,
     secrets: scan.secrets,
@@ -78,7 +85,7 @@ export async function reconcileTree(root: string, deps: ReconcileDeps): Promise<
     root,
     issuers: deps.issuers,
     store: new SecretStore(root, assessment.scan.secrets, deps.identities),
-    encryptionRule: encryptionRules(root, { recipients: deps.config.ageRecipients, encryptedRegex: deps.config.encryptedRegex }),
+    encryptionRule: encryptionRules(root, { recipients: deps.config.ageRecipients }),
     now: deps.now,
     concurrency: deps.config.concurrency,
     clusterResourceNamespace: deps.config.clusterResourceNamespace,

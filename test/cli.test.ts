@@ -1,7 +1,7 @@
 // The command line as a newcomer meets it: a child process, real exit codes.
 import assert from "node:assert/strict";
 import { spawnSync } from "node:child_process";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
 import { tempDir } from "./helpers.ts";
@@ -46,6 +46,14 @@ test("the embedded demo issues everything on the first run and pushes nothing on
   assert.equal(plan.code, 0, plan.stderr);
   const parsed = JSON.parse(plan.stdout) as { certificates: Array<{ name: string; action: string }> };
   assert.deepEqual(parsed.certificates.map((c) => c.action), ["ok", "ok", "ok", "ok"]);
+
+  const typo = gitcert(["renew", "shop/apii"], env, cwd);
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /no such Certificate: shop\/apii/);
+  const renew = gitcert(["renew", "shop/api"], env, cwd);
+  assert.equal(renew.code, 0, renew.stderr);
+  assert.match(renew.stdout, /shop\/api .* Renewed/);
+  assert.match(renew.stdout, /blog\/blog .* Ready/);
 });
 
 test("exit code 2 for usage and configuration errors, with a message that says what is wrong", (t) => {
@@ -57,6 +65,13 @@ test("exit code 2 for usage and configuration errors, with a message that says w
   const noOnce = gitcert(["run"], env);
   assert.equal(noOnce.code, 2);
   assert.match(noOnce.stderr, /--once/);
+  const occupied = join(dir, "occupied");
+  spawnSync("mkdir", [occupied]);
+  writeFileSync(join(occupied, "notes.txt"), "mine\n");
+  const notDemo = gitcert(["status"], { ...env, GITCERT_DEMO_DIR: occupied });
+  assert.equal(notDemo.code, 2, notDemo.stderr);
+  assert.match(notDemo.stderr, /not empty and was not made by gitcert/);
+  assert.equal(readFileSync(join(occupied, "notes.txt"), "utf8"), "mine\n", "a folder that is not the demo's is left alone");
   const config = join(dir, "gitcert.yaml");
   writeFileSync(config, "concurrency: many\n");
   const badConfig = gitcert(["plan", "--config", config], env);

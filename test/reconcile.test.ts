@@ -319,3 +319,43 @@ test("a CA Secret written by the sops CLI signs; a tampered one is refused by it
   assert.match(failed!.diagnostics[0]!.message, /apps\/blog\/ops-ca\.sops\.yaml/);
   assert.equal(tampered.outcomes.find((o) => o.item.object.name === "other")?.status, "done");
 });
+
+test("whatever the repository's .sops.yaml crypt rule, tls.key is encrypted and the metadata stays readable", async (t) => {
+  const { reconcile, pushOther, checkout, identity } = await setup(t);
+  pushOther((clone) => {
+    const f = join(clone, ".sops.yaml");
+    // A rule written for other files: it would leave data in the clear.
+    writeFileSync(f, readFileSync(f, "utf8").replace("encrypted_regex: ^(data|stringData)$", "encrypted_regex: ^(password|token)$"));
+  }, "a .sops.yaml rule for other files");
+  await reconcile();
+  const clone = checkout();
+  const text = readFileSync(join(clone, "apps/shop/api-tls.sops.yaml"), "utf8");
+  const doc = parseYaml(text) as Record<string, any>;
+  assert.match(doc.data["tls.key"], /^ENC\[AES256_GCM,/);
+  assert.equal(doc.metadata.name, "api-tls");
+  assert.equal(doc.sops.encrypted_regex, "^(data|stringData)$");
+  secretData(t, join(clone, "apps/shop/api-tls.sops.yaml"), identity);
+  assert.equal((await reconcile()).commit, undefined, "and it is stable: no churn");
+});
+
+test("a CA Secret an Issuer still uses is kept when its Certificate goes; two Certificates never share a file", async (t) => {
+  const { reconcile, pushOther, checkout } = await setup(t);
+  await reconcile();
+  pushOther((clone) => {
+    const k = join(clone, "platform/cert-manager/kustomization.yaml");
+    writeFileSync(k, readFileSync(k, "utf8").replace("  - root-ca.yaml\n", ""));
+    unlinkSync(join(clone, "platform/cert-manager/root-ca.yaml"));
+    const cert = (ns: string) =>
+      `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: site, namespace: ${ns}}\nspec:\n  secretName: site-tls\n  dnsNames: [site.${ns}.example.com]\n  issuerRef: {name: demo-ca, kind: ClusterIssuer}\n`;
+    writeFileSync(join(clone, "site.yaml"), cert("team-a") + "---\n" + cert("team-b"));
+  }, "drop the root CA Certificate, keep its issuer; add two sites");
+  const report = await reconcile();
+  const root = report.assessment.items.find((i) => i.object.name === "demo-root-ca");
+  assert.equal(root?.action, "ok");
+  assert.match(root!.message, /Issuer still uses/);
+  const sites = report.assessment.items.filter((i) => i.object.name === "site");
+  assert.deepEqual(sites.map((i) => i.reason), ["DuplicateSecretPath", "DuplicateSecretPath"]);
+  const clone = checkout();
+  assert.ok(existsSync(join(clone, "platform/cert-manager/demo-root-ca.sops.yaml")));
+  assert.ok(!existsSync(join(clone, "site-tls.sops.yaml")));
+});

@@ -7,7 +7,6 @@ import { findCreationRule, parseSopsConfig, SECRET_ENCRYPTED_REGEX, type SopsRul
 
 export interface FallbackRule {
   recipients: readonly string[];
-  encryptedRegex: string;
 }
 
 export function encryptionRules(root: string, fallback: FallbackRule): (path: string) => Promise<SopsRule> {
@@ -39,7 +38,7 @@ export function encryptionRules(root: string, fallback: FallbackRule): (path: st
       if (dir === "") break;
     }
     if (fallback.recipients.length > 0) {
-      return { recipients: [...fallback.recipients], encryptedRegex: fallback.encryptedRegex };
+      return { recipients: [...fallback.recipients], encryptedRegex: SECRET_ENCRYPTED_REGEX };
     }
     const why = searched.length > 0 ? `no creation_rules entry in ${searched.join(", ")} matches it` : "no .sops.yaml was found above it";
     throw new GitcertError("NoRecipients", `cannot encrypt ${path}: ${why}, and no --age-recipient is configured`);
@@ -57,13 +56,14 @@ function matchingRule(config: { file: string; text: string }, dir: string, path:
 }
 
 /**
- * A rule naming no crypt rule would, as in sops, encrypt the whole Secret —
- * metadata included — which kustomize cannot process and planning cannot
- * read. gitcert's Secrets then get Flux's default, encrypting data only.
+ * gitcert takes the recipients (and mac_only_encrypted) from the matching
+ * rule but always encrypts exactly `data`/`stringData`: a repository rule
+ * written for other files could leave `tls.key` in the clear (say
+ * `encrypted_regex: ^(password|token)$`) or encrypt the metadata kustomize
+ * and planning must read (sops' default `unencrypted_suffix`).
  */
 function keepMetadataReadable(rule: SopsRule): SopsRule {
-  const named = rule.encryptedRegex ?? rule.unencryptedRegex ?? rule.encryptedSuffix ?? rule.unencryptedSuffix;
-  return named === undefined ? { ...rule, encryptedRegex: SECRET_ENCRYPTED_REGEX } : rule;
+  return { recipients: rule.recipients, macOnlyEncrypted: rule.macOnlyEncrypted, encryptedRegex: SECRET_ENCRYPTED_REGEX };
 }
 
 function parentOf(path: string): string {

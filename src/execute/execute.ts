@@ -2,9 +2,9 @@
 // Secret → SOPS → atomic write; Secret updates and removals; kustomization
 // upkeep. One Certificate's failure is its own diagnostic; the rest proceed.
 import type { KeyObject } from "node:crypto";
-import { posix } from "node:path";
 import { readFile } from "node:fs/promises";
-import { join } from "node:path";
+import { join, posix } from "node:path";
+import { parseAllDocuments } from "yaml";
 import { diagnostic, GitcertError, toDiagnostic, type Diagnostic } from "../diagnostics.ts";
 import { issuerRef, issuerType, type IssuerRegistry } from "../issuers/index.ts";
 import type { IssuerEnv, SecretKey } from "../issuers/types.ts";
@@ -73,7 +73,7 @@ export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContex
     }
   }
   outcomes.push(...stored);
-  outcomes.push(...(await updateKustomizations(outcomes, ctx)));
+  outcomes.push(...(await updateKustomizations(items, outcomes, ctx)));
   return outcomes;
 }
 
@@ -87,7 +87,7 @@ function secretsNeeded(item: PlanItem, ctx: ExecuteContext): SecretKey[] {
 async function runOne(item: PlanItem, ctx: ExecuteContext, env: IssuerEnv): Promise<Outcome> {
   try {
     const content = item.action === "update" ? await rewriteSecret(item, ctx) : await issue(item, ctx, env);
-    await writeSecret(item.secretPath!, content, ctx);
+    await writeSecret(item.secretPath!, content, ctx, item.existing !== undefined);
     ctx.store.remember({ namespace: content.namespace, name: content.name }, content.data);
     const leaf = parseCertificate(content.data["tls.crt"]!.toString("utf8"));
     return {
@@ -184,11 +184,44 @@ async function rewriteSecret(item: PlanItem, ctx: ExecuteContext): Promise<Secre
   );
 }
 
-async function writeSecret(path: string, content: SecretContent, ctx: ExecuteContext): Promise<void> {
-  const plaintext = renderSecretManifest(content);
-  const rule = await ctx.encryptionRule(path);
-  const encrypted = await encryptYaml(plaintext, rule);
+async function writeSecret(path: string, content: SecretContent, ctx: ExecuteContext, replacing: boolean): Promise<void> {
+  await refuseToClobber(path, content, ctx, replacing);
+  const encrypted = await encryptYaml(renderSecretManifest(content), await ctx.encryptionRule(path));
+  assertDataEncrypted(encrypted, path);
   await writeFileAtomic(ctx.root, path, encrypted);
+}
+
+/**
+ * gitcert owns the files it writes and nothing else: a new Secret never
+ * lands on a file that is already there, and a Secret is never rewritten in
+ * a file that also holds other documents (they would be lost).
+ */
+async function refuseToClobber(path: string, content: SecretContent, ctx: ExecuteContext, replacing: boolean): Promise<void> {
+  let text: string;
+  try {
+    text = await readFile(join(ctx.root, path), "utf8");
+  } catch {
+    return; // nothing there yet
+  }
+  if (!replacing) {
+    throw new GitcertError("FileExists", `${path} already exists and does not hold Secret ${content.namespace}/${content.name}; choose another secretName or secretPath`);
+  }
+  const documents = parseAllDocuments(text).filter((d) => d.contents !== null).length;
+  if (documents > 1) {
+    throw new GitcertError("SharedSecretFile", `${path} holds ${documents} documents; gitcert only rewrites a Secret kept in a file of its own`);
+  }
+}
+
+/** Last line of defence: no key material leaves this process unencrypted. */
+function assertDataEncrypted(encrypted: string, path: string): void {
+  for (const doc of parseAllDocuments(encrypted)) {
+    const data = (doc.toJS() as { data?: Record<string, unknown> } | null)?.data ?? {};
+    for (const [key, value] of Object.entries(data)) {
+      if (typeof value !== "string" || (value !== "" && !value.startsWith("ENC[AES256_GCM,"))) {
+        throw new GitcertError("NotEncrypted", `refusing to write ${path}: data.${key} would not be encrypted`);
+      }
+    }
+  }
 }
 
 /** A Secret an issuer asked to keep (an ACME account key), as an Opaque Secret beside `near`. */
@@ -198,8 +231,8 @@ async function storeSecret(key: SecretKey, data: Record<string, Buffer>, near: S
   }
   const dir = posix.dirname(near.file);
   const path = dir === "." ? `${key.name}.sops.yaml` : `${dir}/${key.name}.sops.yaml`;
-  const plaintext = renderSecretManifest({ name: key.name, namespace: key.namespace, type: "Opaque", annotations: { "gitcert.dev/stored-for": near.file }, labels: {}, data });
-  await writeFileAtomic(ctx.root, path, await encryptYaml(plaintext, await ctx.encryptionRule(path)));
+  const content = { name: key.name, namespace: key.namespace, type: "Opaque", annotations: { "gitcert.dev/stored-for": near.file }, labels: {}, data };
+  await writeSecret(path, content, ctx, false);
   ctx.store.remember(key, data);
   return {
     item: { action: "update", reason: "SecretStored", message: `stored Secret ${key.namespace}/${key.name}`, object: { kind: "Secret", namespace: key.namespace, name: key.name }, source: near, secretPath: path, diagnostics: [] },
@@ -208,21 +241,30 @@ async function storeSecret(key: SecretKey, data: Record<string, Buffer>, near: S
   };
 }
 
-/** New Secret files join their folder's kustomization.yaml; removed ones leave it. */
-async function updateKustomizations(outcomes: readonly Outcome[], ctx: ExecuteContext): Promise<Outcome[]> {
+/**
+ * Every Secret file gitcert keeps is listed in its folder's
+ * kustomization.yaml, and removed ones are not. Worked out from the desired
+ * state on every run, so an edit that failed once is made on the next.
+ */
+async function updateKustomizations(items: readonly PlanItem[], outcomes: readonly Outcome[], ctx: ExecuteContext): Promise<Outcome[]> {
   const byDir = new Map(ctx.kustomizations.map((k) => [k.dir, k]));
-  const edits = new Map<string, { add: string[]; remove: string[] }>();
-  for (const o of outcomes) {
-    if (o.status !== "done" || !o.item.secretPath) continue;
-    const dir = posix.dirname(o.item.secretPath);
+  const edits = new Map<string, { add: Set<string>; remove: Set<string> }>();
+  const want = (path: string, present: boolean) => {
+    const dir = posix.dirname(path);
     const k = byDir.get(dir === "." ? "" : dir);
-    if (!k) continue;
-    const entry = posix.basename(o.item.secretPath);
-    const edit = edits.get(k.file) ?? { add: [], remove: [] };
-    if (o.item.action === "remove") edit.remove.push(entry);
-    else if (!k.resources.includes(entry)) edit.add.push(entry);
+    if (!k) return;
+    const edit = edits.get(k.file) ?? { add: new Set<string>(), remove: new Set<string>() };
+    (present ? edit.add : edit.remove).add(posix.basename(path));
     edits.set(k.file, edit);
+  };
+  const settled = new Set(outcomes.map((o) => o.item));
+  for (const item of items) {
+    if (item.action === "ok" && item.reason === "UpToDate" && item.secretPath && !settled.has(item)) want(item.secretPath, true);
   }
+  for (const o of outcomes) {
+    if (o.status === "done" && o.item.secretPath) want(o.item.secretPath, o.item.action !== "remove");
+  }
+
   const failures: Outcome[] = [];
   for (const [file, edit] of edits) {
     try {
@@ -233,7 +275,7 @@ async function updateKustomizations(outcomes: readonly Outcome[], ctx: ExecuteCo
       if (after !== before) await writeFileAtomic(ctx.root, file, after);
     } catch (err) {
       const d = toDiagnostic(err, { code: "KustomizationUpdateFailed", source: { file, line: 1 } });
-      failures.push({ item: { action: "blocked", reason: d.code, message: d.message, object: { kind: "Kustomization", name: file }, diagnostics: [d] }, status: "failed", diagnostics: [d] });
+      failures.push({ item: { action: "blocked", reason: d.code, message: d.message, object: { kind: "Kustomization", name: file }, source: { file, line: 1 }, diagnostics: [d] }, status: "failed", diagnostics: [d] });
     }
   }
   return failures;

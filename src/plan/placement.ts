@@ -15,13 +15,13 @@ export function secretFilePath(certificate: CertificateResource, template: strin
     }
   }
   const dir = posix.dirname(certificate.source.file);
-  const expanded = template
-    .replaceAll("{dir}", dir === "." ? "" : dir)
+  // A manifest at the repository root has no folder: `{dir}/x` is just `x`.
+  const expanded = (dir === "." ? template.replaceAll("{dir}/", "").replaceAll("{dir}", "") : template.replaceAll("{dir}", dir))
     .replaceAll("{namespace}", namespace)
     .replaceAll("{name}", name)
     .replaceAll("{secretName}", spec.secretName);
-  const path = posix.normalize(expanded.replace(/^\/+/, ""));
-  if (path.startsWith("../") || path === ".." || posix.isAbsolute(expanded) || path.includes("\0")) {
+  const path = posix.normalize(expanded);
+  if (path.startsWith("../") || path === ".." || posix.isAbsolute(path) || path.includes("\0")) {
     return { error: `secret path ${JSON.stringify(expanded)} is outside the repository` };
   }
   if (path === "." || path.endsWith("/")) return { error: `secret path ${JSON.stringify(expanded)} is not a file` };

@@ -46,6 +46,8 @@ export interface PlanInput {
    */
   scanHasErrors: boolean;
   failures?: ReadonlyMap<string, FailureRecord>;
+  /** `namespace/name` of Secrets an Issuer signs or authenticates with: never pruned. */
+  issuerSecrets?: ReadonlySet<string>;
   /** `namespace/name` of Certificates to renew now (`gitcert renew`). */
   forceRenew?: ReadonlySet<string>;
 }
@@ -79,7 +81,7 @@ export function plan(input: PlanInput): PlanItem[] {
     });
   }
   items.push(...planRemovals(input));
-  return items.sort((a, b) => compareRefs(a.object, b.object));
+  return blockSharedPaths(items).sort((a, b) => compareRefs(a.object, b.object));
 }
 
 function planCertificate(
@@ -154,6 +156,29 @@ function planCertificate(
   return decide("ok", "UpToDate", `valid until ${state.notAfter.toISOString()}, ${when}`, timed);
 }
 
+/**
+ * Two Certificates in one folder with the same secretName but different
+ * namespaces would write one file and overwrite each other on every run.
+ */
+function blockSharedPaths(items: PlanItem[]): PlanItem[] {
+  const byPath = new Map<string, PlanItem[]>();
+  for (const item of items) {
+    if (!item.certificate || !item.secretPath || item.action === "blocked" || item.action === "remove") continue;
+    const list = byPath.get(item.secretPath) ?? [];
+    list.push(item);
+    byPath.set(item.secretPath, list);
+  }
+  const shared = new Map<PlanItem, PlanItem[]>();
+  for (const list of byPath.values()) if (list.length > 1) for (const item of list) shared.set(item, list);
+  return items.map((item) => {
+    const others = shared.get(item);
+    if (!others) return item;
+    const names = others.map((o) => `${o.object.namespace}/${o.object.name}`).join(", ");
+    const message = `${names} would all write ${item.secretPath}; give them different secretNames or put {namespace} in secretPath`;
+    return { ...item, action: "blocked", reason: "DuplicateSecretPath", message, diagnostics: [diagnostic("DuplicateSecretPath", message, { source: item.source, object: item.object })] };
+  });
+}
+
 function planRemovals(input: PlanInput): PlanItem[] {
   const wanted = new Set<string>();
   for (const { certificate } of [...input.ready, ...input.blocked]) {
@@ -165,7 +190,9 @@ function planRemovals(input: PlanInput): PlanItem[] {
     if (!state || wanted.has(`${secret.namespace}/${secret.name}`)) continue;
     const [namespace = "", name = ""] = state.certificate.split("/");
     const base = { object: { kind: "Certificate", namespace, name }, source: secret.source, secretPath: secret.source.file, existing: secret, state, diagnostics: [] };
-    if (!input.pruneSecrets) {
+    if (input.issuerSecrets?.has(`${secret.namespace}/${secret.name}`)) {
+      items.push({ ...base, action: "ok", reason: "Orphaned", message: `Certificate is gone, but an Issuer still uses Secret ${secret.namespace}/${secret.name}; kept` });
+    } else if (!input.pruneSecrets) {
       items.push({ ...base, action: "ok", reason: "Orphaned", message: `Certificate is gone; Secret file ${secret.source.file} kept (pruneSecrets is off)` });
     } else if (input.scanHasErrors) {
       items.push({ ...base, action: "ok", reason: "Orphaned", message: `Certificate not found, but some files failed to parse; Secret file ${secret.source.file} kept this run` });

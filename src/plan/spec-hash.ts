@@ -15,6 +15,11 @@ function digest(fields: unknown[]): string {
   return createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 32);
 }
 
+/** cert-manager compares SANs and usages as sets: order is not a change. */
+function sorted(list: readonly string[]): string[] {
+  return [...list].sort();
+}
+
 /** Map entries in key order, so equal maps hash equal whatever their YAML order. */
 function sortedEntries(map: Record<string, string> | undefined): Array<[string, string]> {
   return Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -38,14 +43,14 @@ export function requestHash(spec: CertificateSpec): string {
       subject.postalCodes ?? null,
       subject.serialNumber ?? null,
     ],
-    spec.dnsNames,
-    spec.ipAddresses,
-    spec.uris,
-    spec.emailAddresses,
+    sorted(spec.dnsNames),
+    sorted(spec.ipAddresses),
+    sorted(spec.uris),
+    sorted(spec.emailAddresses),
     spec.duration,
     [spec.issuerRef.group, spec.issuerRef.kind, spec.issuerRef.name],
     spec.isCA,
-    spec.usages,
+    sorted(spec.usages),
     spec.privateKey.algorithm,
     spec.privateKey.size,
   ]);

@@ -114,6 +114,9 @@ function baseEnvironment(root: string, author: GitAuthor): Record<string, string
     const upper = key.toUpperCase();
     if (DROPPED_VARIABLES.has(upper)) continue;
     if (upper.startsWith("GIT_") && !KEPT_GIT_VARIABLES.has(upper)) continue;
+    // Git and ssh never need the age identity or gitcert's own settings
+    // (the token among them): keep them out of every child process.
+    if (upper.startsWith("SOPS_") || upper.startsWith("GITCERT_")) continue;
     env[key] = value;
   }
   return {

@@ -116,3 +116,16 @@ test("plan: a secret path that escapes the repository is blocked", () => {
   assert.equal(item?.action, "blocked");
   assert.equal(item?.reason, "InvalidSecretPath");
 });
+
+test("plan: reordering dnsNames or usages is not a change", () => {
+  const issued = certificate({ dnsNames: ["a.example.com", "b.example.com"], usages: ["server auth", "digital signature"] });
+  const reordered = certificate({ dnsNames: ["b.example.com", "a.example.com"], usages: ["digital signature", "server auth"] });
+  const [item] = planOne({ cert: reordered, secrets: [secretFor(issued, daysFrom(now, -1), daysFrom(now, 89))] });
+  assert.equal(item?.action, "ok");
+});
+
+test("plan: a Certificate at the repository root gets its Secret beside it", () => {
+  const cert = { ...certificate(), source: { file: "certs.yaml", line: 4 } };
+  const [item] = planOne({ cert });
+  assert.equal(item?.secretPath, "web-tls.sops.yaml");
+});
