@@ -1,6 +1,7 @@
 // The commit message: a one-line summary of counts, then one line per
 // certificate issued, renewed, reissued, updated or removed.
 import type { Outcome } from "./execute/index.ts";
+import { formatTime } from "./plan/index.ts";
 
 const VERBS: Record<string, string> = { issue: "issued", renew: "renewed", reissue: "reissued", update: "updated", remove: "removed" };
 
@@ -16,7 +17,7 @@ export function commitMessage(template: string, outcomes: readonly Outcome[]): s
       const verb = VERBS[o.item.action]!;
       if (o.item.action === "remove") return `- ${verb} ${ref}: ${o.item.secretPath}`;
       if (o.item.reason === "SecretStored") return `- stored Secret ${ref}: ${o.item.secretPath}`;
-      const until = o.notAfter ? `, valid until ${o.notAfter.toISOString().replace(/\.\d{3}Z$/, "Z")}` : "";
+      const until = o.notAfter ? `, valid until ${formatTime(o.notAfter)}` : "";
       return `- ${verb} ${ref} (${o.item.reason}) by ${o.item.issuer?.kind}/${o.item.issuer?.name}${until}: ${o.item.secretPath}`;
     })
     .join("\n");

@@ -28,10 +28,6 @@ export class SecretStore {
     this.decrypted.delete(keyOf(key));
   }
 
-  has(key: SecretKey): boolean {
-    return this.issued.has(keyOf(key)) || this.files.has(keyOf(key));
-  }
-
   async read(key: SecretKey): Promise<Record<string, Buffer> | undefined> {
     const id = keyOf(key);
     const fresh = this.issued.get(id);
