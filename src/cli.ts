@@ -93,7 +93,8 @@ const EXTRA_OPTIONS = {
 
 function parse(args: string[]) {
   const options: NonNullable<ParseArgsConfig["options"]> = { ...EXTRA_OPTIONS };
-  for (const o of OPTIONS) {
+  for (const o of OPTIONS as readonly { key: string; type: string; secret?: boolean }[]) {
+    if (o.secret) continue;
     options[flagName(o.key)] = o.type === "boolean" ? { type: "boolean" } : o.type === "list" ? { type: "string", multiple: true } : { type: "string" };
   }
   let parsed;
@@ -104,7 +105,8 @@ function parse(args: string[]) {
   }
   const values = parsed.values as Record<string, string | string[] | boolean | undefined>;
   const flags: Record<string, string | string[] | boolean> = {};
-  for (const o of OPTIONS) {
+  for (const o of OPTIONS as readonly { key: string; secret?: boolean }[]) {
+    if (o.secret) continue;
     const v = values[flagName(o.key)];
     if (v !== undefined) flags[o.key] = Array.isArray(v) ? v.flatMap((x) => x.split(",")) : v;
   }

@@ -13,7 +13,7 @@ interface OptionDef {
   type: OptionType;
   default: unknown;
   description: string;
-  /** Never printed: shown as `<redacted>` by `describeConfig`. */
+  /** A credential: settable from the environment or the file, never as a flag. */
   secret?: boolean;
 }
 
@@ -31,8 +31,8 @@ export const OPTIONS = [
   { key: "defaultIssuerGroup", type: "string", default: "cert-manager.io", description: "Group of the default issuer." },
   { key: "secretPath", type: "string", default: "{dir}/{secretName}.sops.yaml", description: "Where a Certificate's Secret file goes. Variables: {dir} (the manifest's folder), {namespace}, {name}, {secretName}." },
   { key: "pruneSecrets", type: "boolean", default: true, description: "Delete a Secret file gitcert wrote when its Certificate is gone (false: keep it)." },
+  { key: "kustomizeResources", type: "boolean", default: true, description: "List each Secret file in its folder's kustomization.yaml resources (false with Argo CD + KSOPS, which lists them in a generator)." },
   { key: "ageRecipients", type: "list", default: [], description: "age recipients used when no .sops.yaml creation rule matches." },
-  { key: "encryptedRegex", type: "string", default: "^(data|stringData)$", description: "SOPS encrypted_regex used with ageRecipients (a .sops.yaml rule takes precedence)." },
   { key: "concurrency", type: "number", default: 4, description: "Certificates issued in parallel." },
   { key: "git.authorName", type: "string", default: "gitcert", description: "Commit author name." },
   { key: "git.authorEmail", type: "string", default: "gitcert@localhost", description: "Commit author email." },
@@ -40,14 +40,13 @@ export const OPTIONS = [
   { key: "git.pushRetries", type: "number", default: 4, description: "Re-runs of the reconcile after a non-fast-forward push rejection." },
   { key: "git.sshKeyFile", type: "string", default: "", description: "SSH private key for ssh:// and scp-style URLs." },
   { key: "git.knownHostsFile", type: "string", default: "", description: "known_hosts for SSH (empty: accept-new)." },
-  { key: "git.token", type: "string", default: "", description: "HTTPS token (prefer tokenFile or the environment).", secret: true },
+  { key: "git.token", type: "string", default: "", description: "HTTPS token; environment or file only, never a flag (flags show in `ps`).", secret: true },
   { key: "git.tokenFile", type: "string", default: "", description: "File holding the HTTPS token." },
   { key: "git.username", type: "string", default: "", description: "HTTPS username sent with the token (default x-access-token)." },
   { key: "logLevel", type: "string", default: "info", description: "debug, info, warn or error." },
 ] as const satisfies readonly OptionDef[];
 
 type ValueOf<T extends OptionType> = T extends "string" ? string : T extends "number" ? number : T extends "boolean" ? boolean : string[];
-type OptionKey = (typeof OPTIONS)[number]["key"];
 export type Config = { [K in (typeof OPTIONS)[number] as K["key"]]: ValueOf<K["type"]> };
 
 /** `git.authorName` → `GITCERT_GIT_AUTHOR_NAME` */
@@ -73,12 +72,17 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   const errors: string[] = [];
   let fileValues: Record<string, unknown> = {};
   if (sources.file) {
+    let text = "";
     try {
-      const parsed: unknown = parseYaml(readFileSync(sources.file, "utf8"));
+      text = readFileSync(sources.file, "utf8");
+      // prettyErrors off: it quotes the offending line, which may hold a token.
+      const parsed: unknown = parseYaml(text, { prettyErrors: false });
       if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) fileValues = parsed as Record<string, unknown>;
       else if (parsed != null) errors.push(`${sources.file}: the configuration must be a mapping`);
     } catch (err) {
-      errors.push(`${sources.file}: ${(err as Error).message}`);
+      const { pos, code } = err as { pos?: [number, number]; code?: string };
+      if (code === undefined) errors.push(`${sources.file}: ${(err as Error).message}`); // unreadable file
+      else errors.push(`${sources.file}:${text.slice(0, pos?.[0] ?? 0).split("\n").length}: not valid YAML (${code})`);
     }
     for (const key of unknownKeys(fileValues)) errors.push(`${sources.file}: unknown option ${key}`);
   }
@@ -90,7 +94,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
     if (fromFile !== undefined) value = coerce(option, fromFile, `${sources.file}: ${option.key}`, errors);
     const fromEnv = sources.env?.[envName(option.key)];
     if (fromEnv !== undefined && fromEnv !== "") value = coerce(option, fromEnv, envName(option.key), errors);
-    const fromFlag = sources.flags?.[option.key];
+    const fromFlag = option.secret ? undefined : sources.flags?.[option.key];
     if (fromFlag !== undefined) value = coerce(option, fromFlag, `--${flagName(option.key)}`, errors);
     config[option.key] = value;
   }
@@ -159,19 +163,12 @@ function unknownKeys(values: Record<string, unknown>, prefix = ""): string[] {
   return out;
 }
 
-export function optionDefs(): readonly OptionDef[] {
-  return OPTIONS;
-}
-
-export function isOptionKey(key: string): key is OptionKey {
-  return OPTIONS.some((o) => o.key === key);
-}
-
 /** The options as a Markdown table, for README.md and `gitcert help config`. */
 export function configReference(): string {
   const rows = (OPTIONS as readonly OptionDef[]).map((o) => {
     const def = Array.isArray(o.default) ? o.default.join(", ") : String(o.default);
-    return `| \`${o.key}\` | \`--${flagName(o.key)}\` | \`${envName(o.key)}\` | \`${def.replace(/\n/g, "\\n")}\` | ${o.description} |`;
+    const flag = o.secret ? "—" : `\`--${flagName(o.key)}\``;
+    return `| \`${o.key}\` | ${flag} | \`${envName(o.key)}\` | \`${def.replace(/\n/g, "\\n")}\` | ${o.description} |`;
   });
   return ["| key | flag | environment | default | description |", "|---|---|---|---|---|", ...rows].join("\n");
 }

@@ -90,6 +90,7 @@ export async function reconcileTree(root: string, deps: ReconcileDeps): Promise<
     concurrency: deps.config.concurrency,
     clusterResourceNamespace: deps.config.clusterResourceNamespace,
     kustomizations: assessment.scan.kustomizations,
+    kustomizeResources: deps.config.kustomizeResources,
   });
   return { assessment, outcomes };
 }

@@ -36,3 +36,18 @@ test("bad configuration is reported, naming the option and where it came from", 
   assert.ok(errors.some((e) => e.includes("concurrency: expected a number")), errors.join("\n"));
   assert.ok(errors.some((e) => e.includes("not an age recipient")), errors.join("\n"));
 });
+
+test("a config file that is not YAML is reported by line, without quoting the line (it may hold a token)", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gitcert-config-"));
+  const file = join(dir, "gitcert.yaml");
+  writeFileSync(file, "repo: https://git.example.com/x.git\ngit:\n  token: ghp_SUPERSECRET: x\n");
+  const { errors } = loadConfig({ file });
+  assert.equal(errors.length, 1);
+  assert.match(errors[0]!, /gitcert\.yaml:3: not valid YAML/);
+  assert.doesNotMatch(errors.join("\n"), /SUPERSECRET/);
+});
+
+test("the Git token is taken from the environment or the file, never from a flag", () => {
+  const { config } = loadConfig({ env: { GITCERT_GIT_TOKEN: "from-env" }, flags: { "git.token": "from-flag" } });
+  assert.equal(config["git.token"], "from-env");
+});

@@ -29,6 +29,8 @@ export interface ExecuteContext {
   concurrency: number;
   clusterResourceNamespace: string;
   kustomizations: readonly KustomizationFile[];
+  /** Keep Secret files listed in their folder's kustomization.yaml resources. */
+  kustomizeResources: boolean;
 }
 
 export interface Outcome {
@@ -73,7 +75,7 @@ export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContex
     }
   }
   outcomes.push(...stored);
-  outcomes.push(...(await updateKustomizations(items, outcomes, ctx)));
+  if (ctx.kustomizeResources) outcomes.push(...(await updateKustomizations(items, outcomes, ctx)));
   return outcomes;
 }
 
