@@ -1,0 +1,208 @@
+// DNS-01 on Cloudflare through the v4 API. Config is cert-manager's
+// cloudflare solver block:
+//
+//   apiTokenSecretRef: {name, key}   # an API token with Zone:Read and DNS:Edit (preferred)
+//   apiKeySecretRef: {name, key}     # or the legacy global API key …
+//   email: admin@example.com         # … with the account's email
+//
+// The zone is the nearest enclosing name Cloudflare knows (cert-manager's
+// FindNearestZoneForFQDN). Each challenge value is its own TXT record, so a
+// wildcard and its apex never clobber each other; cleanup deletes only
+// records carrying this value. Cloudflare's API now documents TXT content as
+// quoted character-strings, so values are sent quoted (as lego does since
+// 2025) and matched with or without quotes, which also finds records that
+// older clients, cert-manager among them, created unquoted.
+import { GitcertError } from "../../diagnostics.ts";
+import { assertValid, optionalSecretRef, optionalString, readCredential } from "./config.ts";
+import type { SecretRef } from "./config.ts";
+import type { Dns01Context, Dns01Provider, Dns01Record } from "./types.ts";
+import { canonicalName, parentName } from "./wire.ts";
+
+export const CLOUDFLARE_API = "https://api.cloudflare.com/client/v4";
+/** cert-manager's TTL for the challenge record. */
+const TXT_TTL = 120;
+/** "The record already exists." / "An identical record already exists." */
+const ALREADY_EXISTS = [81057, 81058];
+/** "Record does not exist." */
+const NO_SUCH_RECORD = 81044;
+
+interface Settings {
+  tokenRef?: SecretRef;
+  keyRef?: SecretRef;
+  email?: string;
+}
+
+function parse(config: Record<string, unknown>, problems: string[]): Settings | undefined {
+  const tokenRef = optionalSecretRef(config, "apiTokenSecretRef", problems);
+  const keyRef = optionalSecretRef(config, "apiKeySecretRef", problems);
+  const email = optionalString(config, "email", problems);
+  const hasToken = config.apiTokenSecretRef !== undefined;
+  const hasKey = config.apiKeySecretRef !== undefined;
+  if (hasToken && hasKey) problems.push("apiTokenSecretRef: give apiTokenSecretRef or apiKeySecretRef, not both");
+  if (!hasToken && !hasKey) problems.push("apiTokenSecretRef: apiTokenSecretRef (or the legacy apiKeySecretRef with email) is required");
+  if (hasKey && email === undefined) problems.push("email: is required with apiKeySecretRef");
+  return problems.length ? undefined : { tokenRef, keyRef, email };
+}
+
+interface Envelope {
+  success?: boolean;
+  errors?: { code?: number; message?: string; error_chain?: { code?: number; message?: string }[] }[];
+  result?: unknown;
+  result_info?: { page?: number; total_pages?: number };
+}
+
+class CloudflareError extends GitcertError {
+  constructor(
+    readonly apiCodes: number[],
+    message: string,
+  ) {
+    super("Dns01ProviderError", message);
+  }
+}
+
+interface Zone {
+  id: string;
+  name: string;
+  status?: string;
+}
+
+interface TxtRecord {
+  id: string;
+  name: string;
+  content: string;
+}
+
+type Api = (method: "GET" | "POST" | "DELETE", path: string, body?: unknown) => Promise<Envelope>;
+
+async function api(ctx: Dns01Context, s: Settings, base: string, timeoutMs: number): Promise<Api> {
+  const auth: Record<string, string> = {};
+  if (s.tokenRef) auth.authorization = `Bearer ${await readCredential(ctx, s.tokenRef, "cloudflare apiTokenSecretRef")}`;
+  else {
+    auth["x-auth-email"] = s.email!;
+    auth["x-auth-key"] = await readCredential(ctx, s.keyRef!, "cloudflare apiKeySecretRef");
+  }
+  return async (method, path, body) => {
+    const headers: Record<string, string> = { ...auth, accept: "application/json" };
+    if (body !== undefined) headers["content-type"] = "application/json";
+    let res: Response;
+    try {
+      res = await ctx.fetch(`${base}${path}`, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(timeoutMs),
+      });
+    } catch (err) {
+      throw new CloudflareError([], `Cloudflare ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+    const text = await res.text();
+    let envelope: Envelope;
+    try {
+      envelope = JSON.parse(text) as Envelope;
+    } catch {
+      throw new CloudflareError([], `Cloudflare ${method} ${path}: HTTP ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+    }
+    if (envelope.success === true && res.ok) return envelope;
+    const errors = envelope.errors ?? [];
+    const detail = errors
+      .map((e) => [`${e.code}: ${e.message}`, ...(e.error_chain ?? []).map((c) => `${c.code}: ${c.message}`)].join(" <- "))
+      .join("; ");
+    throw new CloudflareError(
+      errors.map((e) => e.code ?? 0),
+      `Cloudflare ${method} ${path} failed: HTTP ${res.status}${detail ? ` ${detail}` : ""}`,
+    );
+  };
+}
+
+/** Every item of a paged list (`result_info.total_pages`), bounded. */
+async function allPages<T>(call: Api, path: string): Promise<T[]> {
+  const items: T[] = [];
+  const sep = path.includes("?") ? "&" : "?";
+  for (let page = 1; page <= 50; page++) {
+    const env = await call("GET", `${path}${sep}page=${page}`);
+    items.push(...((env.result as T[] | undefined) ?? []));
+    if (page >= (env.result_info?.total_pages ?? 1)) break;
+  }
+  return items;
+}
+
+async function findZone(call: Api, fqdn: string): Promise<Zone> {
+  for (let name: string | undefined = canonicalName(fqdn); name && name.split(".").length > 2; name = parentName(name)) {
+    const bare = name.replace(/\.$/, "");
+    const zones = (await allPages<Zone>(call, `/zones?name=${encodeURIComponent(bare)}&per_page=50`)).filter(
+      (z) => canonicalName(z.name) === name,
+    );
+    // A zone name can be on several accounts (a pending copy while another
+    // account holds it active); only the active one is served.
+    const zone = zones.find((z) => z.status === "active") ?? zones[0];
+    if (zone) return zone;
+  }
+  throw new GitcertError(
+    "Dns01ZoneNotFound",
+    `no Cloudflare zone encloses ${canonicalName(fqdn)}: check the domain and that the credentials have Zone:Read on its zone`,
+  );
+}
+
+const unquote = (content: string) => content.replace(/^"(.*)"$/, "$1");
+
+async function findRecords(call: Api, zone: Zone, fqdn: string, value: string): Promise<TxtRecord[]> {
+  const name = fqdn.replace(/\.$/, "");
+  const records = await allPages<TxtRecord>(call, `/zones/${zone.id}/dns_records?type=TXT&name=${encodeURIComponent(name)}&per_page=100`);
+  return records.filter((r) => canonicalName(r.name) === fqdn && unquote(r.content) === value);
+}
+
+export interface CloudflareOptions {
+  /** The v4 API root; tests point it at a local double. */
+  apiBaseURL?: string;
+  requestTimeoutMs?: number;
+}
+
+export function createCloudflareProvider(options: CloudflareOptions = {}): Dns01Provider {
+  const base = (options.apiBaseURL ?? CLOUDFLARE_API).replace(/\/+$/, "");
+  const timeoutMs = options.requestTimeoutMs ?? 30_000;
+
+  async function setup(record: Dns01Record, ctx: Dns01Context) {
+    const problems: string[] = [];
+    const s = parse(ctx.config, problems);
+    assertValid("cloudflare", problems);
+    const call = await api(ctx, s!, base, timeoutMs);
+    const fqdn = canonicalName(record.fqdn);
+    return { call, fqdn, zone: await findZone(call, fqdn) };
+  }
+
+  return {
+    name: "cloudflare",
+    validate(config) {
+      const problems: string[] = [];
+      parse(config, problems);
+      return problems;
+    },
+    async present(record, ctx) {
+      const { call, fqdn, zone } = await setup(record, ctx);
+      if ((await findRecords(call, zone, fqdn, record.value)).length) return;
+      try {
+        await call("POST", `/zones/${zone.id}/dns_records`, {
+          type: "TXT",
+          name: fqdn.replace(/\.$/, ""),
+          content: `"${record.value}"`,
+          ttl: TXT_TTL,
+        });
+      } catch (err) {
+        // Another replica, or a retry whose first answer was lost, got there first.
+        if (!(err instanceof CloudflareError && err.apiCodes.some((c) => ALREADY_EXISTS.includes(c)))) throw err;
+      }
+    },
+    async cleanUp(record, ctx) {
+      const { call, fqdn, zone } = await setup(record, ctx);
+      for (const r of await findRecords(call, zone, fqdn, record.value)) {
+        try {
+          await call("DELETE", `/zones/${zone.id}/dns_records/${r.id}`);
+        } catch (err) {
+          if (!(err instanceof CloudflareError && err.apiCodes.includes(NO_SUCH_RECORD))) throw err;
+        }
+      }
+    },
+  };
+}
+
+export const cloudflareProvider = createCloudflareProvider();

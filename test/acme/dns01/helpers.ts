@@ -1,0 +1,76 @@
+// Shared plumbing for the DNS-01 tests: a provider context whose Secrets are
+// a plain map, dig as an independent reader of what a DNS server serves, and
+// a local HTTP server for the API doubles.
+import { execFileSync } from "node:child_process";
+import { createServer } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GitcertError } from "../../../src/diagnostics.ts";
+import type { Dns01Context } from "../../../src/acme/dns01/types.ts";
+
+/** `secrets` is keyed `name/key`. */
+export function context(config: Record<string, unknown>, secrets: Record<string, string> = {}, fetchImpl: typeof fetch = fetch): Dns01Context {
+  return {
+    config,
+    async readSecretKey(ref) {
+      const value = secrets[`${ref.name}/${ref.key}`];
+      if (value === undefined) throw new GitcertError("SecretNotFound", `Secret ${ref.name} has no key ${ref.key}`);
+      return Buffer.from(value);
+    },
+    fetch: fetchImpl,
+  };
+}
+
+/** TXT values at `name` as dig prints them with +short, quotes removed. */
+export function digTxt(server: { host: string; port: number }, name: string): string[] {
+  const out = execFileSync("dig", [`@${server.host}`, "-p", String(server.port), "+short", "+tries=1", "+time=2", name, "TXT"], {
+    encoding: "utf8",
+  });
+  return out
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('"'))
+    .map((l) => l.replace(/^"|"$/g, ""));
+}
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: IncomingMessage["headers"];
+  body: string;
+}
+
+export interface HttpDouble {
+  url: string;
+  requests: RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** A node HTTP server on 127.0.0.1, port 0, recording every request it answers. */
+export async function startHttpDouble(
+  handle: (req: RecordedRequest, res: ServerResponse) => void | Promise<void>,
+): Promise<HttpDouble> {
+  const requests: RecordedRequest[] = [];
+  const server = createServer(async (req, res) => {
+    let body = "";
+    for await (const chunk of req) body += chunk;
+    const recorded = { method: req.method ?? "", url: req.url ?? "", headers: req.headers, body };
+    requests.push(recorded);
+    try {
+      await handle(recorded, res);
+    } catch (err) {
+      res.writeHead(500, { "content-type": "text/plain" }).end(String(err));
+    }
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    requests,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
