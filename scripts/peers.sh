@@ -13,6 +13,7 @@ BIN="$CACHE/bin"
 SOPS_VERSION=v3.13.2
 AGE_VERSION=v1.3.1
 PEBBLE_VERSION=v2.10.1
+LEGO_VERSION=v4.28.1
 
 if [ "${1:-}" = "--bin-dir" ]; then echo "$BIN"; exit 0; fi
 mkdir -p "$BIN"
@@ -39,8 +40,23 @@ install_pebble() {
   go_tool pebble "$PEBBLE_VERSION" github.com/letsencrypt/pebble/v2/cmd/pebble
   go_tool pebble-challtestsrv "$PEBBLE_VERSION" github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv
 }
+# lego (bench/acme only): `go install lego@v` fails here because the proxy
+# refuses lego's version list, which go install reads for deprecations; a
+# wrapper module with `go get` + `go build` needs only the pinned version.
+install_lego() {
+  local dir="$CACHE/lego-$LEGO_VERSION"
+  if [ ! -f "$dir/.done" ]; then
+    log "building lego $LEGO_VERSION (first run only)"
+    rm -rf "$dir"; mkdir -p "$dir/src"
+    (cd "$dir/src" && go mod init local/lego-bin >/dev/null 2>&1 \
+      && go get "github.com/go-acme/lego/v4/cmd/lego@$LEGO_VERSION" \
+      && CGO_ENABLED=0 go build -p 2 -trimpath -o "$dir/lego" github.com/go-acme/lego/v4/cmd/lego)
+    touch "$dir/.done"
+  fi
+  ln -sf "$dir/lego" "$BIN/lego"
+}
 
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(sops age)
+[ ${#want[@]} -gt 0 ] || want=(sops age pebble)
 for p in "${want[@]}"; do "install_$p"; done
 log "ready in $BIN"

@@ -44,6 +44,13 @@ export const OPTIONS = [
   { key: "git.tokenFile", type: "string", default: "", description: "File holding the HTTPS token." },
   { key: "git.username", type: "string", default: "", description: "HTTPS username sent with the token (default x-access-token)." },
   { key: "logLevel", type: "string", default: "info", description: "debug, info, warn or error." },
+  { key: "acme.http01.address", type: "string", default: "", description: "Address gitcert's HTTP-01 challenge server listens on while a challenge is open (empty: every interface)." },
+  { key: "acme.http01.port", type: "number", default: 8089, description: "Port of gitcert's HTTP-01 challenge server (the Service the challenge Ingress routes to)." },
+  { key: "acme.http01.selfCheck", type: "boolean", default: true, description: "Fetch each HTTP-01 challenge through its public name before asking the ACME server to validate it (false for split-horizon DNS)." },
+  { key: "acme.http01.selfCheckPort", type: "number", default: 80, description: "Port the HTTP-01 self-check fetches http://<domain>/.well-known/acme-challenge/ on." },
+  { key: "acme.http01.selfCheckNameservers", type: "list", default: [], description: "Nameservers (ip or ip:port) the HTTP-01 self-check resolves names with, like cert-manager's --acme-http01-solver-nameservers (empty: the system resolver)." },
+  { key: "acme.dns01.nameservers", type: "list", default: [], description: "Nameservers (ip or ip:port) for DNS-01 propagation checks and CNAME following, like cert-manager's --dns01-recursive-nameservers (empty: the zone's authoritative servers)." },
+  { key: "acme.dns01.propagationTimeoutSeconds", type: "number", default: 300, description: "How long to wait for a DNS-01 TXT record to be served before giving up." },
 ] as const satisfies readonly OptionDef[];
 
 type ValueOf<T extends OptionType> = T extends "string" ? string : T extends "number" ? number : T extends "boolean" ? boolean : string[];

@@ -18,6 +18,11 @@ export interface IssuedCertificate {
   chainPem: string;
   /** The CA for `ca.crt`, when the issuer knows it. */
   caPem?: string;
+  /**
+   * Plaintext annotations for the Secret, for later planning without
+   * decrypting (ACME: the ARI CertID and the account URL).
+   */
+  annotations?: Record<string, string>;
 }
 
 /** Where an issuer finds a Secret it needs (CA keypair, EAB key, DNS token). */

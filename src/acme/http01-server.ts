@@ -1,0 +1,131 @@
+// gitcert's own HTTP-01 responder: GET /.well-known/acme-challenge/<token>
+// answers the key authorization, for the host the challenge is about. It
+// listens only while some challenge is presented, so `run --once` exits and
+// a long-running pod holds no port between orders. Safe for concurrent
+// orders: tokens are unique, and opening and closing are serialised.
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { GitcertError } from "../diagnostics.ts";
+
+export interface Http01ServerOptions {
+  /** Listen address; empty for every interface. */
+  address?: string;
+  /** 0 picks a free port (tests). */
+  port: number;
+  /**
+   * Requests arrive through another server that calls handle() (gitcert's
+   * own HTTP server in src/server): present() and remove() then only keep
+   * the tokens, and nothing listens here.
+   */
+  mounted?: boolean;
+}
+
+const PREFIX = "/.well-known/acme-challenge/";
+
+export class Http01Server {
+  // Counted: two orders of one account may be handed the same pending authorization.
+  private readonly challenges = new Map<string, { keyAuthorization: string; host: string; refs: number }>();
+  private server?: Server;
+  private users = 0;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly options: Http01ServerOptions) {}
+
+  /** The port listened on, once listening. */
+  get port(): number | undefined {
+    return (this.server?.address() as AddressInfo | null)?.port;
+  }
+
+  get listening(): boolean {
+    return this.server !== undefined;
+  }
+
+  /** Serves the key authorization for `token` to requests for `host` until removed. */
+  async present(host: string, token: string, keyAuthorization: string): Promise<void> {
+    this.users++;
+    try {
+      if (!this.options.mounted) await this.serial(() => (this.server ? undefined : this.listen()));
+    } catch (err) {
+      this.users--;
+      throw err;
+    }
+    const entry = this.challenges.get(token);
+    if (entry) entry.refs++;
+    else this.challenges.set(token, { keyAuthorization, host: host.toLowerCase(), refs: 1 });
+  }
+
+  async remove(token: string): Promise<void> {
+    const entry = this.challenges.get(token);
+    if (!entry) return;
+    if (--entry.refs === 0) this.challenges.delete(token);
+    this.users--;
+    await this.serial(() => (this.server && this.users === 0 ? this.shutdown() : undefined));
+  }
+
+  /**
+   * Answers a challenge request; false when the request is not one, so a
+   * server with other routes (health, metrics) can mount this handler.
+   */
+  handle(req: IncomingMessage, res: ServerResponse): boolean {
+    const path = (req.url ?? "").split("?")[0]!;
+    if (!path.startsWith(PREFIX)) return false;
+    const entry = this.challenges.get(path.slice(PREFIX.length));
+    // As cert-manager's solver: a token answers only for its own host.
+    const host = hostOf(req.headers.host);
+    if (!entry || (host !== undefined && host !== entry.host) || (req.method !== "GET" && req.method !== "HEAD")) {
+      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+      return true;
+    }
+    res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(entry.keyAuthorization) });
+    res.end(req.method === "HEAD" ? undefined : entry.keyAuthorization);
+    return true;
+  }
+
+  /** Stops listening at once, whatever is presented (shutdown, tests). */
+  async close(): Promise<void> {
+    this.challenges.clear();
+    this.users = 0;
+    await this.serial(() => (this.server ? this.shutdown() : undefined));
+  }
+
+  private serial<T>(fn: () => Promise<T> | T): Promise<T> {
+    const next = this.queue.then(fn);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  private listen(): Promise<void> {
+    const server = createServer((req, res) => {
+      if (!this.handle(req, res)) res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+    });
+    server.keepAliveTimeout = 2000;
+    const address = this.options.address || undefined;
+    return new Promise((resolve, reject) => {
+      server.once("error", (err: NodeJS.ErrnoException) => {
+        const where = `${address ?? "*"}:${this.options.port}`;
+        reject(new GitcertError("Http01ListenFailed", `the HTTP-01 server cannot listen on ${where}: ${err.code ?? err.message}`));
+      });
+      server.listen(this.options.port, address, () => {
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  private shutdown(): Promise<void> {
+    const server = this.server!;
+    this.server = undefined;
+    return new Promise((resolve) => {
+      server.close(() => resolve());
+      server.closeAllConnections();
+    });
+  }
+}
+
+function hostOf(header: string | undefined): string | undefined {
+  if (!header) return undefined;
+  const h = header.toLowerCase();
+  if (h.startsWith("[")) return h.slice(1, h.indexOf("]"));
+  const colon = h.lastIndexOf(":");
+  return colon === -1 ? h : h.slice(0, colon);
+}
