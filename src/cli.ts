@@ -12,7 +12,8 @@ import { parseArgs, type ParseArgsConfig } from "node:util";
 import { configReference, flagName, loadConfig, OPTIONS, type Config } from "./config.ts";
 import { demoDir, prepareDemo } from "./demo.ts";
 import { formatDiagnostic, GitcertError } from "./diagnostics.ts";
-import { defaultIssuers } from "./issuers/index.ts";
+import { acmeOptionsFromConfig } from "./acme/index.ts";
+import { defaultIssuers, type IssuerRegistry } from "./issuers/index.ts";
 import { createLogger, type Logger } from "./log.ts";
 import { assess, reconcileRepository, type Assessment } from "./reconcile.ts";
 import { formatPlan, formatTable, planJson, statusRows } from "./report.ts";
@@ -169,7 +170,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
   if (mode.forceRenew && positionals.length === 0 && !values.all) throw new UsageError("gitcert renew needs NAMESPACE/NAME… or --all");
   const config = configFrom(values, flags, env);
   const log = createLogger(config.logLevel);
-  const issuers = defaultIssuers();
+  const issuers = issuersFor(config, log);
   const { workspace, identities, demo } = await openTarget(config, env, log, true);
 
   let forceRenew: Set<string> | undefined;
@@ -182,7 +183,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
     forceRenew = values.all ? known : new Set(positionals);
   }
 
-  const report = await reconcileRepository(workspace, { config, issuers, identities, now: () => new Date(), log, forceRenew });
+  const report = await reconcileRepository(workspace, { config, issuers, identities, now: () => new Date(), log, forceRenew }).finally(() => closeIssuers(issuers));
   const { items, diagnostics } = report.assessment;
   console.log(formatTable(statusRows(items, report.outcomes)));
   const planned = new Set(items);
@@ -199,7 +200,8 @@ async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" 
   const log = createLogger(config.logLevel);
   const { workspace } = await openTarget(config, env, log, false);
   await workspace.sync();
-  const assessment: Assessment = await assess(workspace.root, config, { now: new Date(), issuers: defaultIssuers() });
+  const issuers = issuersFor(config, log);
+  const assessment: Assessment = await assess(workspace.root, config, { now: new Date(), issuers, consultIssuers: kind === "plan" }).finally(() => closeIssuers(issuers));
   const { items, diagnostics } = assessment;
   if (values.json) {
     console.log(JSON.stringify(kind === "plan" ? planJson(items, diagnostics) : statusRows(items), null, 2));
@@ -210,6 +212,14 @@ async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" 
     printDiagnostics(diagnostics);
   }
   return items.some((i) => i.action === "blocked") || diagnostics.some((d) => d.severity === "error") ? 1 : 0;
+}
+
+function issuersFor(config: Config, log: Logger): IssuerRegistry {
+  return defaultIssuers({ acme: { ...acmeOptionsFromConfig(config), onWarning: (message) => log.warn(message) } });
+}
+
+async function closeIssuers(issuers: IssuerRegistry): Promise<void> {
+  await Promise.all([...issuers.values()].map((i) => i.close?.()));
 }
 
 async function keygenCommand(args: string[]): Promise<number> {

@@ -1,5 +1,7 @@
 // One reconcile, end to end (DESIGN.md): sync → scan → resolve → plan →
 // execute → write → commit → push, with the push retried on a fresh head.
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "./config.ts";
 import { GitcertError, type Diagnostic } from "./diagnostics.ts";
@@ -8,13 +10,16 @@ import { encryptionRules } from "./execute/encryption.ts";
 import { issuerType, type IssuerRegistry } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
 import { resolve, scanRepository } from "./manifests/index.ts";
-import type { ScanResult } from "./manifests/types.ts";
-import { plan, type FailureRecord, type PlanItem } from "./plan/index.ts";
-import type { Workspace } from "./repo/index.ts";
+import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
+import { certificateKey, FAILURE_LOG, ISSUING_ACTIONS, nextFailureLog, parseFailureLog, plan, renderFailureLog, type FailureRecord, type PlanItem } from "./plan/index.ts";
+import { removeFile, writeFileAtomic, type Workspace } from "./repo/index.ts";
+import { mapLimit } from "./execute/pool.ts";
 import { commitMessage } from "./commit-message.ts";
 
 export interface Assessment {
   scan: ScanResult;
+  /** Failed attempts as Git holds them, for backoff. */
+  failures: Map<string, FailureRecord>;
   items: PlanItem[];
   /** Problems not tied to one Certificate's plan (files, issuers, Ingresses). */
   diagnostics: Diagnostic[];
@@ -23,8 +28,12 @@ export interface Assessment {
 export interface AssessOptions {
   now: Date;
   issuers: IssuerRegistry;
-  failures?: ReadonlyMap<string, FailureRecord>;
   forceRenew?: ReadonlySet<string>;
+  /**
+   * Ask issuers when to renew (ACME ARI: a request to the CA). Off for
+   * `status`, which reads Git alone.
+   */
+  consultIssuers?: boolean;
 }
 
 /** scan → resolve → plan: reads files, writes nothing, decrypts nothing. */
@@ -48,8 +57,11 @@ export async function assess(root: string, config: Config, options: AssessOption
     const needed = type ? options.issuers.get(type)!.secretsNeeded(issuer, config.clusterResourceNamespace) : [];
     for (const key of needed) issuerSecrets.add(`${key.namespace}/${key.name}`);
   }
+  const failures = parseFailureLog(await readFile(join(root, FAILURE_LOG), "utf8").catch(() => undefined));
+  const renewalHints = options.consultIssuers ? await gatherRenewalHints(resolution.ready, scan.secrets, options) : undefined;
   const items = plan({
     issuerSecrets,
+    renewalHints,
     ready: resolution.ready,
     blocked: resolution.blocked,
     secrets: scan.secrets,
@@ -57,15 +69,39 @@ export async function assess(root: string, config: Config, options: AssessOption
     secretPathTemplate: config.secretPath,
     pruneSecrets: config.pruneSecrets,
     scanHasErrors: scan.diagnostics.some((d) => d.severity === "error"),
-    failures: options.failures,
+    failures,
     forceRenew: options.forceRenew,
   });
-  return { scan, items, diagnostics: [...scan.diagnostics, ...resolution.diagnostics] };
+  return { scan, failures, items, diagnostics: [...scan.diagnostics, ...resolution.diagnostics] };
+}
+
+/**
+ * Renewal times issuers suggest for what is already in Git. A hint that
+ * cannot be had (CA unreachable) only means the spec's renewal time is used.
+ */
+async function gatherRenewalHints(
+  ready: ReadonlyArray<{ certificate: CertificateResource; issuer: IssuerResource }>,
+  secrets: readonly SecretFile[],
+  options: AssessOptions,
+): Promise<Map<string, Date>> {
+  const bySecret = new Map(secrets.map((s) => [`${s.namespace}/${s.name}`, s]));
+  const hints = new Map<string, Date>();
+  await mapLimit(ready, 8, async ({ certificate, issuer }) => {
+    const secret = bySecret.get(`${certificate.namespace}/${certificate.spec.secretName}`);
+    const type = issuerType(issuer, options.issuers.keys());
+    const impl = type ? options.issuers.get(type) : undefined;
+    if (!secret || !impl?.renewalHint) return;
+    const hint = await impl.renewalHint(issuer, secret.annotations, options.now).catch(() => undefined);
+    if (hint) hints.set(certificateKey(certificate), hint.renewalTime);
+  });
+  return hints;
 }
 
 export interface TreeResult {
   assessment: Assessment;
   outcomes: Outcome[];
+  /** The failure log in Git changed: worth a commit even with nothing issued. */
+  failureLogChanged: boolean;
 }
 
 export interface ReconcileDeps {
@@ -74,13 +110,13 @@ export interface ReconcileDeps {
   identities: readonly string[];
   now: () => Date;
   log: Logger;
-  failures?: ReadonlyMap<string, FailureRecord>;
   forceRenew?: ReadonlySet<string>;
 }
 
 /** assess, then issue and write into the working tree at `root`. */
 export async function reconcileTree(root: string, deps: ReconcileDeps): Promise<TreeResult> {
-  const assessment = await assess(root, deps.config, { now: deps.now(), issuers: deps.issuers, failures: deps.failures, forceRenew: deps.forceRenew });
+  const now = deps.now();
+  const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true });
   const outcomes = await executePlan(assessment.items, {
     root,
     issuers: deps.issuers,
@@ -92,7 +128,22 @@ export async function reconcileTree(root: string, deps: ReconcileDeps): Promise<
     kustomizations: assessment.scan.kustomizations,
     kustomizeResources: deps.config.kustomizeResources,
   });
-  return { assessment, outcomes };
+  const failureLogChanged = await writeFailureLog(root, assessment, outcomes, now);
+  return { assessment, outcomes, failureLogChanged };
+}
+
+/** Records this run's failed and successful attempts for backoff; true when the log changed. */
+async function writeFailureLog(root: string, assessment: Assessment, outcomes: readonly Outcome[], now: Date): Promise<boolean> {
+  const attempts = outcomes
+    .filter((o) => ISSUING_ACTIONS.has(o.item.action) && o.item.certificate)
+    .map((o) => ({ key: certificateKey(o.item.certificate!), requestHash: o.item.requestHash!, ok: o.status === "done", message: o.diagnostics[0]?.message }));
+  const existing = new Set(assessment.items.filter((i) => i.certificate).map((i) => certificateKey(i.certificate!)));
+  const before = renderFailureLog(assessment.failures);
+  const after = renderFailureLog(nextFailureLog(assessment.failures, attempts, existing, now));
+  if (after === before) return false;
+  if (after === "") await removeFile(root, FAILURE_LOG);
+  else await writeFileAtomic(root, FAILURE_LOG, after);
+  return true;
 }
 
 export interface ReconcileReport extends TreeResult {
@@ -112,7 +163,7 @@ export async function reconcileRepository(workspace: Workspace, deps: ReconcileD
       for (const d of o.diagnostics) deps.log.warn({ code: d.code, file: d.source?.file, line: d.source?.line }, formatForLog(d));
     }
     const done = result.outcomes.filter((o) => o.status === "done");
-    if (done.length === 0) return { ...result, head, pushed: false, attempts: attempt };
+    if (done.length === 0 && !result.failureLogChanged) return { ...result, head, pushed: false, attempts: attempt };
     const message = commitMessage(deps.config["git.messageTemplate"], result.outcomes);
     try {
       const { commit, pushed } = await workspace.commitAndPush({ message });

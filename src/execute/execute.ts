@@ -17,7 +17,7 @@ import { encryptYaml, renderSecretManifest, type SopsRule } from "../secrets/ind
 import { mapLimit } from "./pool.ts";
 import { issuanceWaves } from "./order.ts";
 import type { SecretStore } from "./secret-store.ts";
-import { buildTlsSecret, type SecretContent } from "./tls-secret.ts";
+import { buildTlsSecret, issuerAnnotationsOf, type SecretContent } from "./tls-secret.ts";
 
 export interface ExecuteContext {
   root: string;
@@ -140,6 +140,7 @@ async function issue(item: PlanItem, ctx: ExecuteContext, env: IssuerEnv): Promi
       secretHash: item.secretHash!,
       renewalTime: renewalTime(leaf.notBefore, leaf.notAfter, certificate.spec),
       sourceFile: certificate.source.file,
+      issuerAnnotations: issued.annotations,
     },
     leaf,
   );
@@ -181,6 +182,7 @@ async function rewriteSecret(item: PlanItem, ctx: ExecuteContext): Promise<Secre
       secretHash: item.secretHash!,
       renewalTime: renewalTime(leaf.notBefore, leaf.notAfter, item.certificate!.spec),
       sourceFile: item.certificate!.source.file,
+      issuerAnnotations: issuerAnnotationsOf(item.existing!.annotations),
     },
     leaf,
   );

@@ -23,6 +23,13 @@ export interface IssuedMaterial {
   renewalTime?: Date;
   /** Repository file of the Certificate (or Ingress) that asked for it. */
   sourceFile: string;
+  /** Plaintext annotations the issuer asked to keep (ACME: ARI CertID, account URL). */
+  issuerAnnotations?: Record<string, string>;
+}
+
+/** Issuers' own annotations live under a `<issuer>.gitcert.dev/` prefix. */
+export function issuerAnnotationsOf(annotations: Readonly<Record<string, string>>): Record<string, string> {
+  return Object.fromEntries(Object.entries(annotations).filter(([k]) => /^[a-z0-9-]+\.gitcert\.dev\//.test(k)));
 }
 
 export function buildTlsSecret(m: IssuedMaterial, leaf: CertificateInfo = parseCertificate(m.chainPem)): SecretContent {
@@ -49,6 +56,7 @@ export function buildTlsSecret(m: IssuedMaterial, leaf: CertificateInfo = parseC
     "cert-manager.io/ip-sans": leaf.ipAddresses.join(","),
     "cert-manager.io/uri-sans": leaf.uris.join(","),
     ...subjectAnnotations(leaf),
+    ...m.issuerAnnotations,
     [ANNOTATION.certificate]: `${m.certificate.namespace}/${m.certificate.name}`,
     [ANNOTATION.source]: m.sourceFile,
     [ANNOTATION.issuer]: `${m.issuer.kind}/${m.issuer.name}`,

@@ -1,3 +1,3 @@
-export { defaultIssuers, type IssuerRegistry } from "./registry.ts";
+export { defaultIssuers, type IssuerOptions, type IssuerRegistry } from "./registry.ts";
 export { issuerRef, issuerType } from "./spec.ts";
 export type * from "./types.ts";

@@ -64,4 +64,12 @@ export interface Issuer {
    */
   secretsNeeded(issuer: IssuerResource, clusterResourceNamespace: string): SecretKey[];
   sign(request: CertificateRequest, env: IssuerEnv): Promise<IssuedCertificate>;
+  /**
+   * The issuer's own view of when to renew (ACME ARI), read from the Secret's
+   * plaintext annotations; undefined when it has none. Planning uses it in
+   * place of the spec's renewal time, as cert-manager does with ARI.
+   */
+  renewalHint?(issuer: IssuerResource, annotations: Readonly<Record<string, string>>, now: Date): Promise<{ renewalTime: Date } | undefined>;
+  /** Release listeners and connections the issuer holds. */
+  close?(): Promise<void>;
 }

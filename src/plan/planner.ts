@@ -46,6 +46,8 @@ export interface PlanInput {
    */
   scanHasErrors: boolean;
   failures?: ReadonlyMap<string, FailureRecord>;
+  /** Renewal times an issuer suggested (ACME ARI), by `namespace/name` of the Certificate. */
+  renewalHints?: ReadonlyMap<string, Date>;
   /** `namespace/name` of Secrets an Issuer signs or authenticates with: never pruned. */
   issuerSecrets?: ReadonlySet<string>;
   /** `namespace/name` of Certificates to renew now (`gitcert renew`). */
@@ -146,11 +148,15 @@ function planCertificate(
   }
   if (state.requestHash !== base.requestHash) return decide("reissue", "RequestChanged", "the Certificate spec changed since it was issued", withState);
 
-  const renewAt = renewalTime(state.notBefore, state.notAfter, certificate.spec);
+  const hint = input.renewalHints?.get(key);
+  const renewAt = certificate.spec.renewalPolicy === "Disabled" ? undefined : (hint ?? renewalTime(state.notBefore, state.notAfter, certificate.spec));
   const timed = { state, renewalTime: renewAt };
   if (state.notAfter <= input.now) return decide("renew", "Expired", `expired at ${state.notAfter.toISOString()}`, timed);
   if (input.forceRenew?.has(key)) return decide("renew", "ManuallyTriggered", "renewal was requested", timed);
-  if (renewAt && renewAt <= input.now) return decide("renew", "Renewing", `renewal time ${renewAt.toISOString()} has passed`, timed);
+  if (renewAt && renewAt <= input.now) {
+    const why = hint ? `the issuer's suggested renewal time ${renewAt.toISOString()} (ARI) has passed` : `renewal time ${renewAt.toISOString()} has passed`;
+    return decide("renew", "Renewing", why, timed);
+  }
   if (state.secretHash !== base.secretHash) return decide("update", "SecretTemplateChanged", "Secret labels, annotations or output formats changed", timed);
   const when = renewAt ? `renews at ${renewAt.toISOString()}` : "renewal disabled";
   return decide("ok", "UpToDate", `valid until ${state.notAfter.toISOString()}, ${when}`, timed);

@@ -129,3 +129,16 @@ test("plan: a Certificate at the repository root gets its Secret beside it", () 
   const [item] = planOne({ cert });
   assert.equal(item?.secretPath, "web-tls.sops.yaml");
 });
+
+test("plan: an issuer's suggested renewal time (ARI) replaces the spec's", () => {
+  const issued = certificate();
+  const secrets = [secretFor(issued, daysFrom(now, -10), daysFrom(now, 80))];
+  const early = new Map([["shop/web", daysFrom(now, -0.5)]]);
+  const [due] = planOne({ secrets, renewalHints: early });
+  assert.equal(due?.action, "renew");
+  assert.match(due!.message, /ARI/);
+  const later = new Map([["shop/web", daysFrom(now, 3)]]);
+  const [item] = planOne({ secrets, renewalHints: later });
+  assert.equal(item?.action, "ok");
+  assert.equal(item?.renewalTime?.getTime(), daysFrom(now, 3).getTime());
+});

@@ -1,0 +1,66 @@
+// Failed issuance attempts, kept in Git so that backoff survives the pod:
+// `.gitcert/issuance-failures`, JSON, one entry per Certificate that is
+// failing. Not a Kubernetes manifest and not named *.yaml/*.json, so neither
+// gitcert's scan nor kustomize's autodetection picks it up.
+import type { FailureRecord } from "./backoff.ts";
+
+export const FAILURE_LOG = ".gitcert/issuance-failures";
+
+export function parseFailureLog(text: string | undefined): Map<string, FailureRecord> {
+  const out = new Map<string, FailureRecord>();
+  if (!text) return out;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return out; // a damaged log only costs the backoff, never the reconcile
+  }
+  if (raw === null || typeof raw !== "object") return out;
+  for (const [key, value] of Object.entries(raw as Record<string, Record<string, unknown>>)) {
+    const time = new Date(String(value?.lastFailureTime));
+    if (typeof value?.attempts !== "number" || Number.isNaN(time.getTime())) continue;
+    out.set(key, { attempts: value.attempts, lastFailureTime: time, requestHash: String(value.requestHash ?? ""), message: String(value.message ?? "") });
+  }
+  return out;
+}
+
+/** Stable text: same records, same bytes, so an unchanged log makes no commit. */
+export function renderFailureLog(failures: ReadonlyMap<string, FailureRecord>): string {
+  if (failures.size === 0) return "";
+  const sorted = [...failures].sort(([a], [b]) => (a < b ? -1 : 1));
+  const obj = Object.fromEntries(
+    sorted.map(([k, f]) => [k, { attempts: f.attempts, lastFailureTime: f.lastFailureTime.toISOString(), requestHash: f.requestHash, message: f.message }]),
+  );
+  return JSON.stringify(obj, null, 2) + "\n";
+}
+
+export interface AttemptResult {
+  key: string;
+  requestHash: string;
+  ok: boolean;
+  message?: string;
+}
+
+/**
+ * The log after a run: a failure adds one attempt (or starts over when the
+ * spec changed), a success clears the entry, and entries of Certificates that
+ * no longer exist are dropped.
+ */
+export function nextFailureLog(
+  previous: ReadonlyMap<string, FailureRecord>,
+  attempts: readonly AttemptResult[],
+  existing: ReadonlySet<string>,
+  now: Date,
+): Map<string, FailureRecord> {
+  const next = new Map([...previous].filter(([key]) => existing.has(key)));
+  for (const a of attempts) {
+    if (a.ok) {
+      next.delete(a.key);
+      continue;
+    }
+    const before = next.get(a.key);
+    const attemptsSoFar = before && before.requestHash === a.requestHash ? before.attempts : 0;
+    next.set(a.key, { attempts: attemptsSoFar + 1, lastFailureTime: now, requestHash: a.requestHash, message: a.message ?? "failed" });
+  }
+  return next;
+}
