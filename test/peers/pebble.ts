@@ -23,6 +23,8 @@ export interface PebbleOptions {
   /** PEBBLE_ALTERNATE_ROOTS. */
   alternateRoots?: number;
   blockedDomains?: string[];
+  /** Where Pebble resolves names (`127.0.0.1:PORT`, e.g. a BIND); default: its challtestsrv. */
+  dnsServer?: string;
 }
 
 export interface Pebble {
@@ -190,7 +192,7 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
       ),
     );
     procs.push(
-      startProcess(peer("pebble"), ["-config", join(dir, "pebble.json"), "-dnsserver", dnsServer], {
+      startProcess(peer("pebble"), ["-config", join(dir, "pebble.json"), "-dnsserver", options.dnsServer ?? dnsServer], {
         ...base,
         PEBBLE_VA_NOSLEEP: "1",
         PEBBLE_WFE_NONCEREJECT: String(options.nonceRejectPercent ?? 0),

@@ -1,0 +1,224 @@
+// The whole pipeline against a real ACME server: Pebble resolves names through
+// a real BIND, which gitcert updates over RFC 2136 with TSIG for DNS-01;
+// HTTP-01 reaches gitcert's own challenge server. What lands in Git is
+// checked with the sops CLI and openssl against Pebble's root.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { after, before, test, type TestContext } from "node:test";
+import { parse as parseYaml } from "yaml";
+import { acmeOptionsFromConfig } from "../src/acme/index.ts";
+import { loadConfig, type Config } from "../src/config.ts";
+import { prepareDemo } from "../src/demo.ts";
+import { defaultIssuers } from "../src/issuers/index.ts";
+import { createLogger } from "../src/log.ts";
+import { reconcileRepository } from "../src/reconcile.ts";
+import { openWorkspace } from "../src/repo/index.ts";
+import { encryptYaml, renderSecretManifest } from "../src/secrets/index.ts";
+import { git, sopsDecrypt, tempDir } from "./helpers.ts";
+import { startBind, type BindServer } from "./peers/bind.ts";
+import { freePorts, startPebble, type Pebble } from "./peers/pebble.ts";
+
+let bind: BindServer;
+let pebble: Pebble;
+let http01Port: number;
+
+before(async () => {
+  bind = await startBind({
+    keys: [{ name: "gitcert-sha256", algorithm: "hmac-sha256" }],
+    zones: [{ name: "example.test", records: ["@ IN A 127.0.0.1", "* IN A 127.0.0.1"], updateKeys: ["gitcert-sha256"] }],
+  });
+  [http01Port] = (await freePorts(1)) as [number];
+  pebble = await startPebble({ httpPort: http01Port, dnsServer: bind.nameserver });
+});
+
+after(async () => {
+  await pebble?.stop();
+  await bind?.close();
+});
+
+const ISSUER = () => `apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: letsencrypt-prod
+spec:
+  acme:
+    server: ${pebble.directoryUrl}
+    email: ops@example.test
+    caBundle: ${Buffer.from(pebble.tlsCaPem).toString("base64")}
+    profile: default
+    privateKeySecretRef:
+      name: letsencrypt-account
+    solvers:
+      - selector:
+          dnsZones: [dns.example.test]
+        dns01:
+          rfc2136:
+            nameserver: ${bind.nameserver}
+            tsigKeyName: gitcert-sha256
+            tsigAlgorithm: HMACSHA256
+            tsigSecretSecretRef: {name: rfc2136-tsig, key: secret}
+      - http01:
+          ingress: {}
+`;
+
+const INGRESS = `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    cert-manager.io/cluster-issuer: letsencrypt-prod
+spec:
+  tls:
+    - hosts: [web.example.test, www.example.test]
+      secretName: web-tls
+  rules:
+    - host: web.example.test
+`;
+
+const WILDCARD = `apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: wildcard
+  namespace: shop
+spec:
+  secretName: wildcard-tls
+  dnsNames: ["*.dns.example.test", dns.example.test]
+  privateKey: {algorithm: ECDSA}
+  issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer}
+`;
+
+// No such zone: Pebble cannot resolve it, so validation fails.
+const UNREACHABLE = `apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: broken
+  namespace: shop
+spec:
+  secretName: broken-tls
+  dnsNames: [web.nowhere.test]
+  issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer}
+`;
+
+async function setup(t: TestContext, files: Record<string, string>) {
+  const dir = tempDir(t);
+  const demo = await prepareDemo(join(dir, "demo"));
+  const recipient = /public key: (age1\S+)/.exec(readFileSync(demo.keyFile, "utf8"))![1]!;
+  // A fresh repository: .sops.yaml, the issuer, and the TSIG secret encrypted as a user would.
+  const seed = join(dir, "seed");
+  execFileSync("git", ["clone", "--quiet", demo.remote, seed]);
+  git(seed, "rm", "-r", "--quiet", "apps", "platform");
+  const tsig = renderSecretManifest({ name: "rfc2136-tsig", namespace: "cert-manager", type: "Opaque", annotations: {}, labels: {}, data: { secret: Buffer.from(bind.keys["gitcert-sha256"]!.secret) } });
+  const all: Record<string, string> = {
+    "platform/issuer.yaml": ISSUER(),
+    "platform/rfc2136-tsig.sops.yaml": await encryptYaml(tsig, { recipients: [recipient], encryptedRegex: "^(data|stringData)$" }),
+    ...files,
+  };
+  for (const [path, text] of Object.entries(all)) {
+    execFileSync("mkdir", ["-p", join(seed, path, "..")]);
+    writeFileSync(join(seed, path), text);
+  }
+  git(seed, "add", "--all");
+  git(seed, "commit", "--quiet", "-m", "platform with ACME");
+  git(seed, "push", "--quiet", "origin", "main");
+
+  const { config: defaults } = loadConfig({});
+  const config: Config = {
+    ...defaults,
+    "acme.http01.address": "127.0.0.1",
+    "acme.http01.port": http01Port,
+    "acme.http01.selfCheckPort": http01Port,
+    "acme.http01.selfCheckNameservers": [bind.nameserver],
+    "acme.dns01.nameservers": [bind.nameserver],
+    "acme.dns01.propagationTimeoutSeconds": 20,
+  };
+  const run = async (workdir = "work", now = new Date()) => {
+    const options = acmeOptionsFromConfig(config);
+    // A domain that cannot validate should fail in seconds here, not minutes.
+    const issuers = defaultIssuers({ acme: { ...options, selfCheck: { ...options.selfCheck, timeoutMs: 3000, intervalMs: 500 } } });
+    const workspace = await openWorkspace({ url: demo.remote, branch: "main", workdir: join(dir, workdir), author: { name: "gitcert", email: "gitcert@test.invalid" } });
+    try {
+      return await reconcileRepository(workspace, { config, issuers, identities: demo.identities, now: () => now, log: createLogger("error") });
+    } finally {
+      await Promise.all([...issuers.values()].map((i) => i.close?.()));
+    }
+  };
+  const checkout = () => {
+    const clone = join(dir, `clone-${Math.random().toString(36).slice(2)}`);
+    execFileSync("git", ["clone", "--quiet", demo.remote, clone]);
+    return clone;
+  };
+  return { run, checkout, identity: demo.identities[0]!, dir };
+}
+
+function tlsData(t: TestContext, file: string, identity: string): Record<string, string> {
+  const doc = parseYaml(sopsDecrypt(t, file, identity)) as { data: Record<string, string> };
+  return Object.fromEntries(Object.entries(doc.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
+}
+
+function verifyAgainst(t: TestContext, chain: string, root: string): string {
+  const dir = tempDir(t);
+  const [leaf, ...rest] = chain.split(/(?<=-----END CERTIFICATE-----\n)/).filter((s) => s.trim());
+  writeFileSync(join(dir, "root.pem"), root);
+  writeFileSync(join(dir, "untrusted.pem"), rest.join(""));
+  writeFileSync(join(dir, "leaf.pem"), leaf!);
+  const ok = execFileSync("openssl", ["verify", "-CAfile", join(dir, "root.pem"), "-untrusted", join(dir, "untrusted.pem"), join(dir, "leaf.pem")], { encoding: "utf8" });
+  return ok + execFileSync("openssl", ["x509", "-noout", "-ext", "subjectAltName", "-in", join(dir, "leaf.pem")], { encoding: "utf8" });
+}
+
+test("an annotated Ingress (HTTP-01) and a wildcard (DNS-01 over RFC 2136 + TSIG) come from the ACME server into Git; a failing domain backs off alone", async (t) => {
+  const { run, checkout, identity } = await setup(t, {
+    "apps/shop/ingress.yaml": INGRESS,
+    "apps/shop/wildcard.yaml": WILDCARD,
+    "apps/shop/broken.yaml": UNREACHABLE,
+  });
+  const report = await run();
+  const status = Object.fromEntries(report.outcomes.map((o) => [o.item.object.name, o.status]));
+  assert.equal(status["web-tls"], "done", JSON.stringify(report.outcomes.map((o) => o.diagnostics)));
+  assert.equal(status["wildcard"], "done", JSON.stringify(report.outcomes.map((o) => o.diagnostics)));
+  assert.equal(status["broken"], "failed");
+  const broken = report.outcomes.find((o) => o.item.object.name === "broken")!;
+  assert.match(broken.diagnostics[0]!.message, /web\.nowhere\.test/);
+  assert.ok(report.pushed);
+
+  const clone = checkout();
+  const root = await pebble.root();
+  const web = tlsData(t, join(clone, "apps/shop/web-tls.sops.yaml"), identity);
+  assert.match(verifyAgainst(t, web["tls.crt"]!, root), /leaf\.pem: OK[\s\S]*DNS:web\.example\.test, DNS:www\.example\.test|leaf\.pem: OK[\s\S]*DNS:www\.example\.test, DNS:web\.example\.test/);
+  const wildcard = tlsData(t, join(clone, "apps/shop/wildcard-tls.sops.yaml"), identity);
+  assert.match(verifyAgainst(t, wildcard["tls.crt"]!, root), /\*\.dns\.example\.test/);
+  assert.ok(existsSync(join(clone, "platform/letsencrypt-account.sops.yaml")), "the ACME account key is kept, encrypted, beside its issuer");
+  const account = readFileSync(join(clone, "platform/letsencrypt-account.sops.yaml"), "utf8");
+  assert.doesNotMatch(account, /PRIVATE KEY/);
+  const failures = JSON.parse(readFileSync(join(clone, ".gitcert/issuance-failures"), "utf8"));
+  assert.equal(failures["shop/broken"].attempts, 1);
+  assert.match(git(clone, "log", "-1", "--format=%B"), /failed shop\/broken/);
+
+  // A fresh pod (new work directory): same account, nothing issued again,
+  // and the failing certificate waits out its backoff.
+  const again = await run("work-2");
+  assert.equal(again.commit, undefined);
+  const brokenPlan = again.assessment.items.find((i) => i.object.name === "broken");
+  assert.equal(brokenPlan?.reason, "Backoff");
+  assert.equal(readFileSync(join(checkout(), "platform/letsencrypt-account.sops.yaml"), "utf8"), account, "one account, reused");
+});
+
+test("ARI: when the CA moves the renewal window, the certificate is renewed inside it and the order says what it replaces", async (t) => {
+  const { run, checkout, identity } = await setup(t, { "apps/shop/ingress.yaml": INGRESS });
+  await run();
+  const first = tlsData(t, join(checkout(), "apps/shop/web-tls.sops.yaml"), identity);
+  const now = new Date();
+  await pebble.setRenewalInfo(first["tls.crt"]!, {
+    suggestedWindow: { start: new Date(now.getTime() - 3600_000).toISOString(), end: new Date(now.getTime() - 60_000).toISOString() },
+  });
+  const report = await run("work-ari");
+  const web = report.outcomes.find((o) => o.item.object.name === "web-tls");
+  assert.equal(web?.item.action, "renew");
+  assert.match(web!.item.message, /ARI/);
+  assert.equal(web?.status, "done", JSON.stringify(web?.diagnostics));
+  const doc = parseYaml(readFileSync(join(checkout(), "apps/shop/web-tls.sops.yaml"), "utf8")) as Record<string, any>;
+  assert.ok(doc.metadata.annotations["acme.gitcert.dev/replaces"], "the renewal order carried `replaces`");
+  assert.equal(doc.metadata.annotations["gitcert.dev/revision"], "2");
+});
