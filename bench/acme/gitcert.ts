@@ -9,6 +9,7 @@ import { createAcmeIssuer } from "../../src/issuers/acme.ts";
 import type { IssuerEnv } from "../../src/issuers/types.ts";
 import type { CertificateResource, IssuerResource } from "../../src/manifests/types.ts";
 import { createCsr, generatePrivateKey, publicKeyOf } from "../../src/pki/index.ts";
+import { certificateSpec } from "../../test/fixtures/certificate-spec.ts";
 
 const [directoryUrl, caFile, portArg, dnsServer, countArg, concurrencyArg, prefix = "bench"] = process.argv.slice(2);
 if (!directoryUrl || !caFile || !dnsServer || !concurrencyArg) throw new Error("usage: gitcert.ts DIRECTORY_URL CA_FILE HTTP_PORT DNS_SERVER COUNT CONCURRENCY");
@@ -50,23 +51,13 @@ const chains = await mapLimit(names, Number(concurrencyArg), async (name) => {
     namespace: "bench",
     labels: {},
     source: { file: "certs.yaml", line: 1 },
-    spec: {
+    spec: certificateSpec({
       secretName: `${name}-tls`,
       dnsNames: [name],
-      ipAddresses: [],
-      uris: [],
-      emailAddresses: [],
-      duration: 90 * 86400,
-      renewalPolicy: "RenewBefore",
       issuerRef: { name: "pebble", kind: "ClusterIssuer", group: "cert-manager.io" },
-      isCA: false,
-      usages: ["digital signature", "key encipherment"],
       // ECDSA P-256, as lego's default key type, so both do the same work.
       privateKey: { algorithm: "ECDSA", size: 256, encoding: "PKCS1", rotationPolicy: "Always" },
-      secretTemplate: { annotations: {}, labels: {} },
-      additionalOutputFormats: [],
-      revisionHistoryLimit: 1,
-    },
+    }),
   };
   const privateKey = await generatePrivateKey(cert.spec.privateKey);
   const csrPem = await createCsr(cert.spec, privateKey);

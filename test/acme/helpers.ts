@@ -10,6 +10,7 @@ import type { CertificateRequest, IssuerEnv, SecretKey } from "../../src/issuers
 import type { CertificateResource, CertificateSpec, IssuerResource } from "../../src/manifests/types.ts";
 import { createCsr, generatePrivateKey, publicKeyOf, splitPem } from "../../src/pki/index.ts";
 import type { Pebble } from "../peers/pebble.ts";
+import { certificateSpec } from "../fixtures/certificate-spec.ts";
 
 export function certificate(name: string, overrides: Partial<CertificateSpec> = {}, labels: Record<string, string> = {}): CertificateResource {
   return {
@@ -17,23 +18,13 @@ export function certificate(name: string, overrides: Partial<CertificateSpec> = 
     namespace: "shop",
     labels,
     source: { file: `apps/shop/${name}.yaml`, line: 1 },
-    spec: {
+    spec: certificateSpec({
       secretName: `${name}-tls`,
       dnsNames: [`${name}.example.com`],
-      ipAddresses: [],
-      uris: [],
-      emailAddresses: [],
-      duration: 90 * 86400,
-      renewalPolicy: "RenewBefore",
       issuerRef: { name: "pebble", kind: "ClusterIssuer", group: "cert-manager.io" },
-      isCA: false,
-      usages: ["digital signature", "key encipherment"],
       privateKey: { algorithm: "ECDSA", size: 256, encoding: "PKCS1", rotationPolicy: "Always" },
-      secretTemplate: { annotations: {}, labels: {} },
-      additionalOutputFormats: [],
-      revisionHistoryLimit: 1,
       ...overrides,
-    },
+    }),
   };
 }
 

@@ -5,25 +5,15 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CertificateSpec } from "../../src/manifests/types.ts";
+import { certificateSpec } from "../fixtures/certificate-spec.ts";
 
 export function certSpec(overrides: Partial<CertificateSpec> = {}): CertificateSpec {
-  return {
+  return certificateSpec({
     secretName: "example-tls",
     dnsNames: [],
-    ipAddresses: [],
-    uris: [],
-    emailAddresses: [],
-    duration: 90 * 24 * 3600,
-    renewalPolicy: "RenewBefore",
-    issuerRef: { name: "issuer", kind: "Issuer", group: "cert-manager.io" },
-    isCA: false,
-    usages: ["digital signature", "key encipherment"],
     privateKey: { algorithm: "ECDSA", size: 256, encoding: "PKCS1", rotationPolicy: "Always" },
-    secretTemplate: { annotations: {}, labels: {} },
-    additionalOutputFormats: [],
-    revisionHistoryLimit: 1,
     ...overrides,
-  };
+  });
 }
 
 /** A scratch directory; call `cleanup` from `after`, which runs even when tests fail. */

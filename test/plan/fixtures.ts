@@ -1,6 +1,7 @@
 // Builders for plan tests: a valid Certificate and Issuer, tweakable per case.
 import type { CertificateResource, CertificateSpec, IssuerResource, SecretFile } from "../../src/manifests/types.ts";
 import { ANNOTATION, formatTime, requestHash, secretHash } from "../../src/plan/index.ts";
+import { certificateSpec } from "../fixtures/certificate-spec.ts";
 
 export function certificate(overrides: Partial<CertificateSpec> = {}, name = "web", namespace = "shop"): CertificateResource {
   return {
@@ -8,23 +9,7 @@ export function certificate(overrides: Partial<CertificateSpec> = {}, name = "we
     namespace,
     labels: {},
     source: { file: "apps/shop/certificate.yaml", line: 1 },
-    spec: {
-      secretName: `${name}-tls`,
-      dnsNames: ["web.example.com"],
-      ipAddresses: [],
-      uris: [],
-      emailAddresses: [],
-      duration: 90 * 86400,
-      renewalPolicy: "RenewBefore",
-      issuerRef: { name: "ca", kind: "ClusterIssuer", group: "cert-manager.io" },
-      isCA: false,
-      usages: ["digital signature", "key encipherment"],
-      privateKey: { algorithm: "RSA", size: 2048, encoding: "PKCS1", rotationPolicy: "Always" },
-      secretTemplate: { annotations: {}, labels: {} },
-      additionalOutputFormats: [],
-      revisionHistoryLimit: 1,
-      ...overrides,
-    },
+    spec: certificateSpec({ secretName: `${name}-tls`, issuerRef: { name: "ca", kind: "ClusterIssuer", group: "cert-manager.io" }, ...overrides }),
   };
 }
 
