@@ -3,7 +3,7 @@
 // is in the Secrets' plaintext annotations.
 import { diagnostic, type Diagnostic, type ObjectRef, type SourceRef } from "../diagnostics.ts";
 import { certificateRef, type CertificateResource, type IssuerResource, type SecretFile } from "../manifests/types.ts";
-import { readSecretState, type SecretState } from "./annotations.ts";
+import { formatTime, readSecretState, type SecretState } from "./annotations.ts";
 import { backoffUntil, type FailureRecord } from "./backoff.ts";
 import { secretFilePath } from "./placement.ts";
 import { renewalTime } from "./renewal-time.ts";
@@ -123,7 +123,7 @@ function planCertificate(
         ...item,
         action: "blocked",
         reason: "Backoff",
-        message: `${failure!.attempts} failed attempt(s), last: ${failure!.message}; next attempt after ${until.toISOString()}`,
+        message: `${failure!.attempts} failed attempt(s), last: ${failure!.message}; next attempt after ${formatTime(until)}`,
       };
     }
     return item;
@@ -151,15 +151,15 @@ function planCertificate(
   const hint = input.renewalHints?.get(key);
   const renewAt = certificate.spec.renewalPolicy === "Disabled" ? undefined : (hint ?? renewalTime(state.notBefore, state.notAfter, certificate.spec));
   const timed = { state, renewalTime: renewAt };
-  if (state.notAfter <= input.now) return decide("renew", "Expired", `expired at ${state.notAfter.toISOString()}`, timed);
+  if (state.notAfter <= input.now) return decide("renew", "Expired", `expired at ${formatTime(state.notAfter)}`, timed);
   if (input.forceRenew?.has(key)) return decide("renew", "ManuallyTriggered", "renewal was requested", timed);
   if (renewAt && renewAt <= input.now) {
-    const why = hint ? `the issuer's suggested renewal time ${renewAt.toISOString()} (ARI) has passed` : `renewal time ${renewAt.toISOString()} has passed`;
+    const why = hint ? `the issuer's suggested renewal time ${formatTime(renewAt)} (ARI) has passed` : `renewal time ${formatTime(renewAt)} has passed`;
     return decide("renew", "Renewing", why, timed);
   }
   if (state.secretHash !== base.secretHash) return decide("update", "SecretTemplateChanged", "Secret labels, annotations or output formats changed", timed);
-  const when = renewAt ? `renews at ${renewAt.toISOString()}` : "renewal disabled";
-  return decide("ok", "UpToDate", `valid until ${state.notAfter.toISOString()}, ${when}`, timed);
+  const when = renewAt ? `renews at ${formatTime(renewAt)}` : "renewal disabled";
+  return decide("ok", "UpToDate", `valid until ${formatTime(state.notAfter)}, ${when}`, timed);
 }
 
 /**
