@@ -24,6 +24,8 @@ export interface Diagnostic {
   message: string;
   source?: SourceRef;
   object?: ObjectRef;
+  /** The server asked not to be retried before this time (RFC 3339). */
+  retryAfter?: string;
 }
 
 export function diagnostic(
@@ -56,13 +58,16 @@ export class GitcertError extends Error {
     readonly code: string,
     message: string,
     readonly where: { source?: SourceRef; object?: ObjectRef } = {},
+    /** When the other side asked us to come back (a rate limit's Retry-After). */
+    readonly retryAfter?: Date,
   ) {
     super(message);
     this.name = "GitcertError";
   }
 
   toDiagnostic(): Diagnostic {
-    return diagnostic(this.code, this.message, this.where);
+    const d = diagnostic(this.code, this.message, this.where);
+    return this.retryAfter ? { ...d, retryAfter: this.retryAfter.toISOString() } : d;
   }
 }
 

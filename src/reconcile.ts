@@ -34,6 +34,8 @@ export interface AssessOptions {
    * `status`, which reads Git alone.
    */
   consultIssuers?: boolean;
+  /** How long to wait, in all, for those hints (default 10 s). */
+  hintsDeadlineMs?: number;
 }
 
 /** scan → resolve → plan: reads files, writes nothing, decrypts nothing. */
@@ -75,9 +77,14 @@ export async function assess(root: string, config: Config, options: AssessOption
   return { scan, failures, items, diagnostics: [...scan.diagnostics, ...resolution.diagnostics] };
 }
 
+/** How long `run` and `plan` wait, in all, for issuers' renewal hints. */
+const HINTS_DEADLINE_MS = 10_000;
+
 /**
  * Renewal times issuers suggest for what is already in Git. A hint that
- * cannot be had (CA unreachable) only means the spec's renewal time is used.
+ * cannot be had (CA unreachable, slow) only means the spec's renewal time is
+ * used: the wait is bounded overall, and after one failure an issuer is not
+ * asked again in this run.
  */
 async function gatherRenewalHints(
   ready: ReadonlyArray<{ certificate: CertificateResource; issuer: IssuerResource }>,
@@ -86,15 +93,28 @@ async function gatherRenewalHints(
 ): Promise<Map<string, Date>> {
   const bySecret = new Map(secrets.map((s) => [`${s.namespace}/${s.name}`, s]));
   const hints = new Map<string, Date>();
-  await mapLimit(ready, 8, async ({ certificate, issuer }) => {
+  const unreachable = new Set<IssuerResource>();
+  const waitMs = options.hintsDeadlineMs ?? HINTS_DEADLINE_MS;
+  const deadline = Date.now() + waitMs;
+  const ask = mapLimit(ready, 8, async ({ certificate, issuer }) => {
     const secret = bySecret.get(`${certificate.namespace}/${certificate.spec.secretName}`);
     const type = issuerType(issuer, options.issuers.keys());
     const impl = type ? options.issuers.get(type) : undefined;
-    if (!secret || !impl?.renewalHint) return;
-    const hint = await impl.renewalHint(issuer, secret.annotations, options.now).catch(() => undefined);
-    if (hint) hints.set(certificateKey(certificate), hint.renewalTime);
+    if (!secret || !impl?.renewalHint || unreachable.has(issuer) || Date.now() > deadline) return;
+    try {
+      const hint = await impl.renewalHint(issuer, secret.annotations, options.now);
+      if (hint) hints.set(certificateKey(certificate), hint.renewalTime);
+    } catch {
+      unreachable.add(issuer);
+    }
   });
-  return hints;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, waitMs);
+  });
+  await Promise.race([ask, timeout]).finally(() => clearTimeout(timer));
+  // A copy: hints that arrive after the deadline do not change this plan.
+  return new Map(hints);
 }
 
 export interface TreeResult {
@@ -136,7 +156,10 @@ export async function reconcileTree(root: string, deps: ReconcileDeps): Promise<
 async function writeFailureLog(root: string, assessment: Assessment, outcomes: readonly Outcome[], now: Date): Promise<boolean> {
   const attempts = outcomes
     .filter((o) => ISSUING_ACTIONS.has(o.item.action) && o.item.certificate)
-    .map((o) => ({ key: certificateKey(o.item.certificate!), requestHash: o.item.requestHash!, ok: o.status === "done", message: o.diagnostics[0]?.message }));
+    .map((o) => {
+      const d = o.diagnostics[0];
+      return { key: certificateKey(o.item.certificate!), requestHash: o.item.requestHash!, ok: o.status === "done", message: d?.message, retryAfter: d?.retryAfter ? new Date(d.retryAfter) : undefined };
+    });
   const existing = new Set(assessment.items.filter((i) => i.certificate).map((i) => certificateKey(i.certificate!)));
   const before = renderFailureLog(assessment.failures);
   const after = renderFailureLog(nextFailureLog(assessment.failures, attempts, existing, now));

@@ -39,6 +39,8 @@ export class RateLimitGate {
     return new GitcertError(
       "AcmeRateLimited",
       `the ACME server ${this.server} rate-limited this account (${describeProblem(this.problem!)}); no request is sent on this account before ${this.until!.toISOString()}`,
+      {},
+      this.until,
     );
   }
 }

@@ -8,6 +8,8 @@ export interface FailureRecord {
   /** Request hash of the spec that failed. */
   requestHash: string;
   message: string;
+  /** The server's own Retry-After (rate limits): never retried before it. */
+  notBefore?: Date;
 }
 
 const HOUR = 3600_000;
@@ -21,5 +23,6 @@ export function backoffDelayMs(attempts: number): number {
 /** The time before which no new attempt should be made, or undefined. */
 export function backoffUntil(failure: FailureRecord | undefined, requestHash: string): Date | undefined {
   if (!failure || failure.requestHash !== requestHash) return undefined;
-  return new Date(failure.lastFailureTime.getTime() + backoffDelayMs(failure.attempts));
+  const backoff = failure.lastFailureTime.getTime() + backoffDelayMs(failure.attempts);
+  return new Date(Math.max(backoff, failure.notBefore?.getTime() ?? 0));
 }

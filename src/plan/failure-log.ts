@@ -19,7 +19,14 @@ export function parseFailureLog(text: string | undefined): Map<string, FailureRe
   for (const [key, value] of Object.entries(raw as Record<string, Record<string, unknown>>)) {
     const time = new Date(String(value?.lastFailureTime));
     if (typeof value?.attempts !== "number" || Number.isNaN(time.getTime())) continue;
-    out.set(key, { attempts: value.attempts, lastFailureTime: time, requestHash: String(value.requestHash ?? ""), message: String(value.message ?? "") });
+    const notBefore = typeof value.notBefore === "string" ? new Date(value.notBefore) : undefined;
+    out.set(key, {
+      attempts: value.attempts,
+      lastFailureTime: time,
+      requestHash: String(value.requestHash ?? ""),
+      message: String(value.message ?? ""),
+      ...(notBefore && !Number.isNaN(notBefore.getTime()) ? { notBefore } : {}),
+    });
   }
   return out;
 }
@@ -29,7 +36,10 @@ export function renderFailureLog(failures: ReadonlyMap<string, FailureRecord>): 
   if (failures.size === 0) return "";
   const sorted = [...failures].sort(([a], [b]) => (a < b ? -1 : 1));
   const obj = Object.fromEntries(
-    sorted.map(([k, f]) => [k, { attempts: f.attempts, lastFailureTime: f.lastFailureTime.toISOString(), requestHash: f.requestHash, message: f.message }]),
+    sorted.map(([k, f]) => [
+      k,
+      { attempts: f.attempts, lastFailureTime: f.lastFailureTime.toISOString(), requestHash: f.requestHash, message: f.message, notBefore: f.notBefore?.toISOString() },
+    ]),
   );
   return JSON.stringify(obj, null, 2) + "\n";
 }
@@ -39,6 +49,8 @@ export interface AttemptResult {
   requestHash: string;
   ok: boolean;
   message?: string;
+  /** The server's Retry-After for this failure, if it gave one. */
+  retryAfter?: Date;
 }
 
 /**
@@ -60,7 +72,13 @@ export function nextFailureLog(
     }
     const before = next.get(a.key);
     const attemptsSoFar = before && before.requestHash === a.requestHash ? before.attempts : 0;
-    next.set(a.key, { attempts: attemptsSoFar + 1, lastFailureTime: now, requestHash: a.requestHash, message: a.message ?? "failed" });
+    next.set(a.key, {
+      attempts: attemptsSoFar + 1,
+      lastFailureTime: now,
+      requestHash: a.requestHash,
+      message: a.message ?? "failed",
+      ...(a.retryAfter ? { notBefore: a.retryAfter } : {}),
+    });
   }
   return next;
 }

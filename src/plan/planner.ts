@@ -115,7 +115,8 @@ function planCertificate(
 
   const decide = (action: Action, reason: string, message: string, extra: Partial<PlanItem> = {}): PlanItem => {
     const item: PlanItem = { ...base, action, reason, message, secretPath, existing, diagnostics: [], ...extra };
-    if (!ISSUING_ACTIONS.has(action)) return item;
+    // `gitcert renew` is a person saying "now": like cmctl renew, it skips backoff.
+    if (!ISSUING_ACTIONS.has(action) || input.forceRenew?.has(key)) return item;
     const failure = input.failures?.get(key);
     const until = backoffUntil(failure, base.requestHash);
     if (until && until > input.now) {

@@ -13,3 +13,9 @@ test("no backoff once the spec changed since the failure", () => {
   assert.equal(backoffUntil(failure, "new"), undefined);
   assert.equal(backoffUntil(failure, "old")?.toISOString(), "2026-01-01T04:00:00.000Z");
 });
+
+test("a server's Retry-After outlasts the backoff when it is later", () => {
+  const failure = { attempts: 1, lastFailureTime: new Date("2026-01-01T00:00:00Z"), requestHash: "h", message: "rateLimited", notBefore: new Date("2026-01-03T00:00:00Z") };
+  assert.equal(backoffUntil(failure, "h")?.toISOString(), "2026-01-03T00:00:00.000Z");
+  assert.equal(backoffUntil({ ...failure, notBefore: new Date("2026-01-01T00:10:00Z") }, "h")?.toISOString(), "2026-01-01T01:00:00.000Z");
+});

@@ -23,3 +23,9 @@ test("failure log: round-trips through its text, stable for an unchanged log, to
   assert.equal(renderFailureLog(new Map()), "");
   assert.equal(parseFailureLog("{not json").size, 0);
 });
+
+test("failure log: a rate limit's Retry-After is kept across runs", () => {
+  const retryAfter = new Date("2026-06-03T00:00:00Z");
+  const log = nextFailureLog(new Map(), [{ key: "a/web", requestHash: "h", ok: false, message: "rateLimited", retryAfter }], new Set(["a/web"]), t0);
+  assert.equal(parseFailureLog(renderFailureLog(log)).get("a/web")?.notBefore?.toISOString(), retryAfter.toISOString());
+});

@@ -142,3 +142,10 @@ test("plan: an issuer's suggested renewal time (ARI) replaces the spec's", () =>
   assert.equal(item?.action, "ok");
   assert.equal(item?.renewalTime?.getTime(), daysFrom(now, 3).getTime());
 });
+
+test("plan: gitcert renew skips backoff, as cmctl renew does", () => {
+  const [first] = planOne({});
+  const failures = new Map([["shop/web", { attempts: 3, lastFailureTime: now, requestHash: first!.requestHash!, message: "DNS was broken" }]]);
+  assert.equal(planOne({ failures })[0]?.reason, "Backoff");
+  assert.equal(planOne({ failures, forceRenew: new Set(["shop/web"]) })[0]?.action, "issue");
+});
