@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "./config.ts";
 import { GitcertError, type Diagnostic } from "./diagnostics.ts";
-import { executePlan, SecretStore, type Outcome } from "./execute/index.ts";
+import { executePlan, SecretStore, type Carried, type Outcome, type Written } from "./execute/index.ts";
 import { encryptionRules } from "./execute/encryption.ts";
 import { issuerType, type IssuerRegistry } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
@@ -134,7 +134,7 @@ export interface ReconcileDeps {
 }
 
 /** assess, then issue and write into the working tree at `root`. */
-export async function reconcileTree(root: string, deps: ReconcileDeps): Promise<TreeResult> {
+export async function reconcileTree(root: string, deps: ReconcileDeps, carried?: Carried): Promise<TreeResult> {
   const now = deps.now();
   const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true });
   const outcomes = await executePlan(assessment.items, {
@@ -147,6 +147,7 @@ export async function reconcileTree(root: string, deps: ReconcileDeps): Promise<
     clusterResourceNamespace: deps.config.clusterResourceNamespace,
     kustomizations: assessment.scan.kustomizations,
     kustomizeResources: deps.config.kustomizeResources,
+    carried,
   });
   const failureLogChanged = await writeFailureLog(root, assessment, outcomes, now);
   return { assessment, outcomes, failureLogChanged };
@@ -179,9 +180,13 @@ export interface ReconcileReport extends TreeResult {
 /** The whole reconcile against a Git workspace, push retried on a moved remote. */
 export async function reconcileRepository(workspace: Workspace, deps: ReconcileDeps): Promise<ReconcileReport> {
   const retries = deps.config["git.pushRetries"];
+  const carried = new Map<string, Written>();
   for (let attempt = 1; ; attempt++) {
     const { head } = await workspace.sync();
-    const result = await reconcileTree(workspace.root, deps);
+    const result = await reconcileTree(workspace.root, deps, carried);
+    for (const o of result.outcomes) {
+      if (o.written) carried.set(`${o.written.content.namespace}/${o.written.content.name}`, o.written);
+    }
     for (const o of result.outcomes) {
       for (const d of o.diagnostics) deps.log.warn({ code: d.code, file: d.source?.file, line: d.source?.line }, formatForLog(d));
     }

@@ -22,14 +22,21 @@ const SECRET_FILES = [
   "apps/blog/blog-tls.sops.yaml",
 ];
 
-async function setup(t: TestContext, overrides: Partial<Config> = {}) {
+/** The real issuers, counting what they sign. */
+function countingIssuers() {
+  let signed = 0;
+  const issuers = new Map([...defaultIssuers()].map(([type, issuer]) => [type, { ...issuer, sign: (...args: Parameters<typeof issuer.sign>) => (signed++, issuer.sign(...args)) }]));
+  return { issuers, signed: () => signed };
+}
+
+async function setup(t: TestContext, overrides: Partial<Config> = {}, issuers = defaultIssuers()) {
   const dir = tempDir(t);
   const demo = await prepareDemo(join(dir, "demo"));
   const { config } = loadConfig({});
   const cfg: Config = { ...config, logLevel: "error", ...overrides };
   const workspace = await openWorkspace({ url: demo.remote, branch: "main", workdir: join(dir, "work"), author: { name: "gitcert", email: "gitcert@test.invalid" } });
   const reconcile = (now = new Date(), extra: { forceRenew?: Set<string> } = {}): Promise<ReconcileReport> =>
-    reconcileRepository(workspace, { config: cfg, issuers: defaultIssuers(), identities: demo.identities, now: () => now, log: createLogger("error"), ...extra });
+    reconcileRepository(workspace, { config: cfg, issuers, identities: demo.identities, now: () => now, log: createLogger("error"), ...extra });
   const checkout = () => {
     const clone = join(dir, `clone-${Math.random().toString(36).slice(2)}`);
     execFileSync("git", ["clone", "--quiet", demo.remote, clone]);
@@ -203,8 +210,9 @@ test("a Certificate that is deleted takes its Secret file and kustomization entr
   assert.match(git(clone, "log", "-1", "--format=%B"), /removed shop\/api/);
 });
 
-test("a push rejected because the remote moved is retried on the new head", async (t) => {
-  const { reconcile, workspace, pushOther, checkout } = await setup(t);
+test("a push rejected because the remote moved is retried on the new head, without asking the issuer again", async (t) => {
+  const counting = countingIssuers();
+  const { reconcile, workspace, pushOther, checkout } = await setup(t, {}, counting.issuers);
   // Someone pushes between our sync and our push: simulate by wrapping sync.
   const sync = workspace.sync.bind(workspace);
   let raced = false;
@@ -221,6 +229,7 @@ test("a push rejected because the remote moved is retried on the new head", asyn
   assert.ok(report.pushed);
   const clone = checkout();
   assert.ok(existsSync(join(clone, "README.md")), "the other commit is kept");
+  assert.equal(counting.signed(), 4, "the certificates of the rejected attempt were reused, not issued twice");
   assert.ok(existsSync(join(clone, "apps/shop/api-tls.sops.yaml")));
 });
 

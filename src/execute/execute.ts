@@ -10,7 +10,7 @@ import { issuerRef, issuerType, type IssuerRegistry } from "../issuers/index.ts"
 import type { IssuerEnv, SecretKey } from "../issuers/types.ts";
 import type { SourceRef } from "../diagnostics.ts";
 import type { KustomizationFile } from "../manifests/types.ts";
-import { ISSUING_ACTIONS, renewalTime, type PlanItem } from "../plan/index.ts";
+import { ANNOTATION, ISSUING_ACTIONS, renewalTime, type PlanItem } from "../plan/index.ts";
 import { createCsr, generatePrivateKey, keyMatchesSpec, parseCertificate, parsePrivateKey, publicKeyOf, certificateMatchesKey } from "../pki/index.ts";
 import { addResource, removeFile, removeResource, writeFileAtomic } from "../repo/index.ts";
 import { encryptYaml, renderSecretManifest, type SopsRule } from "../secrets/index.ts";
@@ -31,6 +31,8 @@ export interface ExecuteContext {
   kustomizations: readonly KustomizationFile[];
   /** Keep Secret files listed in their folder's kustomization.yaml resources. */
   kustomizeResources: boolean;
+  /** Secrets an earlier, rejected attempt of this reconcile wrote. */
+  carried?: Carried;
 }
 
 export interface Outcome {
@@ -40,7 +42,23 @@ export interface Outcome {
   notAfter?: Date;
   renewalTime?: Date;
   revision?: number;
+  /**
+   * What was written, kept in memory only: when the push is rejected, the
+   * next attempt reuses it instead of asking the CA again.
+   */
+  written?: Written;
 }
+
+/** A Secret written in an attempt whose commit may not have reached the remote. */
+export interface Written {
+  content: SecretContent;
+  /** Request hash it was issued for (certificates), or where it was stored (issuer Secrets). */
+  requestHash?: string;
+  near?: SourceRef;
+}
+
+/** Work of an earlier attempt of this reconcile, by `namespace/secretName`. */
+export type Carried = ReadonlyMap<string, Written>;
 
 export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContext): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
@@ -59,6 +77,16 @@ export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContex
     writes: `${item.certificate!.namespace}/${item.certificate!.spec.secretName}`,
     needs: secretsNeeded(item, ctx),
   }));
+  // Issuer Secrets (ACME account keys) an earlier attempt made and the new
+  // head lacks are kept, not made again: a new key would be a new account.
+  for (const [id, written] of ctx.carried ?? []) {
+    if (!written.near || (await ctx.store.read(keyOfContent(written.content)).catch(() => undefined))) continue;
+    try {
+      stored.push(await storeSecret(keyOfContent(written.content), written.content.data, written.near, ctx));
+    } catch (err) {
+      outcomes.push(failed({ action: "blocked", reason: "SecretStored", message: id, object: { kind: "Secret", ...keyOfContent(written.content) }, diagnostics: [] }, toDiagnostic(err, { code: "StoreFailed" })));
+    }
+  }
   const { waves, cyclic } = issuanceWaves(orderable);
   for (const { item } of cyclic) {
     outcomes.push(failed(item, diagnostic("IssuerCycle", "the issuer's CA Secret is written by a Certificate that itself depends on this one", { source: item.source, object: item.object })));
@@ -88,7 +116,7 @@ function secretsNeeded(item: PlanItem, ctx: ExecuteContext): SecretKey[] {
 
 async function runOne(item: PlanItem, ctx: ExecuteContext, env: IssuerEnv): Promise<Outcome> {
   try {
-    const content = item.action === "update" ? await rewriteSecret(item, ctx) : await issue(item, ctx, env);
+    const content = item.action === "update" ? await rewriteSecret(item, ctx) : (reuseCarried(item, ctx) ?? (await issue(item, ctx, env)));
     await writeSecret(item.secretPath!, content, ctx, item.existing !== undefined);
     ctx.store.remember({ namespace: content.namespace, name: content.name }, content.data);
     const leaf = parseCertificate(content.data["tls.crt"]!.toString("utf8"));
@@ -99,10 +127,28 @@ async function runOne(item: PlanItem, ctx: ExecuteContext, env: IssuerEnv): Prom
       notAfter: leaf.notAfter,
       renewalTime: renewalTime(leaf.notBefore, leaf.notAfter, item.certificate!.spec),
       revision: Number(content.annotations["gitcert.dev/revision"]),
+      written: { content, requestHash: item.requestHash },
     };
   } catch (err) {
     return failed(item, toDiagnostic(err, { code: "IssuanceFailed", source: item.source, object: item.object }));
   }
+}
+
+/**
+ * The certificate an earlier attempt obtained for the same request, with
+ * the revision counted from the new head: a rejected push must not cost a
+ * second order from the CA (and its duplicate-certificate limit).
+ */
+function reuseCarried(item: PlanItem, ctx: ExecuteContext): SecretContent | undefined {
+  if (!ISSUING_ACTIONS.has(item.action)) return undefined;
+  const carried = ctx.carried?.get(`${item.certificate!.namespace}/${item.certificate!.spec.secretName}`);
+  if (!carried || carried.near || carried.requestHash !== item.requestHash) return undefined;
+  const annotations = { ...carried.content.annotations, [ANNOTATION.revision]: String((item.state?.revision ?? 0) + 1) };
+  return { ...carried.content, annotations };
+}
+
+function keyOfContent(content: SecretContent): SecretKey {
+  return { namespace: content.namespace, name: content.name };
 }
 
 async function issue(item: PlanItem, ctx: ExecuteContext, env: IssuerEnv): Promise<SecretContent> {
@@ -242,6 +288,7 @@ async function storeSecret(key: SecretKey, data: Record<string, Buffer>, near: S
     item: { action: "update", reason: "SecretStored", message: `stored Secret ${key.namespace}/${key.name}`, object: { kind: "Secret", namespace: key.namespace, name: key.name }, source: near, secretPath: path, diagnostics: [] },
     status: "done",
     diagnostics: [],
+    written: { content, near },
   };
 }
 

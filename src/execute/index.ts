@@ -1,3 +1,3 @@
-export { executePlan, type ExecuteContext, type Outcome } from "./execute.ts";
+export { executePlan, type Carried, type ExecuteContext, type Outcome, type Written } from "./execute.ts";
 export { SecretStore } from "./secret-store.ts";
 export { buildTlsSecret, type SecretContent } from "./tls-secret.ts";
