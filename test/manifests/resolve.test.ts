@@ -3,6 +3,7 @@ import assert from "node:assert/strict";
 import { formatDiagnostic } from "../../src/diagnostics.ts";
 import { resolve, type Resolution } from "../../src/manifests/resolve.ts";
 import type { CertificateResource, IssuerRef, IssuerResource, ScanResult } from "../../src/manifests/types.ts";
+import { certificateSpec } from "../fixtures/certificate-spec.ts";
 
 // Builders: `cert("shop/web")` is an explicit Certificate in apps/shop/web.yaml;
 // `derived("shop/web", "Ingress shop/front")` one the ingress-shim made.
@@ -16,22 +17,11 @@ function cert(
     namespace,
     labels: {},
     source: { file: opts.file ?? `apps/${namespace}/${name}.yaml`, line: opts.line ?? 1 },
-    spec: {
+    spec: certificateSpec({
       secretName: opts.secret ?? name,
       dnsNames: [`${name}.example.com`],
-      ipAddresses: [],
-      uris: [],
-      emailAddresses: [],
-      duration: 90 * 86400,
-      renewalPolicy: "RenewBefore",
       issuerRef: { name: "le", kind: "ClusterIssuer", group: "cert-manager.io", ...opts.issuer },
-      isCA: false,
-      usages: ["digital signature", "key encipherment"],
-      privateKey: { algorithm: "RSA", size: 2048, encoding: "PKCS1", rotationPolicy: "Always" },
-      secretTemplate: { annotations: {}, labels: {} },
-      additionalOutputFormats: [],
-      revisionHistoryLimit: 1,
-    },
+    }),
   };
 }
 
