@@ -100,7 +100,13 @@ async function api(ctx: Dns01Context, s: Settings, base: string, timeoutMs: numb
     try {
       envelope = JSON.parse(text) as Envelope;
     } catch {
-      throw new CloudflareError([], `Cloudflare ${method} ${path}: HTTP ${res.status} with a body that is not JSON: ${text.slice(0, 200)}`);
+      // A proxy in the way may echo the request, credentials included.
+      let excerpt = text.slice(0, 200);
+      for (const value of Object.values(auth)) {
+        const secret = value.replace(/^Bearer /, "");
+        if (secret.length > 8) excerpt = excerpt.split(secret).join("<redacted>");
+      }
+      throw new CloudflareError([], `Cloudflare ${method} ${path}: HTTP ${res.status} with a body that is not JSON: ${excerpt}`);
     }
     if (envelope.success === true && res.ok) return envelope;
     const errors = envelope.errors ?? [];

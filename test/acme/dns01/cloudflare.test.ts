@@ -148,3 +148,23 @@ describe("cloudflare config", () => {
     });
   }
 });
+
+describe("cloudflare behind a proxy that echoes the request", () => {
+  it("says the body was not JSON without repeating the token", async () => {
+    const { createServer } = await import("node:http");
+    const echo = createServer((req, res) => res.writeHead(502, { "content-type": "text/html" }).end(`<pre>Bad gateway for ${JSON.stringify(req.headers)}</pre>`));
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = echo.address() as import("node:net").AddressInfo;
+      const proxied = createCloudflareProvider({ apiBaseURL: `http://127.0.0.1:${port}/client/v4`, requestTimeoutMs: 2000 });
+      await assert.rejects(proxied.present(record("v"), tokenCtx()), (err: GitcertError) => {
+        assert.match(err.message, /not JSON/);
+        assert.ok(!err.message.includes(TEST_TOKEN), err.message);
+        return true;
+      });
+    } finally {
+      echo.closeAllConnections();
+      await new Promise((resolve) => echo.close(resolve));
+    }
+  });
+});
