@@ -409,8 +409,15 @@ describe("Workspace over HTTPS-style token auth (git http-backend)", { timeout: 
     const bare = await seededRemote(join(base, "srv"), "gz", { "a.yaml": "a\n" });
     const ws = await openWorkspace({ url: `${server.url}/gz.git`, branch: "main", workdir: join(base, "work-gz"), auth: { token }, author: AUTHOR });
     // Local history the server lacks makes the client list many "have"
-    // lines, and git gzips a fetch request over 1 KiB.
-    for (let i = 0; i < 40; i++) git(ws.root, "commit", "--quiet", "--allow-empty", "-m", `local ${i}`);
+    // lines, and git gzips a fetch request over 1 KiB. Negotiation walks
+    // newest first, so the local commits are dated after the shared base:
+    // with equal timestamps git may offer the base first and stop early.
+    for (let i = 0; i < 40; i++) {
+      execFileSync("git", ["commit", "--quiet", "--allow-empty", "-m", `local ${i}`], {
+        cwd: ws.root,
+        env: { ...process.env, GIT_AUTHOR_NAME: "Me", GIT_AUTHOR_EMAIL: "me@example.test", GIT_COMMITTER_NAME: "Me", GIT_COMMITTER_EMAIL: "me@example.test", GIT_COMMITTER_DATE: `@${4_000_000_000 + i} +0000` },
+      });
+    }
     const colleague = join(base, "gz-colleague");
     git(base, "clone", "--quiet", bare, colleague);
     git(colleague, "commit", "--quiet", "--allow-empty", "-m", "theirs");
