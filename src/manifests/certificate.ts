@@ -510,7 +510,7 @@ function isTimeZone(zone: string): boolean {
 }
 
 function utf8Length(s: string): number {
-  return new TextEncoder().encode(s).length;
+  return Buffer.byteLength(s, "utf8");
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

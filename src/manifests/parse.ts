@@ -5,6 +5,7 @@
 // (alias bomb, absurd nesting) costs a bounded amount of time and memory.
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
 import { diagnostic, type Diagnostic } from "../diagnostics.ts";
+import { loadPlainDocuments } from "./plain-yaml.ts";
 import type { ManifestDocument } from "./types.ts";
 
 /**
@@ -31,6 +32,27 @@ export interface ParsedFile {
 }
 
 export function parseManifests(file: { path: string; text: string }, options: ParseOptions = {}): ParsedFile {
+  return parsePlainManifests(file, options) ?? parseManifestsFully(file, options);
+}
+
+/** The fast path (plain-yaml.ts), or undefined when the file needs the full parser. */
+export function parsePlainManifests(file: { path: string; text: string }, options: ParseOptions = {}): ParsedFile | undefined {
+  const loaded = loadPlainDocuments(file.text);
+  if (loaded === undefined) return undefined;
+  const documents: ManifestDocument[] = [];
+  for (const { line, value } of loaded) {
+    if (!isPlainObject(value)) continue;
+    const kind = typeof value.kind === "string" ? value.kind : undefined;
+    // A List's items each get their own line, which only the full parser knows.
+    if (kind?.endsWith("List")) return undefined;
+    if (options.wantKind && (kind === undefined || !options.wantKind(kind))) continue;
+    documents.push({ source: { file: file.path, line }, object: value });
+  }
+  return { documents, diagnostics: [], documentCount: loaded.length };
+}
+
+/** Every file through `yaml`: errors with their lines, alias limits, merge keys, tags, Lists. */
+export function parseManifestsFully(file: { path: string; text: string }, options: ParseOptions = {}): ParsedFile {
   const documents: ManifestDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   const lineCounter = new LineCounter();
