@@ -15,6 +15,8 @@ interface OptionDef {
   description: string;
   /** A credential: settable from the environment or the file, never as a flag. */
   secret?: boolean;
+  /** Numbers: the whole numbers allowed, inclusive. */
+  range?: readonly [number, number];
 }
 
 export const OPTIONS = [
@@ -23,7 +25,7 @@ export const OPTIONS = [
   { key: "workdir", type: "string", default: "", description: "Working clone location (default: a folder under the OS temp dir named after the repository)." },
   { key: "include", type: "list", default: ["**/*.yaml", "**/*.yml"], description: "Globs of files to scan." },
   { key: "exclude", type: "list", default: [], description: "Globs of files to skip (.git and node_modules are always skipped)." },
-  { key: "maxFileBytes", type: "number", default: 5 * 1024 * 1024, description: "Files larger than this are reported, not read." },
+  { key: "maxFileBytes", type: "number", default: 5 * 1024 * 1024, description: "Files larger than this are reported, not read.", range: [1, Number.MAX_SAFE_INTEGER] },
   { key: "defaultNamespace", type: "string", default: "default", description: "Namespace of objects with none, outside any kustomization with a namespace." },
   { key: "clusterResourceNamespace", type: "string", default: "cert-manager", description: "Where a ClusterIssuer's Secrets live (cert-manager's --cluster-resource-namespace)." },
   { key: "defaultIssuerName", type: "string", default: "", description: "Issuer used for Ingresses annotated kubernetes.io/tls-acme: \"true\"." },
@@ -33,11 +35,11 @@ export const OPTIONS = [
   { key: "pruneSecrets", type: "boolean", default: true, description: "Delete a Secret file gitcert wrote when its Certificate is gone (false: keep it)." },
   { key: "kustomizeResources", type: "boolean", default: true, description: "List each Secret file in its folder's kustomization.yaml resources (false with Argo CD + KSOPS, which lists them in a generator)." },
   { key: "ageRecipients", type: "list", default: [], description: "age recipients used when no .sops.yaml creation rule matches." },
-  { key: "concurrency", type: "number", default: 4, description: "Certificates issued in parallel." },
+  { key: "concurrency", type: "number", default: 4, description: "Certificates issued in parallel.", range: [1, 256] },
   { key: "git.authorName", type: "string", default: "gitcert", description: "Commit author name." },
   { key: "git.authorEmail", type: "string", default: "gitcert@localhost", description: "Commit author email." },
   { key: "git.messageTemplate", type: "string", default: "gitcert: {summary}\n\n{details}", description: "Commit message. {summary}: one line of counts; {details}: one line per issued / renewed / removed certificate." },
-  { key: "git.pushRetries", type: "number", default: 4, description: "Re-runs of the reconcile after a non-fast-forward push rejection." },
+  { key: "git.pushRetries", type: "number", default: 4, description: "Re-runs of the reconcile after a non-fast-forward push rejection.", range: [0, 100] },
   { key: "git.sshKeyFile", type: "string", default: "", description: "SSH private key for ssh:// and scp-style URLs." },
   { key: "git.knownHostsFile", type: "string", default: "", description: "known_hosts for SSH (empty: accept-new)." },
   { key: "git.token", type: "string", default: "", description: "HTTPS token; environment or file only, never a flag (flags show in `ps`).", secret: true },
@@ -45,12 +47,13 @@ export const OPTIONS = [
   { key: "git.username", type: "string", default: "", description: "HTTPS username sent with the token (default x-access-token)." },
   { key: "logLevel", type: "string", default: "info", description: "debug, info, warn or error." },
   { key: "acme.http01.address", type: "string", default: "", description: "Address gitcert's HTTP-01 challenge server listens on while a challenge is open (empty: every interface)." },
-  { key: "acme.http01.port", type: "number", default: 8089, description: "Port of gitcert's HTTP-01 challenge server (the Service the challenge Ingress routes to)." },
+  { key: "acme.http01.port", type: "number", default: 8089, description: "Port of gitcert's HTTP-01 challenge server (the Service the challenge Ingress routes to).", range: [0, 65535] },
   { key: "acme.http01.selfCheck", type: "boolean", default: true, description: "Fetch each HTTP-01 challenge through its public name before asking the ACME server to validate it (false for split-horizon DNS)." },
-  { key: "acme.http01.selfCheckPort", type: "number", default: 80, description: "Port the HTTP-01 self-check fetches http://<domain>/.well-known/acme-challenge/ on." },
+  { key: "acme.http01.selfCheckPort", type: "number", default: 80, description: "Port the HTTP-01 self-check fetches http://<domain>/.well-known/acme-challenge/ on.", range: [1, 65535] },
   { key: "acme.http01.selfCheckNameservers", type: "list", default: [], description: "Nameservers (ip or ip:port) the HTTP-01 self-check resolves names with, like cert-manager's --acme-http01-solver-nameservers (empty: the system resolver)." },
+  { key: "acme.http01.selfCheckPasses", type: "number", default: 5, description: "Good self-check answers needed in a row, 2 s apart, before the ACME server is asked to validate (cert-manager: 5), so every ingress replica has the route.", range: [1, 30] },
   { key: "acme.dns01.nameservers", type: "list", default: [], description: "Nameservers (ip or ip:port) for DNS-01 propagation checks and CNAME following, like cert-manager's --dns01-recursive-nameservers (empty: the zone's authoritative servers)." },
-  { key: "acme.dns01.propagationTimeoutSeconds", type: "number", default: 300, description: "How long to wait for a DNS-01 TXT record to be served before giving up." },
+  { key: "acme.dns01.propagationTimeoutSeconds", type: "number", default: 300, description: "How long to wait for a DNS-01 TXT record to be served before giving up.", range: [1, 86_400] },
 ] as const satisfies readonly OptionDef[];
 
 type ValueOf<T extends OptionType> = T extends "string" ? string : T extends "number" ? number : T extends "boolean" ? boolean : string[];
@@ -111,8 +114,6 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
 
 function validate(config: Config): string[] {
   const errors: string[] = [];
-  if (config.concurrency < 1) errors.push("concurrency must be at least 1");
-  if (config["git.pushRetries"] < 0) errors.push("git.pushRetries must not be negative");
   if (!["debug", "info", "warn", "error"].includes(config.logLevel)) errors.push(`logLevel ${config.logLevel} is not one of debug, info, warn, error`);
   if (!config.secretPath.includes("{secretName}") && !config.secretPath.includes("{name}")) {
     errors.push("secretPath must contain {secretName} or {name}, or every Secret would go to the same file");
@@ -131,6 +132,11 @@ function coerce(option: OptionDef, raw: unknown, where: string, errors: string[]
       break;
     case "number": {
       const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
+      const range: readonly [number, number] | undefined = "range" in option ? option.range : undefined;
+      if (range && Number.isFinite(n) && (!Number.isInteger(n) || n < range[0] || n > range[1])) {
+        errors.push(`${where}: expected a whole number from ${range[0]} to ${range[1]}, got ${n}`);
+        return option.default;
+      }
       if (Number.isFinite(n)) return n;
       break;
     }

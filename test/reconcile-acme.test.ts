@@ -137,7 +137,7 @@ async function setup(t: TestContext, files: Record<string, string>) {
   const run = async (workdir = "work", now = new Date()) => {
     const options = acmeOptionsFromConfig(config);
     // A domain that cannot validate should fail in seconds here, not minutes.
-    const issuers = defaultIssuers({ acme: { ...options, selfCheck: { ...options.selfCheck, timeoutMs: 3000, intervalMs: 500 } } });
+    const issuers = defaultIssuers({ acme: { ...options, selfCheck: { ...options.selfCheck, timeoutMs: 3000, intervalMs: 100 } } });
     const workspace = await openWorkspace({ url: demo.remote, branch: "main", workdir: join(dir, workdir), author: { name: "gitcert", email: "gitcert@test.invalid" } });
     try {
       return await reconcileRepository(workspace, { config, issuers, identities: demo.identities, now: () => now, log: createLogger("error") });

@@ -23,6 +23,8 @@ export interface AcmeOptions {
     nameservers?: string[];
     timeoutMs?: number;
     intervalMs?: number;
+    /** Consecutive good answers before accepting (cert-manager: 5). */
+    passes?: number;
   };
   dns01?: {
     /** cert-manager's --dns01-recursive-nameservers; empty: the zone's authoritative servers. */
@@ -48,6 +50,8 @@ export const ACME_DEFAULTS = {
   selfCheckPort: 80,
   selfCheckTimeoutMs: 60_000,
   selfCheckIntervalMs: 2_000,
+  /** cert-manager's required passes: 5 good answers, 2 s apart. */
+  selfCheckPasses: 5,
   dns01PropagationTimeoutMs: 300_000,
   dns01IntervalMs: 5_000,
   pollTimeoutMs: 120_000,
@@ -61,6 +65,7 @@ export function acmeOptionsFromConfig(config: Config): AcmeOptions {
       enabled: config["acme.http01.selfCheck"],
       port: config["acme.http01.selfCheckPort"],
       nameservers: config["acme.http01.selfCheckNameservers"],
+      passes: config["acme.http01.selfCheckPasses"],
     },
     dns01: {
       nameservers: config["acme.dns01.nameservers"],

@@ -1,7 +1,8 @@
 // The HTTP-01 self-check: before telling the ACME server a challenge is
 // ready, fetch it the way the server will — by name, on port 80, through
-// the public route — until the key authorization comes back or time runs
-// out. Names resolve through configured nameservers when given (cert-manager's
+// the public route — until the key authorization has come back `passes`
+// times in a row (cert-manager: 5, 2 s apart, so every replica behind a
+// load balancer has the route) or time runs out. Names resolve through configured nameservers when given (cert-manager's
 // --acme-http01-solver-nameservers), else the system resolver. A failure
 // says what was fetched from which address and what came back, without
 // spending an ACME validation attempt on it.
@@ -20,10 +21,12 @@ export interface SelfCheckOptions {
   nameservers: readonly string[];
   timeoutMs: number;
   intervalMs: number;
+  /** Consecutive good answers needed; a bad one starts the count again. Default 1. */
+  passes?: number;
   requestTimeoutMs?: number;
 }
 
-export const DEFAULT_SELF_CHECK: SelfCheckOptions = { port: 80, nameservers: [], timeoutMs: 60_000, intervalMs: 2_000 };
+export const DEFAULT_SELF_CHECK: SelfCheckOptions = { port: 80, nameservers: [], timeoutMs: 60_000, intervalMs: 2_000, passes: 5 };
 
 const MAX_REDIRECTS = 10;
 
@@ -32,20 +35,30 @@ type Outcome = { ok: true } | { ok: false; report: string };
 export async function http01SelfCheck(domain: string, token: string, keyAuthorization: string, options: SelfCheckOptions): Promise<void> {
   const started = Date.now();
   const url = `http://${hostForUrl(domain)}${options.port === 80 ? "" : `:${options.port}`}/.well-known/acme-challenge/${token}`;
+  const required = Math.max(1, options.passes ?? 1);
   let attempts = 0;
+  let inARow = 0;
   let last = "";
   for (;;) {
     attempts++;
     const outcome = await fetchChallenge(url, keyAuthorization, options);
-    if (outcome.ok) return;
-    last = outcome.report;
+    if (outcome.ok) {
+      if (++inARow >= required) return;
+    } else {
+      inARow = 0;
+      last = outcome.report;
+    }
     if (Date.now() - started + options.intervalMs > options.timeoutMs) break;
     await sleep(options.intervalMs);
   }
   const via = options.nameservers.length > 0 ? `nameservers ${options.nameservers.join(", ")}` : "the system resolver";
   const seconds = Math.round((Date.now() - started) / 1000);
+  const why =
+    inARow > 0
+      ? `the last ${inARow} answer(s) were right, but ${required} in a row are needed${last ? `; before them: ${last}` : ""}`
+      : last;
   const message =
-    `HTTP-01 self-check for ${domain} failed (${attempts} attempt(s) in ${seconds}s, names resolved via ${via}): ${last}. ` +
+    `HTTP-01 self-check for ${domain} failed (${attempts} attempt(s) in ${seconds}s, names resolved via ${via}): ${why}. ` +
     `HTTP-01 needs http://${domain}/.well-known/acme-challenge/ to reach the cluster's ingress from the public internet on port 80, ` +
     `routed to gitcert's HTTP-01 server; check the DNS records of ${domain}, the ingress and any firewall, or use a dns01 solver`;
   throw new GitcertError("Http01SelfCheckFailed", redactTokens(message, [token]));

@@ -54,6 +54,7 @@ export class AcmeService {
               nameservers: sc.nameservers ?? [],
               timeoutMs: sc.timeoutMs ?? ACME_DEFAULTS.selfCheckTimeoutMs,
               intervalMs: sc.intervalMs ?? ACME_DEFAULTS.selfCheckIntervalMs,
+              passes: sc.passes ?? ACME_DEFAULTS.selfCheckPasses,
             },
     };
     this.providers = options.dns01?.providers ?? defaultDns01Providers();

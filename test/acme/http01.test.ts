@@ -116,6 +116,30 @@ test("self-check: a wrong answer is reported with what was fetched, from where, 
   });
 });
 
+test("self-check: needs the configured number of good answers in a row; a bad one starts the count again", async () => {
+  // An ingress with one replica not yet routing the challenge: answers go right, wrong, right, right.
+  const answers = [200, 404, 200, 200, 200];
+  let requests = 0;
+  const flaky = createServer((_req, res) => {
+    const status = answers[requests++] ?? 200;
+    res.writeHead(status).end(status === 200 ? KEYAUTH : "not routed yet");
+  });
+  servers.push(flaky);
+  await new Promise<void>((r) => flaky.listen(0, "127.0.0.1", r));
+  const port = (flaky.address() as AddressInfo).port;
+  await http01SelfCheck("127.0.0.1", TOKEN, KEYAUTH, { nameservers: [], timeoutMs: 5000, intervalMs: 20, passes: 2, port });
+  assert.equal(requests, 4, "right, wrong (count starts again), right, right");
+
+  // Time runs out before enough good answers: the report says so, and what went wrong before.
+  requests = 0;
+  answers.splice(0, answers.length, 404);
+  await assert.rejects(http01SelfCheck("127.0.0.1", TOKEN, KEYAUTH, { nameservers: [], timeoutMs: 300, intervalMs: 20, passes: 30, port }), (e: unknown) => {
+    assert.ok(e instanceof GitcertError);
+    assert.match(e.message, /the last \d+ answer\(s\) were right, but 30 in a row are needed; before them: GET .* HTTP 404, body "not routed yet"/);
+    return true;
+  });
+});
+
 test("self-check: a name that does not resolve says so", async () => {
   await assert.rejects(http01SelfCheck("nothing.invalid", TOKEN, KEYAUTH, { ...quick, port: 80, timeoutMs: 100 }), /nothing\.invalid does not resolve \(ENOTFOUND\)/);
 });

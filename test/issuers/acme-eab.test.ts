@@ -21,7 +21,7 @@ before(async () => {
   pebble = await startPebble({ httpPort: port, eabRequired: true, eabKeys: { [KID]: HMAC } });
   issuer = createAcmeIssuer({
     http01: { address: "127.0.0.1", port },
-    selfCheck: { port, nameservers: [pebble.dnsServer], timeoutMs: 2000, intervalMs: 250 },
+    selfCheck: { port, nameservers: [pebble.dnsServer], timeoutMs: 2000, intervalMs: 50 },
     pollTimeoutMs: 20_000,
   });
 });

@@ -18,7 +18,7 @@ before(async () => {
   pebble = await startPebble({ httpPort: port, nonceRejectPercent: 50 });
   issuer = createAcmeIssuer({
     http01: { address: "127.0.0.1", port },
-    selfCheck: { port, nameservers: [pebble.dnsServer], timeoutMs: 2000, intervalMs: 250 },
+    selfCheck: { port, nameservers: [pebble.dnsServer], timeoutMs: 2000, intervalMs: 50 },
     pollTimeoutMs: 20_000,
     onRequest: (e) => events.push(e),
   });

@@ -33,7 +33,7 @@ function challtestsrvProvider(p: Pebble): Dns01Provider {
 function newIssuer(events: RequestEvent[] = []): AcmeIssuer {
   const issuer = createAcmeIssuer({
     http01: { address: "127.0.0.1", port },
-    selfCheck: { port, nameservers: [pebble.dnsServer], timeoutMs: 1500, intervalMs: 250 },
+    selfCheck: { port, nameservers: [pebble.dnsServer], timeoutMs: 1500, intervalMs: 50 },
     dns01: { nameservers: [pebble.dnsServer], propagationTimeoutMs: 5000, intervalMs: 200, providers: new Map([["challtestsrv", challtestsrvProvider(pebble)]]) },
     pollTimeoutMs: 20_000,
     onRequest: (e) => events.push(e),
