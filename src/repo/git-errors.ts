@@ -5,6 +5,7 @@
 // wrong (report it; retrying will not help). Every message is redacted on
 // the way out, because git's prose can echo URLs and, in trace modes, headers.
 import { GitcertError } from "../diagnostics.ts";
+import { redact } from "../redact.ts";
 
 export type GitFailureKind = "rejected" | "transient" | "configuration" | "unknown";
 
@@ -118,35 +119,6 @@ export function classifyGitFailure(stderr: string): GitFailureClass {
     if (rule.match.test(stderr)) return { code: rule.code, kind: rule.kind, hint: rule.hint };
   }
   return { code: "GitCommandFailed", kind: "unknown", hint: "git failed for a reason gitcert does not recognise" };
-}
-
-const MASK = "***";
-
-/**
- * Remove secrets from text that is about to leave the module: every given
- * secret verbatim (and URL-encoded), userinfo in any URL, and the value of any
- * Authorization header. Short secrets are ignored: masking every "a" would
- * make the message useless and protect nothing.
- */
-export function redact(text: string, secrets: Iterable<string> = []): string {
-  let out = text;
-  const needles = new Set<string>();
-  for (const s of secrets) {
-    if (!s || s.length < 4) continue;
-    needles.add(s);
-    needles.add(encodeURIComponent(s));
-  }
-  // Longest first so that a secret containing another is masked whole.
-  for (const s of [...needles].sort((a, b) => b.length - a.length)) {
-    out = out.split(s).join(MASK);
-  }
-  // scheme://user:password@host -> scheme://***@host. Userinfo cannot hold
-  // '/', whitespace or a raw '@', which keeps the match inside one authority.
-  out = out.replace(/\b([a-z][a-z0-9+.-]*:\/\/)[^/\s@]+@/gi, `$1${MASK}@`);
-  out = out.replace(/(authorization:\s*)(?:(basic|bearer|token)\s+)?\S+/gi, (_m, head: string, scheme?: string) =>
-    scheme ? `${head}${scheme} ${MASK}` : `${head}${MASK}`,
-  );
-  return out;
 }
 
 /** The lines of git's output worth showing: errors and hints, no progress. */

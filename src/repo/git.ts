@@ -10,7 +10,8 @@ import { GitError as SimpleGitError, simpleGit } from "simple-git";
 import type { SimpleGit } from "simple-git";
 import { authEnvironment, checkSshKeyFile, parseRemote } from "./git-auth.ts";
 import type { GitAuth, Remote } from "./git-auth.ts";
-import { GitError, redact, toGitError } from "./git-errors.ts";
+import { redact } from "../redact.ts";
+import { GitError, toGitError } from "./git-errors.ts";
 
 export type { GitAuth } from "./git-auth.ts";
 

@@ -4,7 +4,7 @@ export { openWorkspace } from "./git.ts";
 export type { CommitInput, CommitResult, GitAuthor, LogEntry, Workspace, WorkspaceOptions } from "./git.ts";
 export { parseRemote } from "./git-auth.ts";
 export type { GitAuth, Remote, RemoteKind } from "./git-auth.ts";
-export { GitError, classifyGitFailure, redact } from "./git-errors.ts";
+export { GitError, classifyGitFailure } from "./git-errors.ts";
 export type { GitErrorCode, GitFailureKind } from "./git-errors.ts";
 export { PathOutsideRepositoryError, removeFile, writeFileAtomic } from "./write.ts";
 export type { WriteResult } from "./write.ts";

@@ -13,6 +13,7 @@
 // 2025) and matched with or without quotes, which also finds records that
 // older clients, cert-manager among them, created unquoted.
 import { GitcertError } from "../../diagnostics.ts";
+import { redact, redactedExcerpt } from "../../redact.ts";
 import { assertValid, optionalSecretRef, optionalString, readCredential } from "./config.ts";
 import type { SecretRef } from "./config.ts";
 import type { Dns01Context, Dns01Provider, Dns01Record } from "./types.ts";
@@ -81,6 +82,7 @@ async function api(ctx: Dns01Context, s: Settings, base: string, timeoutMs: numb
     auth["x-auth-email"] = s.email!;
     auth["x-auth-key"] = await readCredential(ctx, s.keyRef!, "cloudflare apiKeySecretRef");
   }
+  const secrets = Object.values(auth).map((value) => value.replace(/^Bearer /, ""));
   return async (method, path, body) => {
     const headers: Record<string, string> = { ...auth, accept: "application/json" };
     if (body !== undefined) headers["content-type"] = "application/json";
@@ -93,7 +95,7 @@ async function api(ctx: Dns01Context, s: Settings, base: string, timeoutMs: numb
         signal: AbortSignal.timeout(timeoutMs),
       });
     } catch (err) {
-      throw new CloudflareError([], `Cloudflare ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`);
+      throw new CloudflareError([], redact(`Cloudflare ${method} ${path}: ${err instanceof Error ? err.message : String(err)}`, secrets));
     }
     const text = await res.text();
     let envelope: Envelope;
@@ -101,11 +103,7 @@ async function api(ctx: Dns01Context, s: Settings, base: string, timeoutMs: numb
       envelope = JSON.parse(text) as Envelope;
     } catch {
       // A proxy in the way may echo the request, credentials included.
-      let excerpt = text.slice(0, 200);
-      for (const value of Object.values(auth)) {
-        const secret = value.replace(/^Bearer /, "");
-        if (secret.length > 8) excerpt = excerpt.split(secret).join("<redacted>");
-      }
+      const excerpt = redactedExcerpt(text, secrets, 200);
       throw new CloudflareError([], `Cloudflare ${method} ${path}: HTTP ${res.status} with a body that is not JSON: ${excerpt}`);
     }
     if (envelope.success === true && res.ok) return envelope;
@@ -115,7 +113,7 @@ async function api(ctx: Dns01Context, s: Settings, base: string, timeoutMs: numb
       .join("; ");
     throw new CloudflareError(
       errors.map((e) => e.code ?? 0),
-      `Cloudflare ${method} ${path} failed: HTTP ${res.status}${detail ? ` ${detail}` : ""}`,
+      redact(`Cloudflare ${method} ${path} failed: HTTP ${res.status}${detail ? ` ${detail}` : ""}`, secrets),
     );
   };
 }

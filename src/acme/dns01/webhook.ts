@@ -29,6 +29,7 @@
 // Kubernetes API service, a different thing; its config is refused with a
 // message saying so.
 import { GitcertError } from "../../diagnostics.ts";
+import { redact, redactedExcerpt } from "../../redact.ts";
 import { assertValid, optionalSecretRef, optionalString, readCredential, requiredString } from "./config.ts";
 import type { SecretRef } from "./config.ts";
 import type { Dns01Context, Dns01Provider, Dns01Record } from "./types.ts";
@@ -71,6 +72,7 @@ async function call(action: "present" | "cleanup", record: Dns01Record, ctx: Dns
   const token = tokenRef ? await readCredential(ctx, tokenRef, "webhook tokenSecretRef") : undefined;
   const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
   if (token) headers.authorization = `Bearer ${token}`;
+  const secrets = token ? [token] : [];
   const body = {
     fqdn: canonicalName(record.fqdn),
     ...(zone ? { zone } : {}),
@@ -88,16 +90,17 @@ async function call(action: "present" | "cleanup", record: Dns01Record, ctx: Dns
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (err) {
-    throw new GitcertError("Dns01ProviderError", `webhook POST ${endpoint} failed: ${err instanceof Error ? err.message : String(err)}`);
+    const message = `webhook POST ${endpoint} failed: ${err instanceof Error ? err.message : String(err)}`;
+    throw new GitcertError("Dns01ProviderError", redact(message, secrets));
   }
   if (res.status >= 200 && res.status < 300) return;
-  let text = (await res.text().catch(() => "")).trim().slice(0, 1000);
-  // A server that echoes the request must not put the token into a diagnostic.
-  if (token) text = text.split(token).join("<redacted>");
+  // A server or proxy that echoes the request must not put the token into a
+  // diagnostic, which is committed with the failure log.
+  const text = redactedExcerpt(await res.text().catch(() => ""), secrets, 1000);
   const redirect = res.status >= 300 && res.status < 400 ? ` (redirect to ${res.headers.get("location") ?? "?"} not followed)` : "";
   throw new GitcertError(
     "Dns01ProviderError",
-    `webhook POST ${endpoint} for ${body.fqdn} answered HTTP ${res.status}${redirect}${text ? `: ${text}` : ""}`,
+    redact(`webhook POST ${endpoint} for ${body.fqdn} answered HTTP ${res.status}${redirect}${text ? `: ${text}` : ""}`, secrets),
   );
 }
 

@@ -167,4 +167,23 @@ describe("cloudflare behind a proxy that echoes the request", () => {
       await new Promise((resolve) => echo.close(resolve));
     }
   });
+
+  it("keeps out the part of a token that the 200-character excerpt would cut through", async () => {
+    const { createServer } = await import("node:http");
+    // The token starts 4 characters before the cut.
+    const echo = createServer((req, res) => res.writeHead(502).end(`${"x".repeat(196 - "Bearer ".length)}${req.headers.authorization} trailing text`));
+    await new Promise<void>((resolve) => echo.listen(0, "127.0.0.1", resolve));
+    try {
+      const { port } = echo.address() as import("node:net").AddressInfo;
+      const proxied = createCloudflareProvider({ apiBaseURL: `http://127.0.0.1:${port}/client/v4`, requestTimeoutMs: 2000 });
+      await assert.rejects(proxied.present(record("v"), tokenCtx()), (err: GitcertError) => {
+        assert.match(err.message, /not JSON/);
+        assert.ok(!err.message.includes(TEST_TOKEN.slice(0, 4)), err.message);
+        return true;
+      });
+    } finally {
+      echo.closeAllConnections();
+      await new Promise((resolve) => echo.close(resolve));
+    }
+  });
 });

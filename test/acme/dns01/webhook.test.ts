@@ -76,8 +76,27 @@ describe("webhook", () => {
     );
     assert.ok(err instanceof GitcertError);
     assert.equal(err.code, "Dns01ProviderError");
-    assert.match(err.message, /answered HTTP 422: zone example\.test is not managed here \(you sent <redacted>\)/);
+    assert.match(err.message, /answered HTTP 422: zone example\.test is not managed here \(you sent \*\*\*\)/);
     assert.ok(!err.message.includes(TOKEN));
+  });
+
+  it("keeps the token out of the message however the server echoes it, and wherever the body is cut", async () => {
+    const echoes = [
+      // The token straddles the 1,000-character excerpt: its first 8 characters fall inside.
+      `${"x".repeat(1000 - 8 - " echo ".length)} echo ${TOKEN} end`,
+      // PHP's json_encode escapes "/" in an echoed request.
+      JSON.stringify({ headers: { authorization: `Bearer ${TOKEN}` } }).replaceAll("/", "\\/"),
+      `got ${encodeURIComponent(TOKEN)} in the query`,
+    ];
+    for (const body of echoes) {
+      nextFailure = { status: 400, body };
+      const err = await webhookProvider.present({ domain: "example.test", fqdn: "_acme-challenge.example.test.", value: "v" }, ctx()).then(
+        () => assert.fail("accepted"),
+        (e: unknown) => e,
+      );
+      assert.ok(err instanceof GitcertError);
+      for (const part of [TOKEN, TOKEN.slice(0, 8)]) assert.ok(!(err as Error).message.includes(part), (err as Error).message);
+    }
   });
 
   it("does not follow redirects", async () => {
