@@ -51,7 +51,13 @@ export function parseRemote(input: string): Remote {
 
   const scheme = /^([a-z][a-z0-9+.-]*):\/\//i.exec(url)?.[1]?.toLowerCase();
   if (scheme === "file") return { kind: "local", url };
-  if (scheme === "ssh" || scheme === "git+ssh" || scheme === "ssh+git") return { kind: "ssh", url };
+  if (scheme === "ssh" || scheme === "git+ssh" || scheme === "ssh+git") {
+    // ssh never uses a password from the URL, but git would keep it in .git/config.
+    if (/^[^:]+:\/\/[^/@]*:[^/@]*@/.test(url)) {
+      throw configError("the repository URL carries a password; ssh remotes authenticate with auth.sshKeyFile");
+    }
+    return { kind: "ssh", url };
+  }
   if (scheme === "http" || scheme === "https") {
     let parsed: URL;
     try {
@@ -124,8 +130,16 @@ export function simpleGitDebugEnabled(debug = process.env.DEBUG ?? ""): boolean 
   const toRegExp = (p: string) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*?")}$`);
   const names = debug.split(/[\s,]+/).filter(Boolean);
   const skips = names.filter((n) => n.startsWith("-")).map((n) => toRegExp(n.slice(1)));
-  const enables = names.filter((n) => !n.startsWith("-")).map(toRegExp);
-  return ["simple-git", "simple-git:task:raw:1"].some((ns) => enables.some((r) => r.test(ns)) && !skips.some((r) => r.test(ns)));
+  // simple-git names a task's log after its command and a counter
+  // (`simple-git:task:fetch:7`), so a pattern is judged by whether it could
+  // match any name under `simple-git`, not by a few sample names.
+  const couldMatch = (pattern: string) => {
+    const literal = pattern.split("*")[0]!;
+    return "simple-git".startsWith(literal) || literal.startsWith("simple-git");
+  };
+  // Only a skip that covers every simple-git name makes an enable harmless.
+  const skipsAll = skips.some((r) => r.test("simple-git") && r.test("simple-git:task:fetch:1") && r.test("simple-git:x:y:z"));
+  return !skipsAll && names.some((n) => !n.startsWith("-") && couldMatch(n));
 }
 
 async function readToken(auth: GitAuth): Promise<string | undefined> {
