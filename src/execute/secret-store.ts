@@ -56,7 +56,10 @@ export class SecretStore {
       plaintext = await decryptYaml(text, [...this.identities]);
     } catch (err) {
       if (err instanceof GitcertError) throw new GitcertError(err.code, `${file.source.file}: ${err.message}`, where);
-      throw err;
+      // An error gitcert did not word itself could quote what it was reading:
+      // only its kind is told.
+      const kind = err instanceof Error ? ((err as NodeJS.ErrnoException).code ?? err.name) : typeof err;
+      throw new GitcertError("SopsDecryptFailed", `${file.source.file}: cannot decrypt (${kind})`, where);
     }
     for (const doc of parseAllDocuments(plaintext)) {
       const obj = doc.toJS() as Record<string, unknown> | null;
