@@ -4,6 +4,7 @@
 // returns errors as data.
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
+import { yamlNestingProblem } from "./yaml-nesting.ts";
 
 type OptionType = "string" | "number" | "boolean" | "list";
 
@@ -85,6 +86,8 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
     let text = "";
     try {
       text = readFileSync(sources.file, "utf8");
+      const tooDeep = yamlNestingProblem(text);
+      if (tooDeep) throw Object.assign(new Error(tooDeep.message), { code: undefined });
       // prettyErrors off: it quotes the offending line, which may hold a token.
       const parsed: unknown = parseYaml(text, { prettyErrors: false });
       if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) fileValues = parsed as Record<string, unknown>;

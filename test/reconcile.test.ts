@@ -159,6 +159,10 @@ test("bad input is reported with file:line and every other certificate proceeds"
     const bomb = ["a: &a [x, x, x, x, x, x, x, x, x]"];
     for (let i = 1; i < 12; i++) bomb.push(`${"abcdefghijkl"[i]}: &${"abcdefghijkl"[i]} [*${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}, *${"abcdefghijkl"[i - 1]}]`);
     writeFileSync(join(clone, "apps/blog/bomb.yaml"), `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: bomb}\nspec:\n${bomb.map((l) => "  " + l).join("\n")}\n`);
+    // Deep enough to abort a process that hands it to the yaml library.
+    writeFileSync(join(clone, "apps/blog/deep-1.yaml"), `kind: Certificate\nspec: ${"[".repeat(20_000)}\n`);
+    writeFileSync(join(clone, "apps/blog/deep-2.yaml"), `kind: Certificate\nmetadata: {name: deep}\nspec:\n  dnsNames: ${"[".repeat(300_000)}\n`);
+    writeFileSync(join(clone, "apps/blog/deep-3.yaml"), `kind: Certificate\nspec: &s\n  x: ${"- ".repeat(300_000)}x\n`);
     symlinkSync("/etc/passwd", join(clone, "apps/blog/leak.yaml"));
     const huge = openSync(join(clone, "apps/blog/huge.yaml"), "w");
     ftruncateSync(huge, 50 * 1024 * 1024);
@@ -190,6 +194,9 @@ test("bad input is reported with file:line and every other certificate proceeds"
   assert.ok(codeOf("apps/blog/bomb.yaml").length > 0, "the alias bomb is reported");
   assert.ok(codeOf("apps/blog/leak.yaml").length > 0, "the symlink out of the repository is reported");
   assert.ok(codeOf("apps/blog/huge.yaml").length > 0, "the 50 MB file is reported, not read");
+  assert.deepEqual(codeOf("apps/blog/deep-2.yaml"), ["YAMLTooDeep"], "absurd nesting is reported, and the process lives");
+  assert.deepEqual(codeOf("apps/blog/deep-3.yaml"), ["YAMLTooDeep"]);
+  assert.equal(all.find((d) => d.source?.file === "apps/blog/deep-2.yaml")?.source?.line, 4);
   const clone = checkout();
   assert.doesNotMatch(git(clone, "ls-files"), /owned/, "nothing was written for the escaping secretName");
 });

@@ -5,6 +5,7 @@ import type { KeyObject } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { join, posix } from "node:path";
 import { parseAllDocuments } from "yaml";
+import { yamlNestingProblem } from "../yaml-nesting.ts";
 import { diagnostic, GitcertError, toDiagnostic, type Diagnostic } from "../diagnostics.ts";
 import { issuerRef, issuerType, type IssuerRegistry } from "../issuers/index.ts";
 import type { IssuerEnv, SecretKey } from "../issuers/types.ts";
@@ -256,6 +257,8 @@ async function refuseToClobber(path: string, content: SecretContent, ctx: Execut
   if (!replacing) {
     throw new GitcertError("FileExists", `${path} already exists and does not hold Secret ${content.namespace}/${content.name}; choose another secretName or secretPath`);
   }
+  const tooDeep = yamlNestingProblem(text);
+  if (tooDeep) throw new GitcertError("FileExists", `${path}: ${tooDeep.message}; gitcert will not replace it`);
   const documents = parseAllDocuments(text).filter((d) => d.contents !== null).length;
   if (documents > 1) {
     throw new GitcertError("SharedSecretFile", `${path} holds ${documents} documents; gitcert only rewrites a Secret kept in a file of its own`);

@@ -5,6 +5,7 @@
 // (alias bomb, absurd nesting) costs a bounded amount of time and memory.
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
 import { diagnostic, type Diagnostic } from "../diagnostics.ts";
+import { yamlNestingProblem } from "../yaml-nesting.ts";
 import { loadPlainDocuments } from "./plain-yaml.ts";
 import type { ManifestDocument } from "./types.ts";
 
@@ -59,6 +60,12 @@ export function parseManifestsFully(file: { path: string; text: string }, option
   const lineAt = (offset: number | undefined) => (offset === undefined ? 1 : lineCounter.linePos(offset).line);
   const where = (line: number) => ({ source: { file: file.path, line } });
   const wantKind = options.wantKind;
+
+  const tooDeep = yamlNestingProblem(file.text);
+  if (tooDeep) {
+    diagnostics.push(diagnostic("YAMLTooDeep", tooDeep.message, where(tooDeep.line)));
+    return { documents, diagnostics, documentCount: 0 };
+  }
 
   let docs;
   try {

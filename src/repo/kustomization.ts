@@ -7,6 +7,7 @@
 // edit did what it meant to.
 import { isMap, isScalar, isSeq, parse, parseDocument } from "yaml";
 import type { Document, Pair, YAMLMap, YAMLSeq } from "yaml";
+import { yamlNestingProblem } from "../yaml-nesting.ts";
 import { GitcertError } from "../diagnostics.ts";
 
 const KEY = "resources";
@@ -53,6 +54,8 @@ interface Parsed {
 }
 
 function load(text: string): Parsed {
+  const tooDeep = yamlNestingProblem(text);
+  if (tooDeep) throw invalid(`kustomization: ${tooDeep.message}`);
   const doc = parseDocument(text);
   if (doc.errors.length > 0) throw invalid(`kustomization is not valid YAML: ${doc.errors[0]?.message ?? "parse error"}`);
   const contents = doc.contents;

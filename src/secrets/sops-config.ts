@@ -11,6 +11,7 @@
 import { posix } from "node:path";
 import { z } from "zod";
 import { LineCounter, isNode, isSeq, parseDocument } from "yaml";
+import { yamlNestingProblem } from "../yaml-nesting.ts";
 import { cryptRuleOf } from "./crypt-rule.ts";
 import { secretsError } from "./errors.ts";
 import { translateRe2 } from "./re2.ts";
@@ -113,6 +114,8 @@ function flattenGroup(group: KeyGroupInput): { age: string[]; other: string[] } 
 
 /** Parse a `.sops.yaml`; `file` is its repository-relative path, used in messages. */
 export function parseSopsConfig(text: string, file: string): SopsConfig {
+  const tooDeep = yamlNestingProblem(text);
+  if (tooDeep) throw secretsError("SopsConfigInvalid", `${file}: ${tooDeep.message}`, { file, line: tooDeep.line });
   const lines = new LineCounter();
   const doc = parseDocument(text, { schema: "failsafe", uniqueKeys: true, prettyErrors: false, lineCounter: lines });
   const lineAt = (node: unknown): number | undefined => {

@@ -6,6 +6,7 @@
 // tag, and strings yaml.v3 would retype are double-quoted.
 import { LineCounter, Scalar, isScalar, parseAllDocuments } from "yaml";
 import type { Document, DocumentOptions, Node as YamlNode, Pair, ParseOptions, ScalarTag, SchemaOptions, ToStringOptions } from "yaml";
+import { yamlNestingProblem } from "../yaml-nesting.ts";
 import { secretsError } from "./errors.ts";
 import { floatYamlText } from "./go-values.ts";
 import type { SopsValue } from "./go-values.ts";
@@ -44,6 +45,8 @@ export interface ParsedStream {
 
 /** Parse errors are reported by position and code only: the yaml package's own messages quote the source. */
 export function parseYamlStream(text: string, what: string): ParsedStream {
+  const tooDeep = yamlNestingProblem(text);
+  if (tooDeep) throw secretsError("SopsInvalidYaml", `${what}: ${tooDeep.message}`);
   const lines = new LineCounter();
   const docs = [...parseAllDocuments(text, { ...DOCUMENT_OPTIONS, lineCounter: lines, prettyErrors: false })];
   for (const [i, doc] of docs.entries()) {

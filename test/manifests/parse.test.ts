@@ -93,7 +93,8 @@ test("a few ordinary aliases are fine", () => {
 test("absurd nesting is a diagnostic, not a crash", () => {
   const r = parse("kind: A\nx: " + "[".repeat(50_000) + "\n");
   assert.deepEqual(r.documents, []);
-  assert.equal(r.diagnostics[0]?.code, "InvalidYAML");
+  assert.equal(r.diagnostics[0]?.code, "YAMLTooDeep");
+  assert.equal(r.diagnostics[0]?.source?.line, 2);
 });
 
 test("non-mapping documents are ignored", () => {

@@ -125,7 +125,7 @@ describe("addResource", () => {
   }
 
   it("refuses a kustomization that is not a mapping, or a resources that is not a list", () => {
-    for (const text of ["- a\n- b\n", "resources: a.yaml\n", "resources: [a\n"]) {
+    for (const text of ["- a\n- b\n", "resources: a.yaml\n", "resources: [a\n", `resources: ${"[".repeat(100_000)}\n`]) {
       assert.throws(
         () => addResource(text, "c.yaml"),
         (err: unknown) => err instanceof GitcertError && err.code === "InvalidKustomization",

@@ -58,6 +58,7 @@ describe("parseSopsConfig", () => {
     );
     assert.throws(() => parseSopsConfig("creation_rules:\n  - mac_only_encrypted: maybe\n", ".sops.yaml"), isCode("SopsConfigInvalid"));
     assert.throws(() => parseSopsConfig("creation_rules: [\n", ".sops.yaml"), isCode("SopsConfigInvalid"));
+    assert.throws(() => parseSopsConfig(`creation_rules: ${"[".repeat(100_000)}\n`, ".sops.yaml"), (e: unknown) => isCode("SopsConfigInvalid")(e) && /levels deep/.test((e as Error).message));
   });
 });
 
