@@ -3,7 +3,7 @@
 // full reconcile — scan, plan, N orders `concurrency` at a time, SOPS
 // encryption, writes, one commit, push to a local bare remote. Prints one
 // JSON line.
-//   gitcert.ts DIRECTORY_URL CA_FILE HTTP_PORT DNS_SERVER COUNT CONCURRENCY [PREFIX]
+//   gitcert.ts DIRECTORY_URL CA_FILE HTTP_PORT DNS_SERVER COUNT CONCURRENCY SELF_CHECK_PASSES [PREFIX]
 import { execFileSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -16,8 +16,10 @@ import { reconcileRepository } from "../../src/reconcile.ts";
 import { openWorkspace } from "../../src/repo/index.ts";
 import { generateAgeIdentity } from "../../src/secrets/index.ts";
 
-const [directoryUrl, caFile, portArg, dnsServer, countArg, concurrencyArg, prefix = "bench"] = process.argv.slice(2);
-if (!directoryUrl || !caFile || !dnsServer || !concurrencyArg) throw new Error("usage: gitcert.ts DIRECTORY_URL CA_FILE HTTP_PORT DNS_SERVER COUNT CONCURRENCY");
+const [directoryUrl, caFile, portArg, dnsServer, countArg, concurrencyArg, passesArg, prefix = "bench"] = process.argv.slice(2);
+if (!directoryUrl || !caFile || !dnsServer || !concurrencyArg || !passesArg) {
+  throw new Error("usage: gitcert.ts DIRECTORY_URL CA_FILE HTTP_PORT DNS_SERVER COUNT CONCURRENCY SELF_CHECK_PASSES [PREFIX]");
+}
 const port = Number(portArg);
 const count = Number(countArg);
 const started = process.hrtime.bigint();
@@ -56,6 +58,7 @@ try {
     "acme.http01.port": port,
     "acme.http01.selfCheckPort": port,
     "acme.http01.selfCheckNameservers": [dnsServer],
+    "acme.http01.selfCheckPasses": Number(passesArg),
   };
   const issuers = defaultIssuers({ acme: acmeOptionsFromConfig(config) });
   const workspace = await openWorkspace({ url: remote, branch: "main", workdir: join(dir, "work"), author: { name: "gitcert", email: "gitcert@example.com" } });
