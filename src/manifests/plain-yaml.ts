@@ -13,12 +13,30 @@ export interface PlainDocument {
   value: unknown;
 }
 
-// Features left to the full parser: an anchor or alias (`&name`, `*name`)
-// or a tag (`!…`) after a separator, merge keys (they need `merge: true`),
-// directives. A false positive (a `&x` inside a quoted string) only costs
-// the slower parse; a false negative cannot happen, as js-yaml would need
-// one of these in such a position to build an alias.
-const NEEDS_FULL_PARSER = /(?:^|[\s[\]{},:])(?:[&*][^\s[\]{},]|!)|<<|^%/m;
+// Features left to the full parser. A false positive only costs the slower
+// parse; each entry is here because js-yaml reads it differently from
+// `yaml`, or accepts what `yaml` reports as an error (a differential fuzzer
+// over a million inputs found them).
+const NEEDS_FULL_PARSER: readonly RegExp[] = [
+  // An anchor or alias (`&name`, `*name`) or a tag (`!…`) after a separator;
+  // merge keys (they need `merge: true`); directives.
+  /(?:^|[\s[\]{},:])(?:[&*][^\s[\]{},]|!)|<<|^%/m,
+  // An empty sequence entry (`-` alone): js-yaml can attach what follows to the wrong list.
+  /^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m,
+  // Collections as keys (`[a]: 1`, `{[0]}`) and explicit `?` keys.
+  /[\]}][ \t]*:(?=[\s,\]}]|$)|(?:^|[\s[{,])\?(?=\s|$)|[{,][ \t]*[[{]/m,
+  // A document marker glued to content (`---foo`, `--- a: b`).
+  /^(?:---|\.\.\.)(?:\S|[ \t]+[^\s#])/m,
+  // A byte-order mark, a lone carriage return, a tab in indentation.
+  /\uFEFF|\r(?!\n)|^ *\t/m,
+  // Block scalars whose trailing or leading blank lines the two read
+  // differently: an explicit indentation indicator, a header followed by a
+  // whitespace-only line, a whitespace-only last line, a top-level block scalar.
+  /[|>][-+]?[1-9][-+]?[ \t]*(?:#.*)?\r?$|^[|>]/m,
+  /[|>][-+1-9]*[ \t]*(?:#.*)?\r?\n(?:[ \t]*\r?\n)*[ \t]+\r?\n|\n[ \t]+$/,
+  // A comment right after a closing bracket or quote (`"x"#c`), which yaml refuses.
+  /[\]}]#|"(?:[^"\\\n]|\\.)*"#|'(?:[^'\n]|'')*'#/,
+];
 
 // The YAML 1.2 core schema exactly as `yaml` resolves plain scalars, so
 // both paths give the same values: js-yaml's own int and float also take
@@ -60,13 +78,17 @@ const floatType = new jsyaml.Type("tag:yaml.org,2002:float", {
 
 const CORE_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({ implicit: [nullType, boolType, intType, floatType] });
 
+/** Thrown inside the fast path to hand the file to the full parser. */
+class NotPlain extends Error {}
+
 /** The documents of a plain YAML file, or undefined when the full parser must read it. */
 export function loadPlainDocuments(text: string): PlainDocument[] | undefined {
-  if (NEEDS_FULL_PARSER.test(text)) return undefined;
+  if (NEEDS_FULL_PARSER.some((re) => re.test(text))) return undefined;
   const documents: PlainDocument[] = [];
   try {
     for (const chunk of documentChunks(text)) {
-      const value = jsyaml.load(chunk.text, { schema: CORE_SCHEMA });
+      const value = jsyaml.load(chunk.text, { schema: CORE_SCHEMA, listener: singleLineFlowAndQuotes() });
+      if (hasNullLikeKey(value)) return undefined;
       // An explicit empty document (`---` alone) is a null document, as the
       // full parser counts it; a stream of comments alone has none.
       if (value === undefined || (chunk.firstLine === undefined && !chunk.explicit)) continue;
@@ -109,6 +131,8 @@ function* documentChunks(text: string): Generator<Chunk> {
       explicit = true;
       firstLine = hasContentAfterMarker(text, at + 3, end) ? lineNumber : undefined;
     } else if (marker === "end") {
+      // `...` closing nothing is a document of its own to yaml.
+      if (firstLine === undefined && !explicit) throw new NotPlain();
       yield { text: text.slice(chunkStart, end), firstLine, explicit };
       chunkStart = end;
       firstLine = undefined;
@@ -116,6 +140,8 @@ function* documentChunks(text: string): Generator<Chunk> {
     } else if (firstLine === undefined && isContentLine(text, at, end)) {
       firstLine = lineNumber;
     }
+    // yaml refuses an implicit key longer than 1024 characters.
+    if (end - at > 1024 && !/:(?:\s|$)/.test(text.slice(at, at + 1025))) throw new NotPlain();
     at = end;
   }
   if (chunkStart < text.length) yield { text: text.slice(chunkStart), firstLine, explicit };
@@ -129,11 +155,63 @@ function documentMarker(text: string, start: number, end: number): "start" | "en
 }
 
 function hasContentAfterMarker(text: string, from: number, end: number): boolean {
-  const rest = text.slice(from, end).trim();
+  const rest = yamlTrim(text.slice(from, end));
   return rest !== "" && !rest.startsWith("#");
 }
 
 function isContentLine(text: string, start: number, end: number): boolean {
-  const line = text.slice(start, end).replace(/^\uFEFF/, "").trim();
+  const line = yamlTrim(text.slice(start, end));
   return line !== "" && !line.startsWith("#");
+}
+
+/** Only YAML's own white space: `trim()` would also take U+00A0 and U+2028, which are content. */
+function yamlTrim(s: string): string {
+  return s.replace(/^[ \t\r\n]+|[ \t\r\n]+$/g, "");
+}
+
+/**
+ * js-yaml accepts a flow collection or quoted scalar continued on a line
+ * indented less than YAML requires, which yaml refuses; one that spans
+ * lines at all is left to the full parser.
+ */
+function singleLineFlowAndQuotes(): (event: "open" | "close", state: jsyaml.State) => void {
+  // Per open node: its line and what it starts with, for the check at its close.
+  const opened: Array<{ line: number; starts: "flow" | "quote" } | undefined> = [];
+  return (event, state) => {
+    if (event === "open") {
+      const first = firstNodeChar(state.input, state.position);
+      const starts = first === 91 || first === 123 ? "flow" : first === 34 || first === 39 ? "quote" : undefined;
+      opened.push(starts && { line: state.line, starts });
+    } else {
+      const node = opened.pop();
+      if (node === undefined || node.line === state.line) return;
+      // A block mapping whose first key is quoted also starts with a quote.
+      const isFlowOrQuoted = node.starts === "flow" ? state.kind !== "scalar" : state.kind === "scalar";
+      if (isFlowOrQuoted) throw new NotPlain();
+    }
+  };
+}
+
+/** The first character of the node at `from`, past blanks and comments. */
+function firstNodeChar(input: string, from: number): number {
+  let at = from;
+  for (;;) {
+    const c = input.charCodeAt(at);
+    if (c === 32 || c === 9 || c === 10 || c === 13) at++;
+    else if (c === 35) {
+      const newline = input.indexOf("\n", at);
+      if (newline === -1) return -1;
+      at = newline + 1;
+    } else return c;
+  }
+}
+
+/** yaml turns a null key into "" and js-yaml into "null": leave both to the full parser. */
+function hasNullLikeKey(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasNullLikeKey);
+  if (value === null || typeof value !== "object") return false;
+  for (const key in value) {
+    if (key === "" || key === "null" || hasNullLikeKey((value as Record<string, unknown>)[key])) return true;
+  }
+  return false;
 }

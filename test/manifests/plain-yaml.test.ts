@@ -40,17 +40,35 @@ describe("plain YAML fast path", () => {
       "# head\n\napiVersion: v1\nkind: A\n---\n\n# c\nkind: B\n--- # marker comment\nkind: C\n...\n---\nkind: D\n",
       "---\nkind: A\n---\n---\nkind: B\n",
       "kind: A\r\nlist:\r\n  - a\r\n---\r\nkind: B\r\n",
-      "\uFEFFkind: A\n",
       "kind: A\ntext: |\n  line one\n    --- indented, not a marker\n  line three\nfolded: >-\n  a\n  b\n\n  c\nkeep: |+\n  x\n\n---\nkind: B\n",
       "kind: A\n...\nkind: B\n",
-      "--- {kind: A, v: [1, 2, {x: y}]}\n--- \nkind: B\n",
       "kind: A\nempty:\nnested:\n  deeper:\n    - key: value\n      other: 'q'\n",
       "- just\n- a list\n---\nplain scalar\n---\n~\n---\nkind: A\n",
       "# only a comment\n",
       "",
       '"1": numeric key\n2: int key\ntrue: bool key\nkind: A\n',
+      "kind: A\nflow: [{b: c}, a, \"d\"]\n",
     ];
     for (const text of layouts) assertSameAsFullParser(`layout ${JSON.stringify(text.slice(0, 40))}`, text);
+  });
+
+  it("on inputs where js-yaml and yaml disagree, hands over or agrees", () => {
+    // Reproducers from a differential fuzzer (about a million generated inputs).
+    const disputed = [
+      "\uFEFFkind: A\n", "\uFEFF---\na: 1\n", "\uFEFF- a",
+      "--- {kind: A, v: [1, 2, {x: y}]}\n--- \nkind: B\n",
+      "a:\n  - b:\n    -\n  - y\n", "a:\n- -\n- b",
+      "~: 1\n", "null:\n", "?\n", "[a]: 1\n", "{}:\n", "{[0]}\n",
+      "---foo: bar\n", "---#\na:\n", "--- a:\n", ">\n... }\n",
+      "a: 1\r", "a:\rb:\n", "...\n", "a: 1\n...\n...\n", "\u00a0\n", "\u2028\n",
+      "a: |+\n  x\n ", "a: |2\n   a\n   \nb: 1\n", "a: >1\n\n  \n", "a:\t|\n  \n #\n",
+      "a: [\n1]", "a: {\nb}", "a: 'x\ny'", "a: 1\n\t\n a", 'a: "x"#c', "{}#",
+      `${"a".repeat(1025)}:`, ">1\n|", "|2\n }",
+    ];
+    for (const text of disputed) {
+      const { fast, full } = bothWays("disputed.yaml", text);
+      if (fast !== undefined) assert.deepEqual(fast, full, JSON.stringify(text));
+    }
   });
 
   it("reads every manifest this repository ships exactly as the full parser does", () => {
