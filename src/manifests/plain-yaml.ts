@@ -20,13 +20,13 @@ export interface PlainDocument {
 const NEEDS_FULL_PARSER: readonly RegExp[] = [
   // An anchor or alias (`&name`, `*name`) or a tag (`!…`) after a separator;
   // merge keys (they need `merge: true`); directives.
-  /(?:^|[\s[\]{},:])(?:[&*][^\s[\]{},]|!)|<<|^%/m,
+  /(?:^|[\s[\]{},:])(?:[&*][^ \t\r\n[\]{},]|!)|<<|^%/m,
   // An empty sequence entry (`-` alone): js-yaml can attach what follows to the wrong list.
   /^[ \t]*(?:-[ \t]+)*-[ \t]*(?:#.*)?\r?$/m,
   // Collections as keys (`[a]: 1`, `{[0]}`) and explicit `?` keys.
   /[\]}][ \t]*:(?=[\s,\]}]|$)|(?:^|[\s[{,])\?(?=\s|$)|[{,][ \t]*[[{]/m,
   // A document marker glued to content (`---foo`, `--- a: b`).
-  /^(?:---|\.\.\.)(?:\S|[ \t]+[^\s#])/m,
+  /^(?:---|\.\.\.)(?:[^ \t\r\n]|[ \t]+[^ \t\r\n#])/m,
   // A byte-order mark, a lone carriage return, a tab in indentation.
   /\uFEFF|\r(?!\n)|^ *\t/m,
   // Block scalars whose trailing or leading blank lines the two read
@@ -36,6 +36,11 @@ const NEEDS_FULL_PARSER: readonly RegExp[] = [
   /[|>][-+1-9]*[ \t]*(?:#.*)?\r?\n(?:[ \t]*\r?\n)*[ \t]+\r?\n|\n[ \t]+$/,
   // A comment right after a closing bracket or quote (`"x"#c`), which yaml refuses.
   /[\]}]#|"(?:[^"\\\n]|\\.)*"#|'(?:[^'\n]|'')*'#/,
+  // A comment between an empty `key:` and a plain value on a later line,
+  // which yaml reads as a second implicit key.
+  /:[ \t]*(?:#.*)?\r?\n(?:[ \t]*(?:#.*)?\r?\n)+[ \t]+(?![-?](?:[ \t]|\r?$))[^ \t\r\n#](?:(?!:(?:[ \t]|\r?$)|[ \t]#).)*\r?$/m,
+  // A `\U` escape past U+10FFFF, which yaml refuses and js-yaml mangles.
+  /\\U(?!000[0-9a-fA-F]{5}|0010[0-9a-fA-F]{4})/,
 ];
 
 // The YAML 1.2 core schema exactly as `yaml` resolves plain scalars, so
@@ -140,8 +145,11 @@ function* documentChunks(text: string): Generator<Chunk> {
     } else if (firstLine === undefined && isContentLine(text, at, end)) {
       firstLine = lineNumber;
     }
-    // yaml refuses an implicit key longer than 1024 characters.
-    if (end - at > 1024 && !/:(?:\s|$)/.test(text.slice(at, at + 1025))) throw new NotPlain();
+    // yaml refuses an implicit key longer than 1024 characters: a long line
+    // passes only with its key indicator early and none late.
+    if (end - at > 1000 && (!/:(?:[ \t\r\n]|$)/.test(text.slice(at, at + 1000)) || /:(?:[ \t\r\n]|$)/.test(text.slice(at + 1000, end)))) {
+      throw new NotPlain();
+    }
     at = end;
   }
   if (chunkStart < text.length) yield { text: text.slice(chunkStart), firstLine, explicit };

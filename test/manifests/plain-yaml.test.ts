@@ -48,6 +48,7 @@ describe("plain YAML fast path", () => {
       "",
       '"1": numeric key\n2: int key\ntrue: bool key\nkind: A\n',
       "kind: A\nflow: [{b: c}, a, \"d\"]\n",
+      `kind: Secret\ndata:\n  tls.crt: ${"TFMwdExT".repeat(500)}\n  tls.key: ""\n`,
     ];
     for (const text of layouts) assertSameAsFullParser(`layout ${JSON.stringify(text.slice(0, 40))}`, text);
   });
@@ -64,6 +65,9 @@ describe("plain YAML fast path", () => {
       "a: |+\n  x\n ", "a: |2\n   a\n   \nb: 1\n", "a: >1\n\n  \n", "a:\t|\n  \n #\n",
       "a: [\n1]", "a: {\nb}", "a: 'x\ny'", "a: 1\n\t\n a", 'a: "x"#c', "{}#",
       `${"a".repeat(1025)}:`, ">1\n|", "|2\n }",
+      // A second round of fuzzing.
+      "a:\n#c\n  o\nd: 1\n", "e:\n\n#\n r\ns:", "---\u2028:", "--- \u00a0:", "a: &\u00a0[]\n",
+      `"x: y${"w".repeat(1100)}": c\n`, `k: [x: y, ${"w".repeat(1100)}: c]\n`, ` d:\r\n ${"w".repeat(1022)}:\r\n`, 'a: "\\U00110000"\n',
     ];
     for (const text of disputed) {
       const { fast, full } = bothWays("disputed.yaml", text);
