@@ -87,7 +87,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
     try {
       text = readFileSync(sources.file, "utf8");
       const tooDeep = yamlNestingProblem(text);
-      if (tooDeep) throw Object.assign(new Error(tooDeep.message), { code: undefined });
+      if (tooDeep) throw new Error(tooDeep.message);
       // prettyErrors off: it quotes the offending line, which may hold a token.
       const parsed: unknown = parseYaml(text, { prettyErrors: false });
       if (parsed !== null && typeof parsed === "object" && !Array.isArray(parsed)) fileValues = parsed as Record<string, unknown>;

@@ -2,7 +2,8 @@
 // ready, fetch it the way the server will — by name, on port 80, through
 // the public route — until the key authorization has come back `passes`
 // times in a row (cert-manager: 5, 2 s apart, so every replica behind a
-// load balancer has the route) or time runs out. Names resolve through configured nameservers when given (cert-manager's
+// load balancer has the route) or time runs out. Names resolve through
+// configured nameservers when given (cert-manager's
 // --acme-http01-solver-nameservers), else the system resolver. A failure
 // says what was fetched from which address and what came back, without
 // spending an ACME validation attempt on it.
