@@ -52,6 +52,14 @@ test("numbers outside their range are refused, naming the option, where it came 
   assert.equal(loadConfig({ env: { GITCERT_ACME_HTTP01_SELF_CHECK_PASSES: "1" } }).config["acme.http01.selfCheckPasses"], 1);
 });
 
+test("a config file nested absurdly deep is refused with its line, and the process lives", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gitcert-config-"));
+  const file = join(dir, "gitcert.yaml");
+  writeFileSync(file, `branch: main\ninclude: ${"[".repeat(200_000)}\n`);
+  const { errors } = loadConfig({ file });
+  assert.ok(errors.some((e) => e.startsWith(`${file}: YAML nested more than 500 levels deep at line 2`)), errors.join("\n"));
+});
+
 test("a config file that is not YAML is reported by line, without quoting the line (it may hold a token)", () => {
   const dir = mkdtempSync(join(tmpdir(), "gitcert-config-"));
   const file = join(dir, "gitcert.yaml");
