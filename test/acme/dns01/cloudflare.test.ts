@@ -6,6 +6,7 @@ import { GitcertError } from "../../../src/diagnostics.ts";
 import { TEST_EMAIL, TEST_GLOBAL_KEY, TEST_TOKEN, startCloudflareDouble } from "./cloudflare-double.ts";
 import type { CloudflareDouble } from "./cloudflare-double.ts";
 import { context } from "./helpers.ts";
+import { listenOnLoopback } from "../../peers/loopback.ts";
 
 let double: CloudflareDouble;
 let provider: ReturnType<typeof createCloudflareProvider>;
@@ -153,18 +154,15 @@ describe("cloudflare behind a proxy that echoes the request", () => {
   /** The error Cloudflare calls give when a proxy answers with `echo(req)` instead of JSON. */
   async function errorBehindEcho(echo: (req: import("node:http").IncomingMessage) => string): Promise<GitcertError> {
     const { createServer } = await import("node:http");
-    const proxy = createServer((req, res) => res.writeHead(502, { "content-type": "text/html" }).end(echo(req)));
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const proxy = await listenOnLoopback(createServer((req, res) => res.writeHead(502, { "content-type": "text/html" }).end(echo(req))));
     try {
-      const { port } = proxy.address() as import("node:net").AddressInfo;
-      const proxied = createCloudflareProvider({ apiBaseURL: `http://127.0.0.1:${port}/client/v4`, requestTimeoutMs: 2000 });
+      const proxied = createCloudflareProvider({ apiBaseURL: `${proxy.url}/client/v4`, requestTimeoutMs: 2000 });
       const err = await proxied.present(record("v"), tokenCtx()).then(() => assert.fail("accepted"), (e: unknown) => e);
       assert.ok(err instanceof GitcertError);
       assert.match(err.message, /not JSON/);
       return err;
     } finally {
-      proxy.closeAllConnections();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   }
 

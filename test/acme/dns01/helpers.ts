@@ -4,9 +4,9 @@
 import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
 import { GitcertError } from "../../../src/diagnostics.ts";
 import type { Dns01Context } from "../../../src/acme/dns01/types.ts";
+import { listenOnLoopback } from "../../peers/loopback.ts";
 
 /** `secrets` is keyed `name/key`. */
 export function context(config: Record<string, unknown>, secrets: Record<string, string> = {}, fetchImpl: typeof fetch = fetch): Dns01Context {
@@ -62,15 +62,6 @@ export async function startHttpDouble(
       res.writeHead(500, { "content-type": "text/plain" }).end(String(err));
     }
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    requests,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
+  const { url, close } = await listenOnLoopback(server);
+  return { url, requests, close };
 }
