@@ -1,10 +1,10 @@
 #!/usr/bin/env node
 // Runs the compiled CLI when built (npm run build), else the TypeScript
-// sources through tsx.
+// sources, which Node 24 runs itself.
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 
 const compiled = new URL("../dist/cli.js", import.meta.url);
-if (!existsSync(fileURLToPath(compiled))) await import("tsx/esm");
-const { main } = await import(existsSync(fileURLToPath(compiled)) ? compiled.href : new URL("../src/cli.ts", import.meta.url).href);
+const entry = existsSync(fileURLToPath(compiled)) ? compiled : new URL("../src/cli.ts", import.meta.url);
+const { main } = await import(entry.href);
 process.exit(await main(process.argv.slice(2)));

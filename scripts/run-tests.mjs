@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// Runs every test/**/*.test.ts with node's own test runner (Node 20 has no
-// glob support in --test), TypeScript loaded through tsx. Extra arguments are
-// path filters: `node scripts/run-tests.mjs test/secrets` runs one room.
+// Runs every test/**/*.test.ts with node's own test runner; Node 24 runs the
+// TypeScript sources itself (type stripping). Extra arguments are path
+// filters: `node scripts/run-tests.mjs test/secrets` runs one room.
 import { readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
 import { spawnSync } from "node:child_process";
@@ -20,9 +20,5 @@ if (files.length === 0) {
   console.error("no test files matched", filters.join(" "));
   process.exit(1);
 }
-const result = spawnSync(
-  process.execPath,
-  ["--import", "tsx", "--test", "--test-concurrency=2", "--test-reporter=spec", ...files],
-  { stdio: "inherit" },
-);
+const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", "--test-reporter=spec", ...files], { stdio: "inherit" });
 process.exit(result.status ?? 1);

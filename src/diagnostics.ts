@@ -54,14 +54,21 @@ export function formatDiagnostic(d: Diagnostic): string {
  * that certificate, never let through the reconcile.
  */
 export class GitcertError extends Error {
+  readonly code: string;
+  readonly where: { source?: SourceRef; object?: ObjectRef };
+  /** When the other side asked us to come back (a rate limit's Retry-After). */
+  readonly retryAfter?: Date;
+
   constructor(
-    readonly code: string,
+    code: string,
     message: string,
-    readonly where: { source?: SourceRef; object?: ObjectRef } = {},
-    /** When the other side asked us to come back (a rate limit's Retry-After). */
-    readonly retryAfter?: Date,
+    where: { source?: SourceRef; object?: ObjectRef } = {},
+    retryAfter?: Date,
   ) {
     super(message);
+    this.code = code;
+    this.where = where;
+    this.retryAfter = retryAfter;
     this.name = "GitcertError";
   }
 

@@ -7,11 +7,9 @@ import { test } from "node:test";
 import { tempDir } from "./helpers.ts";
 
 const CLI = join(import.meta.dirname, "..", "src", "cli.ts");
-// Resolved here, not from the child's cwd, which is a bare temp folder.
-const TSX = import.meta.resolve("tsx");
 
 function gitcert(args: string[], env: Record<string, string>, cwd = process.cwd()) {
-  const r = spawnSync(process.execPath, ["--import", TSX, CLI, ...args], {
+  const r = spawnSync(process.execPath, [CLI, ...args], {
     cwd,
     encoding: "utf8",
     env: { PATH: process.env.PATH!, HOME: env.HOME ?? process.env.HOME!, ...env },

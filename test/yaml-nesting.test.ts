@@ -50,7 +50,7 @@ describe("yamlNestingProblem", () => {
       const codes = [20_000, 100_000, 400_000].map((n) =>
         parseManifests({ path: "deep.yaml", text: "a: " + "[".repeat(n) + "\\n" }).diagnostics.map((d) => d.code).join(","));
       console.log(JSON.stringify(codes));`;
-    const run = spawnSync(process.execPath, ["--import", "tsx", "--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
+    const run = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     assert.equal(run.status, 0, run.stderr.slice(0, 500));
     assert.deepEqual(JSON.parse(run.stdout), ["YAMLTooDeep", "YAMLTooDeep", "YAMLTooDeep"]);
   });

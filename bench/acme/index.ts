@@ -11,7 +11,7 @@
 // Target: gitcert ≤ 0.5× lego's time. lego waits 5 s before its first
 // authorization poll when the server sends no Retry-After (Pebble does not
 // by default); that wait, not CPU, is most of lego's time here.
-//   BENCH_COUNT=50 BENCH_CONCURRENCY=4 node --import tsx bench/acme/index.ts
+//   BENCH_COUNT=50 BENCH_CONCURRENCY=4 node bench/acme/index.ts
 import { execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -57,7 +57,7 @@ try {
   const runGitcert = async (concurrency: number, passes: number, prefix: string) => {
     const t = await timed(
       process.execPath,
-      ["--import", "tsx", join(import.meta.dirname, "gitcert.ts"), pebble.directoryUrl, pebble.tlsCaFile, String(port), pebble.dnsServer, String(COUNT), String(concurrency), String(passes), prefix],
+      [join(import.meta.dirname, "gitcert.ts"), pebble.directoryUrl, pebble.tlsCaFile, String(port), pebble.dnsServer, String(COUNT), String(concurrency), String(passes), prefix],
       process.env,
       dir,
     );
@@ -65,7 +65,7 @@ try {
     if (out.issued !== COUNT || !out.pushed) throw new Error(`gitcert issued ${out.issued} of ${COUNT} (pushed: ${out.pushed}): ${out.failures.join("; ")}`);
     return { ...t, issueMs: out.issueMs };
   };
-  await runGitcert(CONCURRENCY, 1, "warmup"); // tsx's compile cache, as a deployed build would have it
+  await runGitcert(CONCURRENCY, 1, "warmup"); // load the modules once, as a deployed build would have them
   const g = await runGitcert(CONCURRENCY, 5, "bench");
   const gOnce = await runGitcert(CONCURRENCY, 1, "once");
   const g1 = await runGitcert(1, 1, "serial");

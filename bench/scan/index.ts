@@ -16,7 +16,7 @@ const root = mkdtempSync(join(tmpdir(), "gitcert-bench-scan-"));
 try {
   generateRepository(root);
   const measure = (mode: string) =>
-    JSON.parse(execFileSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "measure.ts"), mode, root], { encoding: "utf8" })) as {
+    JSON.parse(execFileSync(process.execPath, [join(import.meta.dirname, "measure.ts"), mode, root], { encoding: "utf8" })) as {
       ms: number;
       cpuMs: number;
       maxRssMB: number;
@@ -24,7 +24,7 @@ try {
       documents: number;
       certificates?: number;
     };
-  measure("floor"); // warm the page cache and tsx's compile cache
+  measure("floor"); // warm the page cache
   measure("plan");
   const floors = [];
   const yamlFloors = [];

@@ -74,7 +74,10 @@ export class AcmeConnection {
   private nonces: Array<{ value: string; at: number }> = [];
   private registration?: { promise: Promise<AccountInfo>; failedAt?: number };
 
-  constructor(private readonly options: ConnectionOptions) {
+  private readonly options: ConnectionOptions;
+
+  constructor(options: ConnectionOptions) {
+    this.options = options;
     this.now = options.now ?? (() => new Date());
     this.client = new Client({
       directoryUrl: options.directoryUrl,

@@ -32,7 +32,11 @@ export interface Dns01Challenge {
 export class Dns01Solver {
   private readonly lock = new KeyedLock();
 
-  constructor(private readonly settings: Dns01Settings) {}
+  private readonly settings: Dns01Settings;
+
+  constructor(settings: Dns01Settings) {
+    this.settings = settings;
+  }
 
   async solve(challenge: Dns01Challenge, env: IssuerEnv, validate: () => Promise<void>): Promise<void> {
     const { settings } = this;

@@ -29,7 +29,11 @@ export class Http01Server {
   private users = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly options: Http01ServerOptions) {}
+  private readonly options: Http01ServerOptions;
+
+  constructor(options: Http01ServerOptions) {
+    this.options = options;
+  }
 
   /** The port listened on, once listening. */
   get port(): number | undefined {

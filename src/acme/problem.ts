@@ -27,14 +27,23 @@ export const ProblemType = {
 
 /** A problem document sent by the server, with the HTTP context it came in. */
 export class AcmeProblemError extends Error {
+  readonly problem: AcmeProblem;
+  readonly status: number;
+  readonly url: string;
+  /** From the response's Retry-After header. */
+  readonly retryAfter?: Date;
+
   constructor(
-    readonly problem: AcmeProblem,
-    readonly status: number,
-    readonly url: string,
-    /** From the response's Retry-After header. */
-    readonly retryAfter?: Date,
+    problem: AcmeProblem,
+    status: number,
+    url: string,
+    retryAfter?: Date,
   ) {
     super(describeProblem(problem));
+    this.problem = problem;
+    this.status = status;
+    this.url = url;
+    this.retryAfter = retryAfter;
     this.name = "AcmeProblemError";
   }
 }

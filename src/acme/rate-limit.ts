@@ -13,7 +13,11 @@ export class RateLimitGate {
   private problem?: AcmeProblem;
 
   /** `server`: the directory URL, naming the account's server in messages. */
-  constructor(private readonly server: string) {}
+  private readonly server: string;
+
+  constructor(server: string) {
+    this.server = server;
+  }
 
   /** Throws AcmeRateLimited while the account is limited. */
   check(now: Date): void {

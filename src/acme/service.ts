@@ -41,7 +41,10 @@ export class AcmeService {
   private readonly directories = new Map<string, { at: number; promise: Promise<Directory> }>();
   private readonly hints = new Map<string, RenewalHint>();
 
-  constructor(private readonly options: AcmeOptions = {}) {
+  private readonly options: AcmeOptions;
+
+  constructor(options: AcmeOptions = {}) {
+    this.options = options;
     const sc = options.selfCheck ?? {};
     this.ownsHttp01 = !options.http01?.server;
     this.http01 = {

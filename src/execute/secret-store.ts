@@ -14,11 +14,16 @@ export class SecretStore {
   private readonly decrypted = new Map<string, Promise<Record<string, Buffer>>>();
   private readonly files: Map<string, SecretFile>;
 
+  private readonly root: string;
+  private readonly identities: readonly string[];
+
   constructor(
-    private readonly root: string,
+    root: string,
     secrets: readonly SecretFile[],
-    private readonly identities: readonly string[],
+    identities: readonly string[],
   ) {
+    this.root = root;
+    this.identities = identities;
     this.files = new Map(secrets.map((s) => [keyOf(s), s]));
   }
 

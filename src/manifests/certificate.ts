@@ -526,11 +526,19 @@ class Checker {
   readonly diagnostics: Diagnostic[] = [];
   failed = false;
 
+  private readonly where: { source: SourceRef; object: ObjectRef };
+  private readonly origin: ((path: string) => string | undefined) | undefined;
+  private readonly prefix: string;
+
   constructor(
-    private readonly where: { source: SourceRef; object: ObjectRef },
-    private readonly origin: ((path: string) => string | undefined) | undefined,
-    private readonly prefix: string,
-  ) {}
+    where: { source: SourceRef; object: ObjectRef },
+    origin: ((path: string) => string | undefined) | undefined,
+    prefix: string,
+  ) {
+    this.where = where;
+    this.origin = origin;
+    this.prefix = prefix;
+  }
 
   private label(path: string): string {
     const from = this.origin?.(path);

@@ -24,14 +24,21 @@ export type GitErrorCode =
   | "GitCommandFailed";
 
 export class GitError extends GitcertError {
+  override readonly code: GitErrorCode;
+  readonly kind: GitFailureKind;
+  /** What gitcert was doing: `fetch`, `push`, `clone`, … */
+  readonly operation: string;
+
   constructor(
-    override readonly code: GitErrorCode,
-    readonly kind: GitFailureKind,
-    /** What gitcert was doing: `fetch`, `push`, `clone`, … */
-    readonly operation: string,
+    code: GitErrorCode,
+    kind: GitFailureKind,
+    operation: string,
     message: string,
   ) {
     super(code, message);
+    this.code = code;
+    this.kind = kind;
+    this.operation = operation;
     this.name = "GitError";
   }
 

@@ -84,11 +84,16 @@ export interface Workspace {
 // Extends simple-git's own error class, which it passes through untouched
 // (anything else it flattens into a string).
 class GitExit extends SimpleGitError {
+  readonly exitCode: number;
+  readonly output: string;
+
   constructor(
-    readonly exitCode: number,
-    readonly output: string,
+    exitCode: number,
+    output: string,
   ) {
     super(undefined, output || `git exited with code ${exitCode}`);
+    this.exitCode = exitCode;
+    this.output = output;
   }
 }
 
@@ -177,11 +182,16 @@ class GitWorkspace implements Workspace {
   private readonly secrets = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
 
+  private readonly options: WorkspaceOptions;
+  private readonly remoteInfo: Remote;
+
   constructor(
     root: string,
-    private readonly options: WorkspaceOptions,
-    private readonly remoteInfo: Remote,
+    options: WorkspaceOptions,
+    remoteInfo: Remote,
   ) {
+    this.options = options;
+    this.remoteInfo = remoteInfo;
     this.root = root;
     this.branch = options.branch;
     this.remote = redact(remoteInfo.url);

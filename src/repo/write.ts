@@ -9,12 +9,15 @@ import { basename, dirname, isAbsolute, join, relative, resolve, sep } from "nod
 import { GitcertError } from "../diagnostics.ts";
 
 export class PathOutsideRepositoryError extends GitcertError {
+  /** The path as it was asked for. */
+  readonly path: string;
+
   constructor(
-    /** The path as it was asked for. */
-    readonly path: string,
+    path: string,
     why: string,
   ) {
     super("PathOutsideRepository", `refusing path "${path}": ${why}`);
+    this.path = path;
     this.name = "PathOutsideRepositoryError";
   }
 }

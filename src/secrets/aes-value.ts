@@ -34,8 +34,11 @@ export function encryptValue(plaintext: Uint8Array, type: string, dataKey: Uint8
 export type DecryptFailure = "format" | "base64" | "authentication";
 
 export class ValueDecryptError extends Error {
-  constructor(readonly failure: DecryptFailure) {
+  readonly failure: DecryptFailure;
+
+  constructor(failure: DecryptFailure) {
     super(failure);
+    this.failure = failure;
   }
 }
 

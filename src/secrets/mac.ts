@@ -10,7 +10,10 @@ const MAC_ONLY_ENCRYPTED_INIT = createHash("sha256").update("sops").digest();
 export class MacHasher {
   private readonly hash: Hash = createHash("sha512");
 
-  constructor(private readonly macOnlyEncrypted: boolean) {
+  private readonly macOnlyEncrypted: boolean;
+
+  constructor(macOnlyEncrypted: boolean) {
+    this.macOnlyEncrypted = macOnlyEncrypted;
     if (macOnlyEncrypted) this.hash.update(MAC_ONLY_ENCRYPTED_INIT);
   }
 

@@ -13,11 +13,14 @@ export type Re2Translation =
   | { ok: false; reason: "invalid" | "unsupported"; detail: string };
 
 class Re2Error extends Error {
+  readonly reason: "invalid" | "unsupported";
+
   constructor(
-    readonly reason: "invalid" | "unsupported",
+    reason: "invalid" | "unsupported",
     detail: string,
   ) {
     super(detail);
+    this.reason = reason;
   }
 }
 

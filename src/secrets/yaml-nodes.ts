@@ -15,7 +15,11 @@ import type { ResolvableTag, Resolved } from "./yaml-resolve.ts";
 
 /** Scalar text written exactly as given, never quoted or re-typed by the emitter. */
 export class RawText {
-  constructor(readonly text: string) {}
+  readonly text: string;
+
+  constructor(text: string) {
+    this.text = text;
+  }
 }
 
 const rawTextTag: ScalarTag = {

@@ -53,11 +53,14 @@ interface Envelope {
 }
 
 class CloudflareError extends GitcertError {
+  readonly apiCodes: number[];
+
   constructor(
-    readonly apiCodes: number[],
+    apiCodes: number[],
     message: string,
   ) {
     super("Dns01ProviderError", message);
+    this.apiCodes = apiCodes;
   }
 }
 

@@ -65,11 +65,14 @@ function partition(region: string): { endpoint: string; signingRegion: string } 
 }
 
 class Route53Error extends GitcertError {
+  readonly apiCode: string;
+
   constructor(
-    readonly apiCode: string,
+    apiCode: string,
     message: string,
   ) {
     super("Dns01ProviderError", message);
+    this.apiCode = apiCode;
   }
 }
 
