@@ -35,6 +35,8 @@ export const PkiErrorCode = {
   SignerNotCA: "SignerNotCA",
   /** The signing certificate expires before the new certificate would start. */
   SignerExpired: "SignerExpired",
+  /** Certificates from a CA that are not one unbroken chain. */
+  InvalidChain: "InvalidChain",
 } as const;
 
 export type PkiErrorCode = (typeof PkiErrorCode)[keyof typeof PkiErrorCode];

@@ -19,5 +19,9 @@ export type { CertificateExtensions, SignCertificateInput, Signer } from "./cert
 export { parseCertificate, certificateMatchesKey, verifyChain } from "./parse.ts";
 export type { CertificateInfo } from "./parse.ts";
 export { splitPem } from "./pem.ts";
+export { readCsr } from "./csr-read.ts";
+export type { CsrInfo } from "./csr-read.ts";
+export { assembleChain } from "./chain.ts";
+export type { ChainBundle } from "./chain.ts";
 export { DEFAULT_USAGES, KNOWN_USAGES } from "./usages.ts";
 export { PkiErrorCode } from "./errors.ts";
