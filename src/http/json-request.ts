@@ -42,12 +42,15 @@ export class UnreachableError extends Error {
   readonly code: string;
   /** The TLS handshake failed: usually a caBundle or serverName that does not fit the server. */
   readonly tls: boolean;
+  /** What went wrong, without the request line. */
+  readonly reason: string;
 
-  constructor(message: string, code: string, tls: boolean) {
-    super(message);
+  constructor(where: string, reason: string, code: string, tls: boolean) {
+    super(`${where}: ${reason}`);
     this.name = "UnreachableError";
     this.code = code;
     this.tls = tls;
+    this.reason = reason;
   }
 }
 
@@ -88,7 +91,7 @@ export function requestJson(req: JsonRequest): Promise<JsonResponse> {
       res.on("data", (chunk: Buffer) => {
         size += chunk.length;
         if (size > MAX_BODY_BYTES) {
-          res.destroy(new UnreachableError(`${where}: the answer is larger than ${MAX_BODY_BYTES} bytes`, "EBODYTOOLARGE", false));
+          res.destroy(new UnreachableError(where, `the answer is larger than ${MAX_BODY_BYTES} bytes`, "EBODYTOOLARGE", false));
           return;
         }
         chunks.push(chunk);
@@ -105,11 +108,13 @@ export function requestJson(req: JsonRequest): Promise<JsonResponse> {
         resolve({ status: res.statusCode ?? 0, headers: res.headers, text, json });
       });
     });
-    request.on("timeout", () => request.destroy(new UnreachableError(`${where}: no answer within ${timeoutMs} ms`, "ETIMEDOUT", false)));
+    request.on("timeout", () => request.destroy(new UnreachableError(where, `no answer within ${timeoutMs} ms`, "ETIMEDOUT", false)));
     request.on("error", (err: NodeJS.ErrnoException) => {
       if (err instanceof UnreachableError) return reject(err);
       const code = err.code ?? "EUNKNOWN";
-      reject(new UnreachableError(`${where}: ${err.message}`, code, TLS_CODES.test(code)));
+      // node appends advice about --use-system-ca, which is not ours to give.
+      const reason = err.message.replace(/; if the root CA is installed locally.*$/, "");
+      reject(new UnreachableError(where, `${reason} (${code})`, code, TLS_CODES.test(code)));
     });
     request.end(payload);
   });

@@ -45,10 +45,11 @@ export async function vaultRequest(server: VaultServer, call: VaultCall): Promis
     return await requestJson({ method: call.method, url: url.href, headers, body: call.body, tls, timeoutMs: server.timeoutMs });
   } catch (err) {
     if (!(err instanceof UnreachableError)) throw err;
-    const hint = err.tls ? " (check caBundle / caBundleSecretRef and serverName)" : "";
+    const what = err.tls ? "TLS with the server failed" : "no answer";
+    const hint = err.tls ? "; check caBundle / caBundleSecretRef and serverName" : "";
     throw new VaultError(
       VaultErrorCode.Unreachable,
-      `Vault ${callLabel(call)} at ${base.origin} got no answer: ${redactedExcerpt(err.message, call.secrets, EXCERPT_CHARS)}${hint}`,
+      `Vault ${callLabel(call)} at ${base.origin}: ${what}: ${redactedExcerpt(err.reason, call.secrets, EXCERPT_CHARS)}${hint}`,
       { atCA: true },
     );
   }

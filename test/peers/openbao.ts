@@ -8,13 +8,15 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { createSign, generateKeyPairSync, randomBytes, randomUUID } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
-import { createServer, type IncomingMessage } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
 import { createServer as createNetServer, type AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { requestJson } from "../../src/http/index.ts";
 import { listenOnLoopback, type Listening } from "./loopback.ts";
+import { TestCa } from "./test-ca.ts";
 import { peer } from "./tools.ts";
 
 export interface OpenBao {
@@ -195,11 +197,15 @@ export async function createToken(bao: OpenBao, policies: string[], options: { t
   return String((res.auth as Record<string, unknown>).client_token);
 }
 
-export async function enableAppRole(bao: OpenBao, policies: string[], options: { path?: string; namespace?: string; tokenTtl?: string } = {}): Promise<{ roleId: string; secretId: string }> {
+export async function enableAppRole(
+  bao: OpenBao,
+  policies: string[],
+  options: { path?: string; namespace?: string; tokenTtl?: string; secretIdUses?: number } = {},
+): Promise<{ roleId: string; secretId: string }> {
   const path = options.path ?? "approle";
   const ns = options.namespace ? { namespace: options.namespace } : {};
   await bao.api("POST", `sys/auth/${path}`, { type: "approle" }, ns);
-  await bao.api("POST", `auth/${path}/role/gitcert`, { token_policies: policies, token_ttl: options.tokenTtl ?? "1h" }, ns);
+  await bao.api("POST", `auth/${path}/role/gitcert`, { token_policies: policies, token_ttl: options.tokenTtl ?? "1h", secret_id_num_uses: options.secretIdUses ?? 0 }, ns);
   const roleId = String(data(await bao.api("GET", `auth/${path}/role/gitcert/role-id`, undefined, ns)).role_id);
   const secretId = String(data(await bao.api("POST", `auth/${path}/role/gitcert/secret-id`, {}, ns)).secret_id);
   return { roleId, secretId };
@@ -215,6 +221,8 @@ export async function createNamespace(bao: OpenBao, name: string): Promise<void>
  * else is not. Stands in for a kube-apiserver until the cluster peer is used.
  */
 export interface TokenReviewer extends Listening {
+  /** The CA of its HTTPS listener (Vault's kubernetes_ca_cert). */
+  caPem: string;
   /** A JWT shaped like a legacy service-account token for namespace/name. */
   serviceAccountToken(namespace: string, name: string): string;
   /** How many reviews Vault asked for. */
@@ -227,9 +235,11 @@ function base64url(value: Buffer | string): string {
 
 export async function startTokenReviewer(): Promise<TokenReviewer> {
   const { privateKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const ca = new TestCa("gitcert test kube-apiserver CA");
+  const tls = ca.server(["127.0.0.1"]);
   const issued = new Map<string, { namespace: string; name: string; uid: string }>();
   let reviews = 0;
-  const server = createServer((req: IncomingMessage, res) => {
+  const server = createHttpsServer({ cert: tls.certPem, key: tls.keyPem }, (req: IncomingMessage, res: ServerResponse) => {
     let body = "";
     req.setEncoding("utf8");
     req.on("data", (d: string) => (body += d));
@@ -250,7 +260,13 @@ export async function startTokenReviewer(): Promise<TokenReviewer> {
   });
   const listening = await listenOnLoopback(server);
   return {
-    ...listening,
+    url: listening.url.replace(/^http:/, "https:"),
+    port: listening.port,
+    caPem: ca.caPem,
+    close: async () => {
+      await listening.close();
+      ca.cleanup();
+    },
     reviews: () => reviews,
     serviceAccountToken(namespace, name) {
       const uid = randomUUID();
@@ -273,12 +289,13 @@ export async function startTokenReviewer(): Promise<TokenReviewer> {
 /** Kubernetes auth at `path`, reviewing tokens with `reviewer`, role `role` bound to namespace/name. */
 export async function enableKubernetesAuth(
   bao: OpenBao,
-  reviewer: { url: string },
+  reviewer: { url: string; caPem: string },
   options: { role: string; serviceAccount: string; namespace: string; policies: string[]; path?: string },
 ): Promise<void> {
   const path = options.path ?? "kubernetes";
   await bao.api("POST", `sys/auth/${path}`, { type: "kubernetes" });
-  await bao.api("POST", `auth/${path}/config`, { kubernetes_host: reviewer.url, disable_iss_validation: true });
+  // Vault runs outside any cluster here: no local service-account files.
+  await bao.api("POST", `auth/${path}/config`, { kubernetes_host: reviewer.url, kubernetes_ca_cert: reviewer.caPem, disable_local_ca_jwt: true, disable_iss_validation: true });
   await bao.api("POST", `auth/${path}/role/${options.role}`, {
     bound_service_account_names: [options.serviceAccount],
     bound_service_account_namespaces: [options.namespace],

@@ -107,7 +107,7 @@ describe("vault: signing against OpenBao", () => {
     assert.ok(err instanceof VaultError, String(err));
     assert.equal(err.code, "VaultUnreachable");
     assert.equal(err.atCA, true);
-    assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port} got no answer: .*ECONNREFUSED`));
+    assert.match(err.message, new RegExp(`127\\.0\\.0\\.1:${port}: no answer: .*ECONNREFUSED`));
   });
 
   it("a sealed server: sys/health and signing both say sealed; unsealed, it signs again", async () => {
