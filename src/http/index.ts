@@ -1,3 +1,5 @@
-// The http room: JSON requests to CA APIs with per-issuer TLS settings.
+// The http room: talking to CA APIs — JSON requests with per-issuer TLS
+// settings, and login tokens kept until they expire.
 export { requestJson, UnreachableError } from "./json-request.ts";
 export type { JsonRequest, JsonResponse, TlsOptions } from "./json-request.ts";
+export { TokenCache } from "./token-cache.ts";

@@ -6,5 +6,6 @@ export { findCreationRule, nearestSopsConfig, parseSopsConfig, pathForRules, SOP
 export { generateAgeIdentity, loadAgeIdentities, parseAgeIdentities, recipientOf } from "./age-identities.ts";
 export { SECRET_ENCRYPTED_REGEX, readSecretData, renderSecretManifest } from "./secret-manifest.ts";
 export { SOPS_FORMAT_VERSION } from "./metadata.ts";
+export { translateRe2 } from "./re2.ts";
 export type { SecretsErrorCode } from "./errors.ts";
 export type { EncryptOptions, NearestSopsConfig, SecretManifestInput, SopsConfig, SopsCreationRule, SopsRule } from "./types.ts";

@@ -7,7 +7,7 @@ import { authIdentity, authSecrets, login } from "./auth.ts";
 import { VaultErrorCode } from "./errors.ts";
 import { checkHealth, type VaultHealth } from "./health.ts";
 import { chainFromSignResponse, signRequestBody } from "./sign.ts";
-import { TokenCache } from "./token-cache.ts";
+import { TokenCache } from "../http/index.ts";
 import type { VaultAuth, VaultServer } from "./types.ts";
 
 export interface VaultClientOptions {

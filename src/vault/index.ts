@@ -4,5 +4,5 @@ export { VaultClient } from "./client.ts";
 export type { SignInput, VaultClientOptions } from "./client.ts";
 export { VaultError, VaultErrorCode } from "./errors.ts";
 export type { VaultHealth } from "./health.ts";
-export { TokenCache } from "./token-cache.ts";
+export { TokenCache } from "../http/index.ts";
 export type { VaultAuth, VaultAuthMethod, VaultServer } from "./types.ts";

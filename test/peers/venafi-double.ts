@@ -99,7 +99,7 @@ export interface VenafiDouble {
 
 const DEFAULT_BEHAVIOUR: VenafiBehaviour = {
   tppZones: { "Certificates\\Web": { WhitelistedDomains: [], SubjAltNameDnsAllowed: true, SubjAltNameIpAllowed: true, SubjAltNameUriAllowed: true, SubjAltNameEmailAllowed: true } },
-  cloudApps: { Web: { Default: { subjectCNRegexes: [".*"], sanRegexes: [".*"], sanIpAddressRegexes: [".*"], sanUniformResourceIdentifierRegexes: [".*"], sanRfc822NameRegexes: [".*"], keyTypes: [{ keyType: "RSA", keyLengths: [2048, 3072, 4096] }, { keyType: "EC", keyCurves: ["P256", "P384", "P521"] }] } } },
+  cloudApps: { Web: { Default: { subjectCNRegexes: [".*"], subjectORegexes: [".*"], subjectOURegexes: [".*"], subjectLRegexes: [".*"], subjectSTRegexes: [".*"], subjectCValues: [".*"], sanRegexes: [".*"], sanIpAddressRegexes: [".*"], sanUniformResourceIdentifierRegexes: [".*"], sanRfc822NameRegexes: [".*"], keyTypes: [{ keyType: "RSA", keyLengths: [2048, 3072, 4096] }, { keyType: "EC", keyCurves: ["P256", "P384", "P521"] }] } } },
   pendingPolls: 0,
 };
 

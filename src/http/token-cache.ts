@@ -1,5 +1,6 @@
-// Vault tokens from a login, kept until shortly before their lease ends so
-// that a reconcile with fifty Certificates logs in once, not fifty times.
+// Tokens from a login (Vault, Venafi TPP OAuth), kept until shortly before
+// they expire so that a reconcile with fifty Certificates logs in once, not
+// fifty times.
 // Held in memory only; the key is a hash, so the cache never holds a
 // credential other than the token itself.
 import { createHash } from "node:crypto";
@@ -30,6 +31,7 @@ export class TokenCache {
     return entry.token;
   }
 
+  /** `leaseSeconds` 0: the token does not expire. */
   set(key: string, token: string, leaseSeconds: number, now: Date): void {
     const expiresAt = leaseSeconds > 0 ? now.getTime() + leaseSeconds * 1000 * LEASE_FRACTION : undefined;
     this.entries.set(key, expiresAt === undefined ? { token } : { token, expiresAt });
