@@ -3,3 +3,4 @@
 export { requestJson, UnreachableError } from "./json-request.ts";
 export type { JsonRequest, JsonResponse, TlsOptions } from "./json-request.ts";
 export { TokenCache } from "./token-cache.ts";
+export { CaApiError } from "./ca-error.ts";

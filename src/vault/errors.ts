@@ -1,7 +1,5 @@
-// Vault failures say which call failed and what Vault answered. `atCA`
-// separates the server's own failures (an error answer, sealed, unreachable)
-// from ours, which no amount of waiting fixes.
-import { GitcertError } from "../diagnostics.ts";
+// Vault failures say which call failed and what Vault answered.
+import { CaApiError } from "../http/index.ts";
 
 export const VaultErrorCode = {
   /** No answer: refused, timed out, TLS handshake failed. */
@@ -19,16 +17,9 @@ export const VaultErrorCode = {
 } as const;
 export type VaultErrorCode = (typeof VaultErrorCode)[keyof typeof VaultErrorCode];
 
-export class VaultError extends GitcertError {
-  /** The failure is the server's (or the way to it), not our configuration. */
-  readonly atCA: boolean;
-  /** HTTP status of the answer, when there was one. */
-  readonly status?: number;
-
+export class VaultError extends CaApiError {
   constructor(code: VaultErrorCode, message: string, options: { atCA: boolean; status?: number }) {
-    super(code, message);
+    super(code, message, options);
     this.name = "VaultError";
-    this.atCA = options.atCA;
-    if (options.status !== undefined) this.status = options.status;
   }
 }

@@ -1,7 +1,7 @@
-// Venafi failures name the call and quote the answer. `atCA` is true when
-// the server refused or failed; a request the zone's policy forbids is the
-// Certificate's problem and is found before anything is sent.
-import { GitcertError } from "../diagnostics.ts";
+// Venafi failures name the call and quote the answer. A request the zone's
+// policy forbids is the Certificate's problem (not atCA) and is found before
+// anything is sent.
+import { CaApiError } from "../http/index.ts";
 
 export const VenafiErrorCode = {
   Unreachable: "VenafiUnreachable",
@@ -18,14 +18,9 @@ export const VenafiErrorCode = {
 } as const;
 export type VenafiErrorCode = (typeof VenafiErrorCode)[keyof typeof VenafiErrorCode];
 
-export class VenafiError extends GitcertError {
-  readonly atCA: boolean;
-  readonly status?: number;
-
+export class VenafiError extends CaApiError {
   constructor(code: VenafiErrorCode, message: string, options: { atCA: boolean; status?: number }) {
-    super(code, message);
+    super(code, message, options);
     this.name = "VenafiError";
-    this.atCA = options.atCA;
-    if (options.status !== undefined) this.status = options.status;
   }
 }

@@ -58,6 +58,11 @@ export interface TppPolicy {
   WhitelistedDomains?: string[];
   WildcardsAllowed?: boolean;
   SubjAltNameDnsAllowed?: boolean;
+  // Read by the server only: cert-manager checks no IP, email, URI or UPN SANs before asking.
+  SubjAltNameIpAllowed?: boolean;
+  SubjAltNameEmailAllowed?: boolean;
+  SubjAltNameUriAllowed?: boolean;
+  SubjAltNameUpnAllowed?: boolean;
 }
 
 export function zoneFromTpp(p: TppPolicy): ZonePolicy {
@@ -112,6 +117,10 @@ export interface CloudTemplate {
   subjectSTRegexes?: string[];
   subjectCValues?: string[];
   sanRegexes?: string[];
+  // Read by the server only, as in cert-manager.
+  sanIpAddressRegexes?: string[];
+  sanRfc822NameRegexes?: string[];
+  sanUniformResourceIdentifierRegexes?: string[];
   keyTypes?: Array<{ keyType?: string; keyLengths?: number[]; keyCurves?: string[] }>;
   recommendedSettings?: { subjectOValue?: string; subjectOUValue?: string; subjectLValue?: string; subjectSTValue?: string; subjectCValue?: string };
 }

@@ -18,44 +18,9 @@ import { join } from "node:path";
 import { listenOnLoopback } from "./loopback.ts";
 import { TestCa } from "./test-ca.ts";
 
-/** TPP's checkpolicy `Policy` object, as far as clients read it. */
-export interface TppServerPolicy {
-  KeyPair?: {
-    KeyAlgorithm?: { Locked: boolean; Value: string };
-    KeySize?: { Locked: boolean; Value: number };
-    EllipticCurve?: { Locked: boolean; Value: string };
-  };
-  Subject?: {
-    Organization?: { Locked: boolean; Value: string };
-    OrganizationalUnit?: { Locked: boolean; Values: string[] };
-    City?: { Locked: boolean; Value: string };
-    State?: { Locked: boolean; Value: string };
-    Country?: { Locked: boolean; Value: string };
-  };
-  WhitelistedDomains?: string[];
-  WildcardsAllowed?: boolean;
-  SubjAltNameDnsAllowed?: boolean;
-  SubjAltNameIpAllowed?: boolean;
-  SubjAltNameEmailAllowed?: boolean;
-  SubjAltNameUriAllowed?: boolean;
-  SubjAltNameUpnAllowed?: boolean;
-}
-
-/** A Cloud certificate issuing template, as far as clients read it. */
-export interface CloudTemplate {
-  subjectCNRegexes?: string[];
-  subjectORegexes?: string[];
-  subjectOURegexes?: string[];
-  subjectLRegexes?: string[];
-  subjectSTRegexes?: string[];
-  subjectCValues?: string[];
-  sanRegexes?: string[];
-  sanIpAddressRegexes?: string[];
-  sanRfc822NameRegexes?: string[];
-  sanUniformResourceIdentifierRegexes?: string[];
-  keyTypes?: Array<{ keyType: string; keyLengths?: number[]; keyCurves?: string[] }>;
-  recommendedSettings?: { subjectOValue?: string; subjectOUValue?: string; subjectLValue?: string; subjectSTValue?: string; subjectCValue?: string };
-}
+/** TPP's checkpolicy `Policy` object and a Cloud issuing template, as far as clients read them. */
+export type { CloudTemplate, TppPolicy as TppServerPolicy } from "../../src/venafi/policy.ts";
+import type { CloudTemplate, TppPolicy as TppServerPolicy } from "../../src/venafi/policy.ts";
 
 export interface VenafiBehaviour {
   /** TPP policy folders by zone (`Certificates\Web`, without \VED\Policy). */
