@@ -1,5 +1,6 @@
 // Writes the configuration table into README.md from src/config.ts, the one
-// place options are declared. test/readme.test.ts fails when they drift.
+// place options are declared: the Markdown `gitcert help config --markdown`
+// prints. test/readme.test.ts fails when they drift.
 import { readFileSync, writeFileSync } from "node:fs";
 import { configReference } from "../src/config.ts";
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env node
 // gitcert's command line. Exit codes: 0 all good; 1 some objects failed (the
 // rest were done); 2 configuration or usage error.
-import "reflect-metadata";
+// Each command imports what it needs when it runs: acme-client, x509, the Git
+// layer and the YAML parsers together take longer to load than `help` may
+// take in all (bench/startup), so only type imports sit up here.
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
 import { writeFile } from "node:fs/promises";
@@ -9,28 +11,27 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs, type ParseArgsConfig } from "node:util";
-import { configReference, flagName, loadConfig, OPTIONS, type Config } from "./config.ts";
-import { demoDir, prepareDemo } from "./demo.ts";
+import type { Config } from "./config.ts";
 import { formatDiagnostic, GitcertError } from "./diagnostics.ts";
-import { acmeOptionsFromConfig } from "./acme/index.ts";
-import { defaultIssuers, type IssuerRegistry } from "./issuers/index.ts";
-import { createLogger, type Logger } from "./log.ts";
-import { assess, reconcileRepository, type Assessment } from "./reconcile.ts";
-import { formatPlan, formatTable, planJson, statusRows } from "./report.ts";
-import { openWorkspace, type Workspace } from "./repo/index.ts";
-import { generateAgeIdentity, loadAgeIdentities } from "./secrets/index.ts";
+import type { Demo } from "./demo.ts";
+import type { IssuerRegistry } from "./issuers/index.ts";
+import type { Logger, StatusLine } from "./log.ts";
+import type { Assessment } from "./reconcile.ts";
+import type { Workspace } from "./repo/index.ts";
 
 const USAGE = `gitcert — cert-manager manifests in Git in, SOPS-encrypted TLS Secrets committed back
 
 Usage:
   gitcert run --once [--repo URL] [--branch main] [--workdir DIR] [--config FILE]
+                              one reconcile: issue what is due, commit, push, exit
   gitcert plan [--json]       what would happen to each certificate, and why
   gitcert status [--json]     certificates as Git has them, without decrypting
   gitcert renew NS/NAME…|--all  renew now (then commit and push)
   gitcert keygen [--output FILE]  a new age identity; prints its recipient
-  gitcert help config         every option, its flag and environment variable
+  gitcert help config [--markdown]  every option, its flag and environment variable
 
-With no --repo, run/plan/status use the embedded demo (${demoDir()}).
+With no repository configured (no --repo, GITCERT_REPO or config file),
+run, plan, status and renew use the embedded demo in DEMO_DIR.
 The age identity comes from SOPS_AGE_KEY_FILE or SOPS_AGE_KEY, as for sops.`;
 
 class UsageError extends Error {}
@@ -59,13 +60,9 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
       case "help":
       case "--help":
       case "-h":
-        if (rest[0] === "config") console.log(configReference());
-        else console.log(USAGE);
-        return 0;
-      case "serve":
-        throw new UsageError("gitcert serve (the long-running daemon) is not built yet; run `gitcert run --once` from a CronJob");
+        return await helpCommand(rest);
       default:
-        throw new UsageError(`unknown command ${JSON.stringify(command)}\n\n${USAGE}`);
+        throw new UsageError(`unknown command ${JSON.stringify(command)}; \`gitcert help\` lists the commands`);
     }
   } catch (err) {
     if (err instanceof UsageError) {
@@ -81,6 +78,21 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 }
 
+async function helpCommand(args: string[]): Promise<number> {
+  const [topic, ...flags] = args;
+  if (topic === undefined) {
+    const { demoDir } = await import("./demo.ts");
+    console.log(USAGE.replace("DEMO_DIR", demoDir()));
+    return 0;
+  }
+  if (topic !== "config") throw new UsageError(`no help on ${JSON.stringify(topic)}; \`gitcert help config\` lists every option`);
+  const unknown = flags.filter((f) => f !== "--markdown");
+  if (unknown.length > 0) throw new UsageError(`gitcert help config takes only --markdown, not ${unknown.join(" ")}`);
+  const { configReference, configText } = await import("./config.ts");
+  console.log(flags.includes("--markdown") ? configReference() : configText(process.stdout.columns || 100));
+  return 0;
+}
+
 // ---------------------------------------------------------------- options
 
 const EXTRA_OPTIONS = {
@@ -92,7 +104,8 @@ const EXTRA_OPTIONS = {
   "age-recipient": { type: "string", multiple: true },
 } as const;
 
-function parse(args: string[]) {
+async function parse(args: string[]) {
+  const { flagName, OPTIONS } = await import("./config.ts");
   const options: NonNullable<ParseArgsConfig["options"]> = { ...EXTRA_OPTIONS };
   for (const o of OPTIONS as readonly { key: string; type: string; secret?: boolean }[]) {
     if (o.secret) continue;
@@ -115,11 +128,20 @@ function parse(args: string[]) {
   return { values, flags, positionals: parsed.positionals };
 }
 
-function configFrom(values: Record<string, unknown>, flags: Record<string, string | string[] | boolean>, env: NodeJS.ProcessEnv): Config {
+async function configFrom(values: Record<string, unknown>, flags: Record<string, string | string[] | boolean>, env: NodeJS.ProcessEnv): Promise<Config> {
+  const { loadConfig } = await import("./config.ts");
   const file = (values.config as string | undefined) ?? env.GITCERT_CONFIG;
   const { config, errors } = loadConfig({ file, env, flags });
   if (errors.length > 0) throw new UsageError(`configuration:\n  ${errors.join("\n  ")}`);
   return config;
+}
+
+/** Where logs go: readable lines on a terminal, JSON lines anywhere else (a pod's log pipeline). */
+async function loggerFor(config: Config): Promise<{ log: Logger; statusLine?: StatusLine }> {
+  const { createLogger, StatusLine } = await import("./log.ts");
+  if (!process.stderr.isTTY) return { log: createLogger(config.logLevel, { format: "json" }) };
+  const statusLine = new StatusLine(process.stderr);
+  return { log: createLogger(config.logLevel, { format: "text", statusLine, color: !process.env.NO_COLOR }), statusLine };
 }
 
 // ---------------------------------------------------------------- workspace
@@ -127,23 +149,26 @@ function configFrom(values: Record<string, unknown>, flags: Record<string, strin
 interface Target {
   workspace: Workspace;
   identities: string[];
-  demo: boolean;
+  demo?: Demo;
 }
 
 /** `decrypting`: only `run` and `renew` read the age identity; plan and status never decrypt. */
 async function openTarget(config: Config, env: NodeJS.ProcessEnv, log: Logger, decrypting: boolean): Promise<Target> {
+  const { loadAgeIdentities } = await import("./secrets/index.ts");
   let identities = decrypting ? await loadAgeIdentities(env) : [];
   let { repo: url, workdir } = config;
-  let demo = false;
+  let demo: Demo | undefined;
   if (!url) {
-    const d = await prepareDemo();
-    if (d.created) log.info({ dir: d.dir }, "embedded demo created: a local bare remote seeded from examples/demo and a demo age identity");
-    url = d.remote;
-    workdir ||= d.workdir;
-    if (decrypting && identities.length === 0) identities = d.identities;
-    demo = true;
+    const { demoBanner, demoDir, prepareDemo } = await import("./demo.ts");
+    console.error(demoBanner(demoDir(env)));
+    demo = await prepareDemo(demoDir(env));
+    if (demo.created) log.info({ dir: demo.dir }, "embedded demo created: a local bare remote seeded from examples/demo and a demo age identity");
+    url = demo.remote;
+    workdir ||= demo.workdir;
+    if (decrypting && identities.length === 0) identities = demo.identities;
   }
   workdir ||= join(tmpdir(), `gitcert-${createHash("sha256").update(url).digest("hex").slice(0, 12)}`);
+  const { openWorkspace } = await import("./repo/index.ts");
   const workspace = await openWorkspace({
     url,
     branch: config.branch,
@@ -163,15 +188,17 @@ async function openTarget(config: Config, env: NodeJS.ProcessEnv, log: Logger, d
 // ---------------------------------------------------------------- commands
 
 async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceRenew: "positionals" | undefined }): Promise<number> {
-  const { values, flags, positionals } = parse(args);
+  const { values, flags, positionals } = await parse(args);
   if (!mode.forceRenew && !values.once) {
-    throw new UsageError("gitcert run needs --once (the long-running daemon is `gitcert serve`, not built yet)");
+    throw new UsageError("gitcert run needs --once: it runs one reconcile and exits (deploy/base schedules it as a CronJob)");
   }
   if (mode.forceRenew && positionals.length === 0 && !values.all) throw new UsageError("gitcert renew needs NAMESPACE/NAME… or --all");
-  const config = configFrom(values, flags, env);
-  const log = createLogger(config.logLevel);
-  const issuers = issuersFor(config, log);
+  const config = await configFrom(values, flags, env);
+  const { log, statusLine } = await loggerFor(config);
   const { workspace, identities, demo } = await openTarget(config, env, log, true);
+  const { assess, reconcileRepository } = await import("./reconcile.ts");
+  const { formatTable, statusRows } = await import("./report.ts");
+  const issuers = await issuersFor(config, log);
 
   let forceRenew: Set<string> | undefined;
   if (mode.forceRenew) {
@@ -183,24 +210,33 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
     forceRenew = values.all ? known : new Set(positionals);
   }
 
-  const report = await reconcileRepository(workspace, { config, issuers, identities, now: () => new Date(), log, forceRenew }).finally(() => closeIssuers(issuers));
+  const report = await reconcileRepository(workspace, { config, issuers, identities, now: () => new Date(), log, forceRenew })
+    .finally(() => statusLine?.clear())
+    .finally(() => closeIssuers(issuers));
   const { items, diagnostics } = report.assessment;
   console.log(formatTable(statusRows(items, report.outcomes)));
   const planned = new Set(items);
   printDiagnostics([...diagnostics, ...report.outcomes.filter((o) => !planned.has(o.item)).flatMap((o) => o.diagnostics)]);
   if (report.commit) console.log(`\ncommitted ${report.commit.slice(0, 12)} and pushed to ${demo ? "the demo remote" : config.branch}${report.attempts > 1 ? ` (after ${report.attempts - 1} rejected push(es))` : ""}`);
   else console.log("\nnothing to commit: every certificate is up to date");
+  if (demo) {
+    const { demoSummary } = await import("./demo.ts");
+    const [latest] = await workspace.log(1);
+    console.log("\n" + (await demoSummary(demo, { latest, secretPaths: items.map((i) => i.secretPath), env })));
+  }
   const failed = report.outcomes.some((o) => o.status === "failed") || items.some((i) => i.action === "blocked") || diagnostics.some((d) => d.severity === "error");
   return failed ? 1 : 0;
 }
 
 async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" | "status"): Promise<number> {
-  const { values, flags } = parse(args);
-  const config = configFrom(values, flags, env);
-  const log = createLogger(config.logLevel);
+  const { values, flags } = await parse(args);
+  const config = await configFrom(values, flags, env);
+  const { log } = await loggerFor(config);
   const { workspace } = await openTarget(config, env, log, false);
   await workspace.sync();
-  const issuers = issuersFor(config, log);
+  const { assess } = await import("./reconcile.ts");
+  const { formatPlan, formatTable, planJson, statusRows } = await import("./report.ts");
+  const issuers = await issuersFor(config, log);
   const assessment: Assessment = await assess(workspace.root, config, { now: new Date(), issuers, consultIssuers: kind === "plan" }).finally(() => closeIssuers(issuers));
   const { items, diagnostics } = assessment;
   if (values.json) {
@@ -214,7 +250,9 @@ async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" 
   return items.some((i) => i.action === "blocked") || diagnostics.some((d) => d.severity === "error") ? 1 : 0;
 }
 
-function issuersFor(config: Config, log: Logger): IssuerRegistry {
+async function issuersFor(config: Config, log: Logger): Promise<IssuerRegistry> {
+  const { acmeOptionsFromConfig } = await import("./acme/index.ts");
+  const { defaultIssuers } = await import("./issuers/index.ts");
   return defaultIssuers({ acme: { ...acmeOptionsFromConfig(config), onWarning: (message) => log.warn(message) } });
 }
 
@@ -223,7 +261,8 @@ async function closeIssuers(issuers: IssuerRegistry): Promise<void> {
 }
 
 async function keygenCommand(args: string[]): Promise<number> {
-  const { values } = parse(args);
+  const { values } = await parse(args);
+  const { generateAgeIdentity } = await import("./secrets/index.ts");
   const { identity, recipient } = await generateAgeIdentity();
   const text = `# created: ${new Date().toISOString()}\n# public key: ${recipient}\n${identity}\n`;
   if (typeof values.output === "string") {

@@ -83,9 +83,8 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
   const errors: string[] = [];
   let fileValues: Record<string, unknown> = {};
   if (sources.file) {
-    let text = "";
+    const text = readConfigFile(sources.file, errors);
     try {
-      text = readFileSync(sources.file, "utf8");
       const tooDeep = yamlNestingProblem(text);
       if (tooDeep) throw new Error(tooDeep.message);
       // prettyErrors off: it quotes the offending line, which may hold a token.
@@ -94,7 +93,7 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
       else if (parsed != null) errors.push(`${sources.file}: the configuration must be a mapping`);
     } catch (err) {
       const { pos, code } = err as { pos?: [number, number]; code?: string };
-      if (code === undefined) errors.push(`${sources.file}: ${(err as Error).message}`); // unreadable file
+      if (code === undefined) errors.push(`${sources.file}: ${(err as Error).message}`);
       else errors.push(`${sources.file}:${text.slice(0, pos?.[0] ?? 0).split("\n").length}: not valid YAML (${code})`);
     }
     for (const key of unknownKeys(fileValues)) errors.push(`${sources.file}: unknown option ${key}`);
@@ -112,7 +111,24 @@ export function loadConfig(sources: ConfigSources): ConfigResult {
     config[option.key] = value;
   }
   errors.push(...validate(config as Config));
+  // An empty file is the demo, like no file; a file that configures anything
+  // but forgot `repo` would otherwise run the demo and exit 0.
+  if (sources.file && config.repo === "" && Object.keys(fileValues).length > 0) {
+    errors.push(`${sources.file}: no \`repo\`: set it to the Git URL or path of the repository to manage (or give --repo or GITCERT_REPO)`);
+  }
   return { config: config as Config, errors };
+}
+
+/** The file's text, or "" with the reason it could not be read, in words. */
+function readConfigFile(file: string, errors: string[]): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    const reason = code === "ENOENT" ? "not found" : code === "EACCES" ? "not readable (permission denied)" : code === "EISDIR" ? "is a folder, not a file" : (err as Error).message;
+    errors.push(`${file}: ${reason}`);
+    return "";
+  }
 }
 
 function validate(config: Config): string[] {
@@ -179,7 +195,7 @@ function unknownKeys(values: Record<string, unknown>, prefix = ""): string[] {
   return out;
 }
 
-/** The options as a Markdown table, for README.md and `gitcert help config`. */
+/** The options as a Markdown table, for README.md and `gitcert help config --markdown`. */
 export function configReference(): string {
   const rows = (OPTIONS as readonly OptionDef[]).map((o) => {
     const def = Array.isArray(o.default) ? o.default.join(", ") : String(o.default);
@@ -187,4 +203,34 @@ export function configReference(): string {
     return `| \`${o.key}\` | ${flag} | \`${envName(o.key)}\` | \`${def.replace(/\n/g, "\\n")}\` | ${o.description} |`;
   });
   return ["| key | flag | environment | default | description |", "|---|---|---|---|---|", ...rows].join("\n");
+}
+
+/**
+ * The options for a terminal `columns` wide: one block per option (its
+ * flag, environment variable and default, then the description wrapped), as
+ * a table of five columns cannot fit.
+ */
+export function configText(columns = 100): string {
+  const width = Math.max(40, Math.min(columns, 100));
+  const blocks = (OPTIONS as readonly OptionDef[]).map((o) => {
+    const def = Array.isArray(o.default) ? o.default.join(", ") : String(o.default);
+    const shown = def === "" ? "(empty)" : JSON.stringify(def).slice(1, -1);
+    const where = [o.secret ? "no flag" : `--${flagName(o.key)}`, envName(o.key), `default ${shown}`].join(" · ");
+    return [o.key, ...wrap(where, width - 4).map((l) => `    ${l}`), ...wrap(o.description, width - 4).map((l) => `    ${l}`)].join("\n");
+  });
+  const intro = wrap("Every option can be set in a YAML file (--config FILE or GITCERT_CONFIG), as an environment variable, or as a flag; flags beat the environment, which beats the file.", width);
+  return [...intro, "", ...blocks.join("\n\n").split("\n")].join("\n");
+}
+
+function wrap(text: string, width: number): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const word of text.split(/\s+/)) {
+    if (line && line.length + 1 + word.length > width) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines;
 }

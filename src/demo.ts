@@ -1,16 +1,18 @@
 // The embedded demo: with nothing configured, gitcert manages a local bare
 // Git remote seeded from examples/demo/, with an age identity of its own.
 // It lives outside the project (GITCERT_DEMO_DIR, else the user's cache
-// folder), so a second run finds the same remote and pushes nothing.
+// folder), so a second run finds the same remote and pushes nothing. Every
+// demo run says it is the demo, and ends by saying where everything is and
+// what to try next.
 import { execFile } from "node:child_process";
-import { existsSync, readdirSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync } from "node:fs";
 import { chmod, cp, mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { GitcertError } from "./diagnostics.ts";
-import { generateAgeIdentity, parseAgeIdentities } from "./secrets/index.ts";
+import type { LogEntry } from "./repo/index.ts";
 
 const run = promisify(execFile);
 const MARKER = ".gitcert-demo";
@@ -31,6 +33,8 @@ export function demoDir(env: NodeJS.ProcessEnv = process.env): string {
 }
 
 export async function prepareDemo(dir = demoDir()): Promise<Demo> {
+  // Loaded here, not above: `gitcert help` imports this file for nothing else.
+  const { generateAgeIdentity, parseAgeIdentities } = await import("./secrets/index.ts");
   const remote = join(dir, "remote.git");
   const keyFile = join(dir, "age.key");
   const demo = { dir, remote, workdir: join(dir, "work"), keyFile };
@@ -75,4 +79,64 @@ export async function prepareDemo(dir = demoDir()): Promise<Demo> {
     await rm(seed, { recursive: true, force: true });
   }
   return { ...demo, identities: [identity], created: true };
+}
+
+/** The first thing every demo run prints (on stderr, so `--json` output stays JSON). */
+export function demoBanner(dir: string): string {
+  return `gitcert: no repository configured, so this is the embedded demo (${dir})`;
+}
+
+export interface SummaryInput {
+  /** The newest commit of the demo remote's branch. */
+  latest?: LogEntry;
+  /** Secret files the plan knows, repository-relative. */
+  secretPaths: readonly (string | undefined)[];
+  env: NodeJS.ProcessEnv;
+}
+
+/** Where the demo's pieces are, the commit it holds, and three things to try next. */
+export async function demoSummary(demo: Demo, input: SummaryInput): Promise<string> {
+  const secret = input.secretPaths.filter((p): p is string => p !== undefined && existsSync(join(demo.workdir, p))).sort((a, b) => Number(b.startsWith("apps/")) - Number(a.startsWith("apps/")) || a.localeCompare(b))[0];
+  const sops = findSops(input.env);
+  const lines = [
+    "This was the embedded demo. Where it is:",
+    `  remote     ${demo.remote}   (a bare Git repository, seeded from examples/demo)`,
+    `  clone      ${demo.workdir}`,
+    `  age key    ${demo.keyFile}`,
+    input.latest ? `  commit     ${input.latest.commit.slice(0, 12)} ${input.latest.subject}` : "  commit     none yet",
+    "",
+    "Next:",
+    "  1. See what gitcert committed:",
+    `       git -C ${demo.workdir} log -p -1`,
+  ];
+  if (secret) {
+    lines.push("  2. Decrypt one of the Secrets it wrote, as Flux or Argo CD would:", `       SOPS_AGE_KEY_FILE=${demo.keyFile} ${sops.command} -d ${join(demo.workdir, secret)}`);
+    if (!sops.found) lines.push("     (sops is not on PATH: `bash scripts/peers.sh sops` builds it into ~/.cache/gitcert-peers/bin)");
+  }
+  lines.push(
+    `  ${secret ? 3 : 2}. Run it against your own repository (plan changes nothing; run commits):`,
+    "       npx gitcert keygen --output age.key      # put the recipient it prints in your .sops.yaml",
+    "       npx gitcert plan --repo git@github.com:you/platform.git",
+    "       SOPS_AGE_KEY_FILE=age.key npx gitcert run --once --repo git@github.com:you/platform.git",
+  );
+  return lines.join("\n");
+}
+
+/** `sops` on PATH, else the one scripts/peers.sh builds, else the bare name. */
+function findSops(env: NodeJS.ProcessEnv): { command: string; found: boolean } {
+  const peers = join(env.GITCERT_PEERS_CACHE || join(env.XDG_CACHE_HOME || join(homedir(), ".cache"), "gitcert-peers"), "bin");
+  for (const dir of (env.PATH ?? "").split(delimiter).filter(Boolean)) {
+    if (executable(join(dir, "sops"))) return { command: "sops", found: true };
+  }
+  if (executable(join(peers, "sops"))) return { command: join(peers, "sops"), found: true };
+  return { command: "sops", found: false };
+}
+
+function executable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

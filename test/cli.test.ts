@@ -1,15 +1,18 @@
-// The command line as a newcomer meets it: a child process, real exit codes.
+// The command line as a newcomer meets it: the bin a user runs, a child
+// process, real exit codes, and what lands on stdout and stderr.
 import assert from "node:assert/strict";
-import { spawnSync } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { execFileSync, spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { delimiter, join } from "node:path";
 import { test } from "node:test";
+import { configReference } from "../src/config.ts";
 import { tempDir } from "./helpers.ts";
+import { peerBinDir } from "./peers/tools.ts";
 
-const CLI = join(import.meta.dirname, "..", "src", "cli.ts");
+const BIN = join(import.meta.dirname, "..", "bin", "gitcert.js");
 
-function gitcert(args: string[], env: Record<string, string>, cwd = process.cwd()) {
-  const r = spawnSync(process.execPath, [CLI, ...args], {
+function gitcert(args: string[], env: Record<string, string>, cwd = process.cwd(), nodeArgs: string[] = []) {
+  const r = spawnSync(process.execPath, [...nodeArgs, BIN, ...args], {
     cwd,
     encoding: "utf8",
     env: { PATH: process.env.PATH!, HOME: env.HOME ?? process.env.HOME!, ...env },
@@ -17,27 +20,67 @@ function gitcert(args: string[], env: Record<string, string>, cwd = process.cwd(
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-test("the embedded demo issues everything on the first run and pushes nothing on the second", async (t) => {
+/** The same, on a pseudo-terminal (`script`), as a person at a terminal runs it: stdout and stderr arrive together. */
+function gitcertOnTerminal(args: string[], env: Record<string, string>, cwd: string) {
+  const quote = (s: string) => `'${s.replaceAll("'", "'\\''")}'`;
+  const command = [process.execPath, BIN, ...args].map(quote).join(" ");
+  const r = spawnSync("script", ["-qefc", command, "/dev/null"], {
+    cwd,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH!, HOME: env.HOME ?? process.env.HOME!, TERM: "xterm", ...env },
+  });
+  return { code: r.status, output: r.stdout.replaceAll("\r\n", "\n") };
+}
+
+test("the embedded demo says it is the demo, issues everything, says where it all is and what to try next", async (t) => {
   const dir = tempDir(t);
-  const env = { GITCERT_DEMO_DIR: join(dir, "demo"), HOME: dir, GITCERT_LOG_LEVEL: "warn" };
+  const demoDir = join(dir, "demo");
+  // sops on PATH, as a user who followed the README has it.
+  const env = { GITCERT_DEMO_DIR: demoDir, HOME: dir, PATH: `${peerBinDir()}${delimiter}${process.env.PATH}` };
   const cwd = join(dir, "cwd");
-  spawnSync("mkdir", [cwd]);
+  mkdirSync(cwd);
   const first = gitcert(["run", "--once"], env, cwd);
   assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, new RegExp(`this is the embedded demo \\(${demoDir}\\)`));
   assert.match(first.stdout, /CERTIFICATE\s+DNS NAMES\s+ISSUER\s+NOT AFTER\s+RENEWAL\s+STATE/);
   assert.match(first.stdout, /shop\/storefront-tls\s+shop\.example\.com,www\.shop\.example\.com\s+ClusterIssuer\/demo-ca\s+\S+\s+\S+\s+Issued/);
   assert.match(first.stdout, /committed [0-9a-f]{12} and pushed/);
   assert.doesNotMatch(first.stdout + first.stderr, /AGE-SECRET-KEY|PRIVATE KEY/);
 
+  // Where everything is, and the commit it pushed, by hash and subject.
+  const pushed = execFileSync("git", ["-C", join(demoDir, "remote.git"), "log", "-1", "--format=%H %s", "main"], { encoding: "utf8" }).trim();
+  const [hash, ...subject] = pushed.split(" ");
+  assert.match(first.stdout, new RegExp(`remote\\s+${join(demoDir, "remote.git")}`));
+  assert.match(first.stdout, new RegExp(`clone\\s+${join(demoDir, "work")}`));
+  assert.match(first.stdout, new RegExp(`age key\\s+${join(demoDir, "age.key")}`));
+  assert.ok(first.stdout.includes(`commit     ${hash!.slice(0, 12)} ${subject.join(" ")}`), first.stdout);
+  assert.match(subject.join(" "), /issued 4 certificates/);
+
+  // The next steps are commands that work exactly as printed.
+  const steps = first.stdout.split("\n").map((l) => l.trim());
+  const logStep = steps.find((l) => l.startsWith("git -C "))!;
+  assert.equal(logStep, `git -C ${join(demoDir, "work")} log -p -1`);
+  const log = execFileSync("bash", ["-c", logStep], { encoding: "utf8", env });
+  assert.ok(log.startsWith(`commit ${hash}`), log);
+  const sopsStep = steps.find((l) => l.startsWith("SOPS_AGE_KEY_FILE="))!;
+  assert.match(sopsStep, /^SOPS_AGE_KEY_FILE=\S+age\.key sops -d \S+\.sops\.yaml$/);
+  const decrypted = execFileSync("bash", ["-c", sopsStep], { encoding: "utf8", env });
+  assert.match(decrypted, /tls\.crt: \S+/);
+  assert.match(decrypted, /kind: Secret/);
+  assert.ok(steps.some((l) => /^npx gitcert plan --repo \S+$/.test(l)), "how to run against your own repository");
+
   const second = gitcert(["run", "--once"], env, cwd);
   assert.equal(second.code, 0, second.stderr);
+  assert.match(second.stderr, /this is the embedded demo/);
   assert.match(second.stdout, /nothing to commit/);
   assert.match(second.stdout, /shop\/api .* Ready/);
+  assert.ok(second.stdout.includes(`commit     ${hash!.slice(0, 12)} `), "the newest commit is still the one the first run pushed");
   assert.deepEqual(readdirSync(cwd), [], "nothing is left in the folder it ran from");
 
   // status reads Git alone: no identity at all, nothing decrypted.
   const status = gitcert(["status"], { ...env, SOPS_AGE_KEY: "", SOPS_AGE_KEY_FILE: "" }, cwd);
   assert.equal(status.code, 0, status.stderr);
+  assert.match(status.stderr, /this is the embedded demo/);
   assert.match(status.stdout, /blog\/blog\s+blog\.example\.com,www\.blog\.example\.com\s+ClusterIssuer\/demo-ca\s+\d{4}-\d\d-\d\dT\S+Z\s+\d{4}-\d\d-\d\dT\S+Z\s+Ready/);
 
   const plan = gitcert(["plan", "--json"], env, cwd);
@@ -52,6 +95,29 @@ test("the embedded demo issues everything on the first run and pushes nothing on
   assert.equal(renew.code, 0, renew.stderr);
   assert.match(renew.stdout, /shop\/api .* Renewed/);
   assert.match(renew.stdout, /blog\/blog .* Ready/);
+  assert.match(renew.stdout, /commit\s+[0-9a-f]{12} gitcert: renewed 1 certificate/);
+});
+
+test("logs are JSON lines without a terminal, and readable lines on one, apart from the table", async (t) => {
+  const dir = tempDir(t);
+  const env = { GITCERT_DEMO_DIR: join(dir, "demo"), HOME: dir };
+
+  const piped = gitcert(["status"], env, dir);
+  assert.equal(piped.code, 0, piped.stderr);
+  const json = piped.stderr.split("\n").filter((l) => l.startsWith("{"));
+  assert.equal(json.length, 1, piped.stderr);
+  assert.deepEqual(
+    (({ level, msg, dir }) => ({ level, msg, dir }))(JSON.parse(json[0]!)),
+    { level: 30, msg: "embedded demo created: a local bare remote seeded from examples/demo and a demo age identity", dir: join(dir, "demo") },
+  );
+  assert.doesNotMatch(piped.stdout, /embedded demo created/, "logs never mix into the table on stdout");
+
+  const terminalEnv = { ...env, GITCERT_DEMO_DIR: join(dir, "demo-tty"), NO_COLOR: "1" };
+  const onTerminal = gitcertOnTerminal(["status"], terminalEnv, dir);
+  assert.equal(onTerminal.code, 0, onTerminal.output);
+  assert.match(onTerminal.output, new RegExp(`^\\d\\d:\\d\\d:\\d\\d INFO  embedded demo created: a local bare remote seeded from examples/demo and a demo age identity dir=${join(dir, "demo-tty")}$`, "m"));
+  assert.doesNotMatch(onTerminal.output, /\{"level"/);
+  assert.match(onTerminal.output, /^CERTIFICATE\s+DNS NAMES/m, "the table starts on a line of its own");
 });
 
 test("exit code 2 for usage and configuration errors, with a message that says what is wrong", (t) => {
@@ -60,21 +126,98 @@ test("exit code 2 for usage and configuration errors, with a message that says w
   const unknown = gitcert(["frobnicate"], env);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command "frobnicate"/);
+  const serve = gitcert(["serve"], env);
+  assert.equal(serve.code, 2, "there is no daemon yet, so no command for one");
+  assert.match(serve.stderr, /unknown command "serve"/);
   const noOnce = gitcert(["run"], env);
   assert.equal(noOnce.code, 2);
-  assert.match(noOnce.stderr, /--once/);
+  assert.match(noOnce.stderr, /gitcert run needs --once/);
   const occupied = join(dir, "occupied");
-  spawnSync("mkdir", [occupied]);
+  mkdirSync(occupied);
   writeFileSync(join(occupied, "notes.txt"), "mine\n");
   const notDemo = gitcert(["status"], { ...env, GITCERT_DEMO_DIR: occupied });
   assert.equal(notDemo.code, 2, notDemo.stderr);
   assert.match(notDemo.stderr, /not empty and was not made by gitcert/);
   assert.equal(readFileSync(join(occupied, "notes.txt"), "utf8"), "mine\n", "a folder that is not the demo's is left alone");
   const config = join(dir, "gitcert.yaml");
-  writeFileSync(config, "concurrency: many\n");
+  writeFileSync(config, "repo: /nowhere\nconcurrency: many\n");
   const badConfig = gitcert(["plan", "--config", config], env);
   assert.equal(badConfig.code, 2);
   assert.match(badConfig.stderr, /concurrency: expected a number/);
+});
+
+test("a config file that is missing, or configures something but not `repo`, is an error naming the file and the cause", (t) => {
+  const dir = tempDir(t);
+  const env = { GITCERT_DEMO_DIR: join(dir, "demo"), HOME: dir };
+  const missing = join(dir, "missing.yaml");
+  const notFound = gitcert(["status", "--config", missing], env);
+  assert.equal(notFound.code, 2);
+  assert.match(notFound.stderr, new RegExp(`${missing}: not found`));
+  assert.doesNotMatch(notFound.stderr, /YAML|ENOENT/);
+
+  const noRepo = join(dir, "no-repo.yaml");
+  writeFileSync(noRepo, "branch: production\n");
+  for (const r of [gitcert(["run", "--once", "--config", noRepo], env), gitcert(["status"], { ...env, GITCERT_CONFIG: noRepo })]) {
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`${noRepo}: no \`repo\``));
+    assert.doesNotMatch(r.stderr, /embedded demo/);
+  }
+  assert.deepEqual(readdirSync(dir).sort(), ["no-repo.yaml"], "no demo was created");
+
+  // repo from a flag completes the file.
+  const remote = join(dir, "remote.git");
+  execFileSync("git", ["init", "--quiet", "--bare", "--initial-branch=production", remote]);
+  const withFlag = gitcert(["status", "--config", noRepo, "--repo", remote, "--workdir", join(dir, "work")], env);
+  assert.equal(withFlag.code, 0, withFlag.stderr);
+  assert.doesNotMatch(withFlag.stderr, /embedded demo/);
+
+  // A file that says nothing (comments only) is the same as no file: the demo.
+  const empty = join(dir, "empty.yaml");
+  writeFileSync(empty, "# nothing configured yet\n");
+  const demo = gitcert(["status", "--config", empty], env);
+  assert.equal(demo.code, 0, demo.stderr);
+  assert.match(demo.stderr, /this is the embedded demo/);
+});
+
+test("help says only what exists, loads no dependency, and renders the options for a terminal or as Markdown", (t) => {
+  const dir = tempDir(t);
+  const usage = gitcert(["help"], { HOME: dir });
+  assert.equal(usage.code, 0);
+  for (const command of ["run --once", "plan", "status", "renew", "keygen", "help config"]) assert.ok(usage.stdout.includes(`gitcert ${command}`), command);
+  assert.doesNotMatch(usage.stdout, /serve|daemon|not built/);
+
+  // Which packages a command loads, recorded by a module hook.
+  const hook = join(dir, "record-packages.mjs");
+  const record = join(dir, "packages.txt");
+  writeFileSync(
+    hook,
+    `import { registerHooks } from "node:module";
+     import { appendFileSync } from "node:fs";
+     registerHooks({ load(url, context, next) { const m = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(url); if (m) appendFileSync(${JSON.stringify(record)}, m[1] + "\\n"); return next(url, context); } });`,
+  );
+  const recorded = gitcert(["help"], { HOME: dir }, dir, ["--import", hook]);
+  assert.equal(recorded.code, 0, recorded.stderr);
+  assert.equal(recorded.stdout, usage.stdout);
+  assert.deepEqual(readdirSync(dir).filter((f) => f === "packages.txt"), [], "`gitcert help` loads no package at all");
+  const status = gitcert(["status"], { HOME: dir, GITCERT_DEMO_DIR: join(dir, "demo") }, dir, ["--import", hook]);
+  assert.equal(status.code, 0, status.stderr);
+  assert.match(readFileSync(record, "utf8"), /^simple-git$/m, "the hook does see what a command loads");
+
+  const text = gitcert(["help", "config"], { HOME: dir });
+  assert.equal(text.code, 0);
+  assert.match(text.stdout, /^repo\n {4}--repo · GITCERT_REPO · default \(empty\)\n {4}Git URL or path of the repository/m);
+  assert.match(text.stdout, /^git\.token\n {4}no flag · GITCERT_GIT_TOKEN/m, "a secret has no flag");
+  assert.doesNotMatch(text.stdout, /\|/, "no Markdown table on a terminal");
+  assert.ok(text.stdout.split("\n").every((l) => l.length <= 100), "wrapped to the terminal");
+
+  const markdown = gitcert(["help", "config", "--markdown"], { HOME: dir });
+  assert.equal(markdown.code, 0);
+  assert.equal(markdown.stdout, configReference() + "\n");
+  assert.match(markdown.stdout, /^\| key \| flag \| environment \| default \| description \|$/m);
+
+  const typo = gitcert(["help", "confgi"], { HOME: dir });
+  assert.equal(typo.code, 2);
+  assert.match(typo.stderr, /no help on "confgi"/);
 });
 
 test("keygen prints an age identity and the recipient to put in .sops.yaml", () => {

@@ -8,13 +8,14 @@ import { envName, flagName, loadConfig } from "../src/config.ts";
 test("every option comes from the file, the environment or a flag, in that order of strength", () => {
   const dir = mkdtempSync(join(tmpdir(), "gitcert-config-"));
   const file = join(dir, "gitcert.yaml");
-  writeFileSync(file, "branch: from-file\nconcurrency: 2\ngit:\n  authorName: File Bot\n");
+  writeFileSync(file, "repo: /srv/git/platform.git\nbranch: from-file\nconcurrency: 2\ngit:\n  authorName: File Bot\n");
   const { config, errors } = loadConfig({
     file,
     env: { GITCERT_CONCURRENCY: "3", GITCERT_GIT_AUTHOR_NAME: "Env Bot" },
     flags: { "git.authorName": "Flag Bot" },
   });
   assert.deepEqual(errors, []);
+  assert.equal(config.repo, "/srv/git/platform.git");
   assert.equal(config.branch, "from-file");
   assert.equal(config.concurrency, 3);
   assert.equal(config["git.authorName"], "Flag Bot");
@@ -73,4 +74,18 @@ test("a config file that is not YAML is reported by line, without quoting the li
 test("the Git token is taken from the environment or the file, never from a flag", () => {
   const { config } = loadConfig({ env: { GITCERT_GIT_TOKEN: "from-env" }, flags: { "git.token": "from-flag" } });
   assert.equal(config["git.token"], "from-env");
+});
+
+test("a config file that cannot be read says why in words, and one that sets options but no repo says that", () => {
+  const dir = mkdtempSync(join(tmpdir(), "gitcert-config-"));
+  assert.deepEqual(loadConfig({ file: join(dir, "missing.yaml") }).errors, [`${join(dir, "missing.yaml")}: not found`]);
+  assert.deepEqual(loadConfig({ file: dir }).errors, [`${dir}: is a folder, not a file`]);
+  const noRepo = join(dir, "gitcert.yaml");
+  writeFileSync(noRepo, "branch: production\n");
+  assert.deepEqual(loadConfig({ file: noRepo }).errors, [`${noRepo}: no \`repo\`: set it to the Git URL or path of the repository to manage (or give --repo or GITCERT_REPO)`]);
+  assert.deepEqual(loadConfig({ file: noRepo, env: { GITCERT_REPO: "/srv/git/platform.git" } }).errors, []);
+  assert.deepEqual(loadConfig({ file: noRepo, flags: { repo: "/srv/git/platform.git" } }).errors, []);
+  const empty = join(dir, "empty.yaml");
+  writeFileSync(empty, "# nothing yet\n");
+  assert.deepEqual(loadConfig({ file: empty }).errors, [], "a file that says nothing is no file: the demo");
 });
