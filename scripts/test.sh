@@ -38,7 +38,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   say "installing ${missing[*]} (apt-get)"
   export DEBIAN_FRONTEND=noninteractive
   quietly apt-get update
-  quietly apt-get install -y --no-install-recommends "${missing[@]}"
+  quietly apt-get install -y "${missing[@]}"
 fi
 
 GITCERT_RERUN="npm test" bash scripts/peers.sh
