@@ -47,14 +47,10 @@ if ! command -v npm >/dev/null; then
   say "missing: npm. Fix: apt-get install -y npm && npm test"
   exit 3
 fi
-# npm ci only when node_modules was not installed from this lock file (it
-# deletes node_modules first, so running it every time would cost half a minute).
-installed=node_modules/.gitcert-installed
-wanted=$(cat package.json package-lock.json | sha256sum | cut -d' ' -f1)
-if [ "$(cat "$installed" 2>/dev/null)" != "$wanted" ]; then
-  say "npm ci (node_modules does not match package-lock.json)"
+# npm ci deletes node_modules first: only when it is not what package-lock.json says.
+if ! node scripts/installed.mjs; then
+  say "npm ci (node_modules is not what package-lock.json says)"
   npm ci --no-audit --no-fund
-  echo "$wanted" >"$installed"
 fi
 
 # Node 24 from the `node` package, whatever `node` the machine has.
