@@ -1,9 +1,8 @@
 // bench/scan: 10,000 manifest files (2,000 Certificates, 1,000 annotated
 // Ingresses, the rest other objects). Prints the time from start to a
 // finished plan and its peak memory, and — in the same run, alternating — the
-// floor: reading and YAML-parsing the same files and nothing else, once with
-// js-yaml (gitcert's parser for plain files) and once with the `yaml`
-// library (its full parser, for anchors, tags and errors).
+// floor: reading and YAML-parsing the same files with the `yaml` library
+// (gitcert's parser) and nothing else.
 // Target: within 1.3× of the floor, under 2 s and 300 MB.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
@@ -27,11 +26,9 @@ try {
   measure("floor"); // warm the page cache
   measure("plan");
   const floors = [];
-  const yamlFloors = [];
   const plans = [];
   for (let i = 0; i < ROUNDS; i++) {
     floors.push(measure("floor"));
-    yamlFloors.push(measure("floor-yaml"));
     plans.push(measure("plan"));
   }
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
@@ -47,11 +44,9 @@ try {
   console.log(`bench/scan: ${p.files} files, ${f.documents} YAML documents (gitcert parsed ${p.documents}), ${p.certificates} certificates planned`);
   console.log(`  median of ${ROUNDS} alternating rounds, each measurement in a fresh process, load average ${loadavg()[0]!.toFixed(2)} at the end`);
   console.log(`                                        wall       CPU      peak RSS`);
-  const floor = row("floor: read + parse (js-yaml)", floors);
-  const yamlFloor = row("floor: read + parse (yaml library)", yamlFloors);
+  const floor = row("floor: read + parse (yaml library)", floors);
   const plan = row("gitcert scan → plan", plans);
-  console.log(`  gitcert / js-yaml floor:            ${(plan.ms / floor.ms).toFixed(2)}×     ${(plan.cpu / floor.cpu).toFixed(2)}×`);
-  console.log(`  gitcert / yaml floor:               ${(plan.ms / yamlFloor.ms).toFixed(2)}×     ${(plan.cpu / yamlFloor.cpu).toFixed(2)}×`);
+  console.log(`  gitcert / floor:                     ${(plan.ms / floor.ms).toFixed(2)}×     ${(plan.cpu / floor.cpu).toFixed(2)}×`);
   console.log(`  targets: ≤ 1.30× the floor, < 2000 ms, < 300 MB`);
 } finally {
   rmSync(root, { recursive: true, force: true });

@@ -1,38 +1,31 @@
 // One measurement in a fresh process, so each has its own peak memory:
-//   measure.ts floor ROOT       read + YAML-parse every file with js-yaml
-//                               (gitcert's parser for plain files), nothing else
-//   measure.ts floor-yaml ROOT  the same with the `yaml` library (gitcert's
-//                               full parser, for files with anchors, tags, errors)
-//   measure.ts plan ROOT        gitcert's scan → resolve → plan
+//   measure.ts floor ROOT   read + YAML-parse every file with the `yaml`
+//                           library (gitcert's parser), nothing else
+//   measure.ts plan ROOT    gitcert's scan → resolve → plan
 // Prints one JSON line: {"ms": wall, "cpuMs": user+system, "maxRssMB": …, …}.
 import "reflect-metadata";
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import jsyaml from "js-yaml";
 import { parseAllDocuments } from "yaml";
 import { loadConfig } from "../../src/config.ts";
 import { defaultIssuers } from "../../src/issuers/index.ts";
 import { assess } from "../../src/reconcile.ts";
 
 const [mode, root] = process.argv.slice(2);
-if (!root || (mode !== "floor" && mode !== "floor-yaml" && mode !== "plan")) throw new Error("usage: measure.ts floor|floor-yaml|plan ROOT");
+if (!root || (mode !== "floor" && mode !== "plan")) throw new Error("usage: measure.ts floor|plan ROOT");
 
 const start = process.hrtime.bigint();
 const cpuStart = process.cpuUsage();
 let detail: Record<string, number> = {};
-if (mode === "floor" || mode === "floor-yaml") {
+if (mode === "floor") {
   let documents = 0;
   let files = 0;
   for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
     if (!entry.isFile() || !/\.ya?ml$/.test(entry.name)) continue;
     const text = readFileSync(join(entry.parentPath, entry.name), "utf8");
-    if (mode === "floor") {
-      documents += jsyaml.loadAll(text, undefined, { schema: jsyaml.CORE_SCHEMA }).length;
-    } else {
-      for (const doc of parseAllDocuments(text)) {
-        doc.toJS();
-        documents++;
-      }
+    for (const doc of parseAllDocuments(text)) {
+      doc.toJS();
+      documents++;
     }
     files++;
   }

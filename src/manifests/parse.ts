@@ -1,4 +1,6 @@
-// File text -> YAML documents, each with the line it starts on.
+// File text -> YAML documents, each with the line it starts on. Every file
+// goes through one parser, the `yaml` library: values, errors, alias limits
+// and lines all come from one place.
 //
 // Every failure is a Diagnostic for that document only: a syntax error in
 // one document of a file does not hide the others, and a hostile document
@@ -6,7 +8,6 @@
 import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, visit, type Document } from "yaml";
 import { diagnostic, type Diagnostic } from "../diagnostics.ts";
 import { yamlNestingProblem } from "../yaml-nesting.ts";
-import { loadPlainDocuments } from "./plain-yaml.ts";
 import type { ManifestDocument } from "./types.ts";
 
 /**
@@ -32,28 +33,8 @@ export interface ParsedFile {
   documentCount: number;
 }
 
+/** Errors with their lines, alias limits, merge keys, tags, Lists. */
 export function parseManifests(file: { path: string; text: string }, options: ParseOptions = {}): ParsedFile {
-  return parsePlainManifests(file, options) ?? parseManifestsFully(file, options);
-}
-
-/** The fast path (plain-yaml.ts), or undefined when the file needs the full parser. */
-export function parsePlainManifests(file: { path: string; text: string }, options: ParseOptions = {}): ParsedFile | undefined {
-  const loaded = loadPlainDocuments(file.text);
-  if (loaded === undefined) return undefined;
-  const documents: ManifestDocument[] = [];
-  for (const { line, value } of loaded) {
-    if (!isPlainObject(value)) continue;
-    const kind = typeof value.kind === "string" ? value.kind : undefined;
-    // A List's items each get their own line, which only the full parser knows.
-    if (kind?.endsWith("List")) return undefined;
-    if (options.wantKind && (kind === undefined || !options.wantKind(kind))) continue;
-    documents.push({ source: { file: file.path, line }, object: value });
-  }
-  return { documents, diagnostics: [], documentCount: loaded.length };
-}
-
-/** Every file through `yaml`: errors with their lines, alias limits, merge keys, tags, Lists. */
-export function parseManifestsFully(file: { path: string; text: string }, options: ParseOptions = {}): ParsedFile {
   const documents: ManifestDocument[] = [];
   const diagnostics: Diagnostic[] = [];
   const lineCounter = new LineCounter();
