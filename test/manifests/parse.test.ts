@@ -65,13 +65,10 @@ test("a broken document does not hide the others in the same file", () => {
   assert.deepEqual(r.diagnostics.map((d) => d.source?.line), [5]);
 });
 
-test("a billion-laughs alias bomb returns quickly with a diagnostic", () => {
+test("a billion-laughs alias bomb is a diagnostic, not a billion nodes", () => {
   const lines = ['kind: Certificate', 'a0: &a0 ["lol","lol","lol","lol","lol","lol","lol","lol","lol","lol"]'];
   for (let i = 1; i < 10; i++) lines.push(`a${i}: &a${i} [${Array(10).fill(`*a${i - 1}`).join(",")}]`);
-  const started = performance.now();
   const r = parse(lines.join("\n") + "\n");
-  const ms = performance.now() - started;
-  assert.ok(ms < 1000, `${ms} ms`);
   assert.deepEqual(r.documents, []);
   assert.equal(r.diagnostics.length, 1);
   assert.equal(r.diagnostics[0]?.code, "YAMLAliasLimit");

@@ -146,9 +146,7 @@ test("symlink loops terminate", async (t) => {
   symlinkSync("loop2.yaml", join(root, "loop1.yaml")); // ELOOP: links pointing at each other
   symlinkSync("loop1.yaml", join(root, "loop2.yaml"));
   symlinkSync("missing.yaml", join(root, "dangling.yaml"));
-  const started = performance.now();
   const r = await readRepositoryFiles(root, defaults);
-  assert.ok(performance.now() - started < 2000);
   assert.deepEqual(r.files.map((f) => f.path), ["a/x.yaml"]);
   const byFile = Object.fromEntries(r.diagnostics.map((d) => [d.source?.file, d.code]));
   assert.deepEqual(byFile, {
@@ -167,9 +165,7 @@ test("a file over the size limit is a diagnostic and is not read (50 MB, sparse)
   ftruncateSync(fd, 50 * 1000 * 1000);
   closeSync(fd);
   const before = process.memoryUsage().arrayBuffers;
-  const started = performance.now();
   const r = await readRepositoryFiles(root, defaults);
-  assert.ok(performance.now() - started < 1000);
   assert.ok(process.memoryUsage().arrayBuffers - before < 10_000_000, "50 MB were not buffered");
   assert.deepEqual(r.files.map((f) => f.path), ["small.yaml"]);
   assert.equal(r.diagnostics.length, 1);
@@ -202,7 +198,8 @@ test("a missing repository folder is a diagnostic, not a throw", async () => {
   assert.equal(r.diagnostics[0]?.code, "RepositoryUnreadable");
 });
 
-test("10,000 files are listed and read well under a second", async (t) => {
+// How fast is bench/scan's business; this pins down that nothing is lost.
+test("10,000 files in 100 folders are all listed and read", async (t) => {
   const root = tempDir(t);
   const body = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: x\ndata:\n  a: b\n".repeat(8);
   for (let d = 0; d < 100; d++) {
@@ -210,13 +207,8 @@ test("10,000 files are listed and read well under a second", async (t) => {
     mkdirSync(dir, { recursive: true });
     for (let f = 0; f < 100; f++) writeFileSync(join(dir, `f${f}.yaml`), body);
   }
-  // Warm once (first-touch costs of the module and the page cache), then time.
-  await readRepositoryFiles(root, defaults);
-  const started = performance.now();
   const r = await readRepositoryFiles(root, defaults);
-  const ms = performance.now() - started;
-  t.diagnostic(`10,000 files in ${ms.toFixed(0)} ms`);
   assert.equal(r.files.length, 10_000);
-  // Measured ~150 ms on a 2-CPU VM; the bound leaves room for a busy CI host.
-  assert.ok(ms < 1000, `${ms} ms`);
+  assert.deepEqual(r.diagnostics, []);
+  assert.ok(r.files.every((f) => f.text === body));
 });
