@@ -26,6 +26,12 @@ export interface Diagnostic {
   object?: ObjectRef;
   /** The server asked not to be retried before this time (RFC 3339). */
   retryAfter?: string;
+  /**
+   * The CA answered with an error or could not be reached: the only kind of
+   * failure that counts for backoff. Anything else is the user's to fix
+   * (configuration) or ours (a bug), and is tried again on the next run.
+   */
+  atCA?: true;
 }
 
 export function diagnostic(
@@ -58,25 +64,36 @@ export class GitcertError extends Error {
   readonly where: { source?: SourceRef; object?: ObjectRef };
   /** When the other side asked us to come back (a rate limit's Retry-After). */
   readonly retryAfter?: Date;
+  /**
+   * Set only where a CA's answer or a failure to reach the CA becomes an
+   * error (the ACME client): see Diagnostic.atCA.
+   */
+  readonly atCA: boolean;
 
   constructor(
     code: string,
     message: string,
     where: { source?: SourceRef; object?: ObjectRef } = {},
-    retryAfter?: Date,
+    options: { retryAfter?: Date; atCA?: boolean } = {},
   ) {
     super(message);
     this.code = code;
     this.where = where;
-    this.retryAfter = retryAfter;
+    this.retryAfter = options.retryAfter;
+    this.atCA = options.atCA ?? false;
     this.name = "GitcertError";
   }
 
   toDiagnostic(): Diagnostic {
-    const d = diagnostic(this.code, this.message, this.where);
-    return this.retryAfter ? { ...d, retryAfter: this.retryAfter.toISOString() } : d;
+    const d: Diagnostic = diagnostic(this.code, this.message, this.where);
+    if (this.retryAfter) d.retryAfter = this.retryAfter.toISOString();
+    if (this.atCA) d.atCA = true;
+    return d;
   }
 }
+
+/** The mark for GitcertError's options where a CA's answer becomes an error. */
+export const AT_CA = { atCA: true } as const;
 
 /** Any thrown value as a Diagnostic, keeping context the thrower had. */
 export function toDiagnostic(

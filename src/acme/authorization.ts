@@ -2,7 +2,7 @@
 // solve its challenge, and wait for the server's verdict. An invalid
 // authorization fails with the server's problem document and the
 // identifier it was about.
-import { GitcertError } from "../diagnostics.ts";
+import { AT_CA, GitcertError } from "../diagnostics.ts";
 import type { IssuerEnv } from "../issuers/types.ts";
 import type { AcmeConnection, Authorization, Challenge } from "./client.ts";
 import type { Dns01Solver } from "./dns01-solver.ts";
@@ -37,7 +37,7 @@ export async function solveAuthorization(authz: Authorization, ctx: Authorizatio
     await solve(authz, ctx);
   } catch (err) {
     if (err instanceof AcmeProblemError) {
-      throw new GitcertError("AcmeChallengeFailed", `solving the challenge for ${identifierLabel(authz)} failed: ${describeProblem(err.problem)}`);
+      throw new GitcertError("AcmeChallengeFailed", `solving the challenge for ${identifierLabel(authz)} failed: ${describeProblem(err.problem)}`, {}, AT_CA);
     }
     throw err;
   }
@@ -47,7 +47,7 @@ async function solve(authz: Authorization, ctx: AuthorizationContext): Promise<v
   if (authz.status === "valid") return;
   const id = identifierLabel(authz);
   if (authz.status !== "pending") {
-    throw new GitcertError("AcmeChallengeFailed", `the authorization for ${id} is ${authz.status}${challengeProblem(authz)}`);
+    throw new GitcertError("AcmeChallengeFailed", `the authorization for ${id} is ${authz.status}${challengeProblem(authz)}`, {}, AT_CA);
   }
   const domain = (authz.wildcard ? "*." : "") + authz.identifier.value;
   const offered = authz.challenges.map((c) => c.type);
@@ -65,7 +65,7 @@ async function solve(authz: Authorization, ctx: AuthorizationContext): Promise<v
       what: `authorization of ${id}`,
     });
     if (final.status !== "valid") {
-      throw new GitcertError("AcmeChallengeFailed", `ACME ${picked.challengeType} validation of ${id} failed${challengeProblem(final)}`);
+      throw new GitcertError("AcmeChallengeFailed", `ACME ${picked.challengeType} validation of ${id} failed${challengeProblem(final)}`, {}, AT_CA);
     }
   };
 

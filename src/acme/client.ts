@@ -6,7 +6,7 @@
 import { Client } from "acme-client";
 import type { Authorization, Order } from "acme-client";
 import { setTimeout as sleep } from "node:timers/promises";
-import { GitcertError } from "../diagnostics.ts";
+import { AT_CA, GitcertError } from "../diagnostics.ts";
 import { AcmeProblemError, describeProblem, ProblemType } from "./problem.ts";
 import { RateLimitGate } from "./rate-limit.ts";
 import type { HttpResponse, Transport } from "./transport.ts";
@@ -168,7 +168,7 @@ export class AcmeConnection {
       res = await this.call(() => this.api.createAccount({ termsOfServiceAgreed: true, ...(contact ? { contact } : {}) }), false);
     } catch (err) {
       if (err instanceof AcmeProblemError) {
-        throw new GitcertError("AcmeAccountFailed", `registering the ACME account at ${this.options.directoryUrl} failed: ${describeProblem(err.problem)}`);
+        throw new GitcertError("AcmeAccountFailed", `registering the ACME account at ${this.options.directoryUrl} failed: ${describeProblem(err.problem)}`, {}, AT_CA);
       }
       throw err;
     }

@@ -3,7 +3,7 @@
 // authorization solved in parallel, finalize with the CSR, download the
 // chain (the preferred one when asked). Every server refusal becomes a
 // GitcertError carrying the problem's type, detail and identifier.
-import { GitcertError } from "../diagnostics.ts";
+import { AT_CA, GitcertError } from "../diagnostics.ts";
 import { identifierLabel, solveAuthorization, type AuthorizationContext } from "./authorization.ts";
 import type { Order } from "./client.ts";
 import { pollStatus } from "./poll.ts";
@@ -52,7 +52,7 @@ async function run(input: OrderInput, ctx: AuthorizationContext): Promise<OrderR
     order = await waitOrder(order, ["ready", "processing"], ctx, names);
   }
   if (order.status !== "valid" || !order.certificate) {
-    throw new GitcertError("AcmeOrderFailed", `the order for ${names} ended ${order.status}${isProblem(order.error) ? `: ${describeProblem(order.error)}` : ""}`);
+    throw new GitcertError("AcmeOrderFailed", `the order for ${names} ended ${order.status}${isProblem(order.error) ? `: ${describeProblem(order.error)}` : ""}`, {}, AT_CA);
   }
   const chainPem = await downloadChain(order.certificate, input.preferredChain, ctx);
   return { chainPem, orderUrl: order.url, replaced };
@@ -102,7 +102,7 @@ async function acme<T>(fn: () => Promise<T>, doing: string): Promise<T> {
 }
 
 function orderError(err: unknown, doing: string): unknown {
-  if (err instanceof AcmeProblemError) return new GitcertError("AcmeOrderFailed", `${doing} failed: ${describeProblem(err.problem)}`);
+  if (err instanceof AcmeProblemError) return new GitcertError("AcmeOrderFailed", `${doing} failed: ${describeProblem(err.problem)}`, {}, AT_CA);
   return err;
 }
 
@@ -115,11 +115,12 @@ function combine(failures: Array<{ err: unknown; id: string }>): unknown {
     const message = err instanceof Error ? err.message : String(err);
     return message.includes(id) ? message : `${id}: ${message}`;
   });
-  return new GitcertError(code, parts.join("; "));
+  const atCA = failures.some(({ err }) => err instanceof GitcertError && err.atCA);
+  return new GitcertError(code, parts.join("; "), {}, { atCA });
 }
 
 function redacted(err: unknown, tokens: ReadonlySet<string>): unknown {
-  if (err instanceof GitcertError) return new GitcertError(err.code, redactTokens(err.message, tokens), err.where);
+  if (err instanceof GitcertError) return new GitcertError(err.code, redactTokens(err.message, tokens), err.where, { retryAfter: err.retryAfter, atCA: err.atCA });
   if (err instanceof Error) return new GitcertError("AcmeOrderFailed", redactTokens(err.message, tokens));
   return err;
 }

@@ -3,7 +3,7 @@
 // couple of seconds, and never sooner than the server's Retry-After.
 // Bounded: past the deadline it fails, saying what it waited for.
 import { setTimeout as sleep } from "node:timers/promises";
-import { GitcertError } from "../diagnostics.ts";
+import { AT_CA, GitcertError } from "../diagnostics.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 import type { HttpResponse } from "./transport.ts";
 
@@ -29,7 +29,7 @@ export async function pollStatus<T extends { status: string }>(fetch: () => Prom
     const step = STEPS_MS[i] ?? MAX_STEP_MS;
     const wait = Math.max(step, retryAfter ? retryAfter.getTime() - Date.now() : 0);
     if (elapsed + wait > options.timeoutMs) {
-      throw new GitcertError("AcmeTimeout", `the ${options.what} was still ${data.status} after ${Math.round(elapsed / 1000)}s${retryAfter ? ` (the server asked to wait until ${retryAfter.toISOString()})` : ""}`);
+      throw new GitcertError("AcmeTimeout", `the ${options.what} was still ${data.status} after ${Math.round(elapsed / 1000)}s${retryAfter ? ` (the server asked to wait until ${retryAfter.toISOString()})` : ""}`, {}, AT_CA);
     }
     await sleep(wait);
   }

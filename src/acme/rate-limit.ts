@@ -44,7 +44,7 @@ export class RateLimitGate {
       "AcmeRateLimited",
       `the ACME server ${this.server} rate-limited this account (${describeProblem(this.problem!)}); no request is sent on this account before ${this.until!.toISOString()}`,
       {},
-      this.until,
+      { retryAfter: this.until, atCA: true },
     );
   }
 }

@@ -4,7 +4,7 @@
 // Connections outlive a reconcile, so the account registration, nonces and
 // a rate limit carry over; the key itself is always read from Git first.
 import { createHash } from "node:crypto";
-import { GitcertError } from "../diagnostics.ts";
+import { AT_CA, GitcertError } from "../diagnostics.ts";
 import { fetchRenewalInfo, renewalTimeInWindow, type RenewalWindow } from "./ari.ts";
 import { AcmeConnection, type Directory } from "./client.ts";
 import { defaultDns01Providers, type Dns01Provider } from "./dns01/index.ts";
@@ -100,12 +100,12 @@ export class AcmeService {
     const promise = this.transport(spec)
       .request(spec.server, "GET")
       .then((res) => {
-        if (typeof res.data !== "object" || res.data === null) throw new GitcertError("AcmeServerError", `GET ${spec.server} did not return an ACME directory`);
+        if (typeof res.data !== "object" || res.data === null) throw new GitcertError("AcmeServerError", `GET ${spec.server} did not return an ACME directory`, {}, AT_CA);
         return res.data as Directory;
       })
       .catch((err: unknown) => {
         this.directories.delete(spec.server);
-        if (err instanceof AcmeProblemError) throw new GitcertError("AcmeServerError", `GET ${spec.server}: ${describeProblem(err.problem)}`);
+        if (err instanceof AcmeProblemError) throw new GitcertError("AcmeServerError", `GET ${spec.server}: ${describeProblem(err.problem)}`, {}, AT_CA);
         throw err;
       });
     this.directories.set(spec.server, { at: Date.now(), promise });

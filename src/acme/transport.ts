@@ -8,7 +8,7 @@ import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { Agent as HttpAgent, request as httpRequest } from "node:http";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
-import { GitcertError } from "../diagnostics.ts";
+import { AT_CA, GitcertError } from "../diagnostics.ts";
 import { AcmeProblemError, isProblem, ProblemType } from "./problem.ts";
 import { parseRetryAfter } from "./retry-after.ts";
 
@@ -175,5 +175,6 @@ function wrapNetworkError(err: unknown, method: string, url: string): unknown {
   const what = e.code ? `${e.code}${e.message && !e.message.includes(e.code) ? ` (${e.message})` : ""}` : e.message;
   const tls = /CERT|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)/.test(e.code ?? "");
   const hint = tls ? "; the server's certificate is not trusted: set spec.acme.caBundle to the CA of a private ACME server" : "";
-  return new GitcertError(tls ? "AcmeServerUntrusted" : "AcmeServerUnreachable", `${method.toUpperCase()} ${url} failed: ${what}${hint}`);
+  // An untrusted certificate is fixed in the issuer (caBundle), not waited out.
+  return new GitcertError(tls ? "AcmeServerUntrusted" : "AcmeServerUnreachable", `${method.toUpperCase()} ${url} failed: ${what}${hint}`, {}, { atCA: !tls });
 }

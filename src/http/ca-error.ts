@@ -5,14 +5,12 @@
 import { GitcertError } from "../diagnostics.ts";
 
 export class CaApiError extends GitcertError {
-  readonly atCA: boolean;
   /** HTTP status of the answer, when there was one. */
   readonly status?: number;
 
   constructor(code: string, message: string, options: { atCA: boolean; status?: number }) {
-    super(code, message);
+    super(code, message, {}, { atCA: options.atCA });
     this.name = "CaApiError";
-    this.atCA = options.atCA;
     if (options.status !== undefined) this.status = options.status;
   }
 }

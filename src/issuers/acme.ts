@@ -4,7 +4,7 @@
 // DNS-01 through the provider registry). Concurrent sign() calls share one
 // account safely. Besides the Issuer contract it answers renewal hints
 // (ARI) for certificates it issued.
-import { diagnostic, GitcertError, type Diagnostic } from "../diagnostics.ts";
+import { AT_CA, diagnostic, GitcertError, type Diagnostic } from "../diagnostics.ts";
 import {
   ACME_ANNOTATION,
   accountKey,
@@ -82,7 +82,7 @@ export function createAcmeIssuer(options: AcmeOptions = {}): AcmeIssuer {
       try {
         directory = await conn.directory();
       } catch (err) {
-        if (err instanceof AcmeProblemError) throw new GitcertError("AcmeServerError", `reading the ACME directory ${spec.server}: ${describeProblem(err.problem)}`);
+        if (err instanceof AcmeProblemError) throw new GitcertError("AcmeServerError", `reading the ACME directory ${spec.server}: ${describeProblem(err.problem)}`, {}, AT_CA);
         throw err;
       }
       const replaces = directory.renewalInfo ? await previousCertId(request, env) : undefined;
