@@ -131,6 +131,24 @@ export async function writeFileAtomic(root: string, relativePath: string, conten
 }
 
 /**
+ * The text of `relativePath` under `root`, or undefined when there is no such
+ * file; the same containment rules as writeFileAtomic, and the file itself
+ * may not be a symlink leading out of the repository.
+ */
+export async function readFileInside(root: string, relativePath: string): Promise<string | undefined> {
+  const { realRoot, target } = await contain(root, relativePath);
+  let real: string;
+  try {
+    real = await realpath(target);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    throw err;
+  }
+  if (!inside(realRoot, real)) throw new PathOutsideRepositoryError(relativePath, `it is a symlink to ${real}, outside the repository`);
+  return readFile(real, "utf8");
+}
+
+/**
  * Remove `relativePath` under `root`, with the same containment rules as
  * writeFileAtomic. Returns false when there was nothing to remove. A symlink
  * is removed itself, never what it points to.

@@ -5,7 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { GitcertError } from "../../src/diagnostics.ts";
-import { removeFile, writeFileAtomic } from "../../src/repo/write.ts";
+import { readFileInside, removeFile, writeFileAtomic } from "../../src/repo/write.ts";
 
 let base: string;
 let root: string;
@@ -118,6 +118,26 @@ describe("removeFile", () => {
     it(`refuses ${path}`, async () => {
       await assert.rejects(removeFile(root, path), refused(path));
       assert.equal(await readFile(join(outside, "victim.yaml"), "utf8"), "untouched\n");
+    });
+  }
+});
+
+describe("readFileInside", () => {
+  it("reads a file, through a folder symlink that stays inside; undefined when there is none", async () => {
+    await writeFileAtomic(root, "real/r.yaml", "r\n");
+    assert.equal(await readFileInside(root, "alias/r.yaml"), "r\n");
+    assert.equal(await readFileInside(root, "real/none.yaml"), undefined);
+    assert.equal(await readFileInside(root, "no/such/folder.yaml"), undefined);
+  });
+
+  it("refuses a file that is a symlink to outside the repository", async () => {
+    await symlink(join(outside, "victim.yaml"), join(root, "leak.yaml"));
+    await assert.rejects(readFileInside(root, "leak.yaml"), refused("leak.yaml"));
+  });
+
+  for (const path of ["../outside/victim.yaml", "escape/victim.yaml", "/etc/passwd", ".git/config"]) {
+    it(`refuses ${path}`, async () => {
+      await assert.rejects(readFileInside(root, path), refused(path));
     });
   }
 });
