@@ -1,54 +1,54 @@
-// Which SOPS rule encrypts a file: the nearest .sops.yaml above it, matched as
-// sops matches creation_rules, else the configured recipients.
-import { readFile } from "node:fs/promises";
-import { join, posix } from "node:path";
-import { GitcertError } from "../diagnostics.ts";
-import { findCreationRule, parseSopsConfig, SECRET_ENCRYPTED_REGEX, type SopsRule } from "../secrets/index.ts";
+// Which SOPS rule encrypts a Secret file: the nearest .sops.yaml above it,
+// matched as sops matches creation_rules, else the configured recipients.
+import { GitcertError, toDiagnostic, type Diagnostic } from "../diagnostics.ts";
+import { findCreationRule, nearestSopsConfig, parseSopsConfig, SECRET_ENCRYPTED_REGEX, type NearestSopsConfig, type SopsRule } from "../secrets/index.ts";
 
 export interface FallbackRule {
   recipients: readonly string[];
 }
 
-export function encryptionRules(root: string, fallback: FallbackRule): (path: string) => Promise<SopsRule> {
-  const configs = new Map<string, Promise<{ file: string; text: string } | undefined>>();
-
-  const configIn = (dir: string) => {
-    let pending = configs.get(dir);
-    if (!pending) {
-      const file = dir ? `${dir}/.sops.yaml` : ".sops.yaml";
-      pending = readFile(join(root, file), "utf8").then(
-        (text) => ({ file, text }),
-        () => undefined,
-      );
-      configs.set(dir, pending);
-    }
+/** `read` gives a repository file's text, or undefined when there is none. */
+export function encryptionRules(read: (path: string) => Promise<string | undefined>, fallback: FallbackRule): (path: string) => Promise<SopsRule> {
+  const texts = new Map<string, Promise<string | undefined>>();
+  const readOnce = (path: string) => {
+    let pending = texts.get(path);
+    if (!pending) texts.set(path, (pending = read(path)));
     return pending;
   };
 
   return async (path: string) => {
-    const searched: string[] = [];
-    for (let dir = parentOf(path); ; dir = parentOf(dir)) {
-      const found = await configIn(dir);
-      if (found) {
-        searched.push(found.file);
-        const rule = matchingRule(found, dir, path);
-        if (rule) return keepMetadataReadable(rule);
-        break; // sops uses the nearest config only
-      }
-      if (dir === "") break;
-    }
+    const config = await nearestSopsConfig(path, readOnce);
+    // sops uses the nearest config only, matching or not.
+    const rule = config && matchingRule(config, path);
+    if (rule) return keepMetadataReadable(rule);
     if (fallback.recipients.length > 0) {
       return { recipients: [...fallback.recipients], encryptedRegex: SECRET_ENCRYPTED_REGEX };
     }
-    const why = searched.length > 0 ? `no creation_rules entry in ${searched.join(", ")} matches it` : "no .sops.yaml was found above it";
+    const why = config ? `no creation_rules entry in ${config.path} matches it` : "no .sops.yaml was found above it";
     throw new GitcertError("NoRecipients", `cannot encrypt ${path}: ${why}, and no --age-recipient is configured`);
   };
 }
 
+/**
+ * Why each of `paths` cannot be encrypted, for the paths that cannot:
+ * found before anything is issued, so the plan can block their Certificates.
+ */
+export async function encryptionProblems(paths: readonly string[], ruleFor: (path: string) => Promise<SopsRule>): Promise<Map<string, Diagnostic>> {
+  const problems = new Map<string, Diagnostic>();
+  for (const path of paths) {
+    try {
+      await ruleFor(path);
+    } catch (err) {
+      problems.set(path, toDiagnostic(err, { code: "NoRecipients" }));
+    }
+  }
+  return problems;
+}
+
 /** The rule for `path`, or undefined when the config has none that matches. */
-function matchingRule(config: { file: string; text: string }, dir: string, path: string): SopsRule | undefined {
+function matchingRule(config: NearestSopsConfig, path: string): SopsRule | undefined {
   try {
-    return findCreationRule(parseSopsConfig(config.text, config.file), dir, path);
+    return findCreationRule(parseSopsConfig(config.text, config.path), config.dir, path);
   } catch (err) {
     if (err instanceof GitcertError && err.code === "SopsNoMatchingRule") return undefined;
     throw err;
@@ -64,9 +64,4 @@ function matchingRule(config: { file: string; text: string }, dir: string, path:
  */
 function keepMetadataReadable(rule: SopsRule): SopsRule {
   return { recipients: rule.recipients, macOnlyEncrypted: rule.macOnlyEncrypted, encryptedRegex: SECRET_ENCRYPTED_REGEX };
-}
-
-function parentOf(path: string): string {
-  const d = posix.dirname(path);
-  return d === "." ? "" : d;
 }

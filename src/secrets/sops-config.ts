@@ -243,22 +243,17 @@ export function findCreationRule(config: SopsConfig, configDir: string, filePath
 
 /**
  * The `.sops.yaml` closest to a file, walking up from the file's folder to
- * the repository root. Keys of `configFiles` are repository-relative paths;
- * only files named exactly `.sops.yaml` count (sops ignores `.sops.yml`).
+ * the repository root. `read` gives a repository-relative file's text, or
+ * undefined when there is none; only files named exactly `.sops.yaml` are
+ * asked for (sops ignores `.sops.yml`).
  */
-export function nearestSopsConfig(filePath: string, configFiles: Map<string, string>): NearestSopsConfig | undefined {
-  const byDir = new Map<string, { path: string; text: string }>();
-  for (const [path, text] of configFiles) {
-    const p = repoPath(path, ".sops.yaml path");
-    if (posix.basename(p) !== SOPS_CONFIG_NAME) continue;
-    const dir = posix.dirname(p);
-    byDir.set(dir === "." ? "" : dir, { path: p, text });
-  }
+export async function nearestSopsConfig(filePath: string, read: (path: string) => Promise<string | undefined>): Promise<NearestSopsConfig | undefined> {
   let dir = posix.dirname(repoPath(filePath, "file path"));
   if (dir === ".") dir = "";
   for (;;) {
-    const found = byDir.get(dir);
-    if (found) return { path: found.path, dir, text: found.text };
+    const path = dir === "" ? SOPS_CONFIG_NAME : `${dir}/${SOPS_CONFIG_NAME}`;
+    const text = await read(path);
+    if (text !== undefined) return { path, dir, text };
     if (dir === "") return undefined;
     const parent = posix.dirname(dir);
     dir = parent === "." ? "" : parent;

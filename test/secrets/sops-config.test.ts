@@ -139,14 +139,17 @@ describe("nearestSopsConfig", () => {
     ["tls.yaml", ".sops.yaml", ""],
   ];
   for (const [file, path, dir] of cases) {
-    it(file, () => {
-      const found = nearestSopsConfig(file, files);
+    it(file, async () => {
+      const found = await nearestSopsConfig(file, async (p) => files.get(p));
       assert.equal(found?.path, path);
       assert.equal(found?.dir, dir);
     });
   }
-  it("finds none when there is none", () => {
-    assert.equal(nearestSopsConfig("a/b.yaml", new Map([["c/.sops.yaml", ""]])), undefined);
+  it("finds none when there is none, and never looks outside the repository", async () => {
+    const asked: string[] = [];
+    const found = await nearestSopsConfig("a/b.yaml", async (p) => (asked.push(p), p === "c/.sops.yaml" ? "" : undefined));
+    assert.equal(found, undefined);
+    assert.deepEqual(asked, ["a/.sops.yaml", ".sops.yaml"]);
   });
 });
 
