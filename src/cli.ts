@@ -196,7 +196,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
   const config = await configFrom(values, flags, env);
   const { log, statusLine } = await loggerFor(config);
   const { workspace, identities, demo } = await openTarget(config, env, log, true);
-  const { assess, reconcileRepository } = await import("./reconcile.ts");
+  const { assess, reconcileRepository, runDiagnostics } = await import("./reconcile.ts");
   const { formatTable, statusRows } = await import("./report.ts");
   const issuers = await issuersFor(config, log);
 
@@ -215,16 +215,18 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
     .finally(() => closeIssuers(issuers));
   const { items, diagnostics } = report.assessment;
   console.log(formatTable(statusRows(items, report.outcomes)));
-  const planned = new Set(items);
-  printDiagnostics([...diagnostics, ...report.outcomes.filter((o) => !planned.has(o.item)).flatMap((o) => o.diagnostics)]);
+  const found = runDiagnostics(report);
+  printDiagnostics([...diagnostics, ...found]);
+  const unsettled = report.outcomes.filter((o) => o.kind === "failed" || o.kind === "blocked").length;
   if (report.commit) console.log(`\ncommitted ${report.commit.slice(0, 12)} and pushed to ${demo ? "the demo remote" : config.branch}${report.attempts > 1 ? ` (after ${report.attempts - 1} rejected push(es))` : ""}`);
+  else if (unsettled > 0) console.log(`\nnothing to commit; ${unsettled === 1 ? "1 certificate is" : `${unsettled} certificates are`} blocked or failed (above)`);
   else console.log("\nnothing to commit: every certificate is up to date");
   if (demo) {
     const { demoSummary } = await import("./demo.ts");
     const [latest] = await workspace.log(1);
     console.log("\n" + (await demoSummary(demo, { latest, secretPaths: items.map((i) => i.secretPath), env })));
   }
-  const failed = report.outcomes.some((o) => o.status === "failed") || items.some((i) => i.action === "blocked") || diagnostics.some((d) => d.severity === "error");
+  const failed = unsettled > 0 || [...diagnostics, ...found].some((d) => d.severity === "error");
   return failed ? 1 : 0;
 }
 

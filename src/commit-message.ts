@@ -1,28 +1,38 @@
 // The commit message: a one-line summary of counts, then one line per
-// certificate issued, renewed, reissued, updated or removed.
-import type { Outcome } from "./execute/index.ts";
+// certificate issued, renewed, reissued, updated or removed, per Secret an
+// issuer asked to keep, and per failure at the CA (the failure log in the
+// commit records those; a local failure leaves no state, so no line).
+import { changedRepository, type ExecuteResult, type Outcome } from "./execute/index.ts";
 import { formatTime } from "./plan/index.ts";
 
-const VERBS: Record<string, string> = { issue: "issued", renew: "renewed", reissue: "reissued", update: "updated", remove: "removed" };
-
-export function commitMessage(template: string, outcomes: readonly Outcome[]): string {
-  const done = outcomes.filter((o) => o.status === "done" && VERBS[o.item.action]);
-  const certificates = done.filter((o) => o.item.object.kind === "Certificate");
+export function commitMessage(template: string, result: Pick<ExecuteResult, "outcomes" | "stored">): string {
+  const changed = result.outcomes.filter(changedRepository);
+  const failed = result.outcomes.filter((o) => o.kind === "failed" && o.atCA);
   const counts = new Map<string, number>();
-  for (const o of certificates) counts.set(VERBS[o.item.action]!, (counts.get(VERBS[o.item.action]!) ?? 0) + 1);
-  const failed = outcomes.filter((o) => o.status === "failed" && o.item.object.kind === "Certificate");
+  for (const o of changed) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
   if (failed.length > 0) counts.set("failed", failed.length);
-  const summary = certificates.length === 0 && failed.length === 0 ? "stored issuer Secrets" : [...counts].map(([verb, n]) => `${verb} ${n}`).join(", ") + (certificates.length + failed.length === 1 ? " certificate" : " certificates");
-  const details = done
-    .map((o) => {
-      const ref = `${o.item.object.namespace}/${o.item.object.name}`;
-      const verb = VERBS[o.item.action]!;
-      if (o.item.action === "remove") return `- ${verb} ${ref}: ${o.item.secretPath}`;
-      if (o.item.reason === "SecretStored") return `- stored Secret ${ref}: ${o.item.secretPath}`;
-      const until = o.notAfter ? `, valid until ${formatTime(o.notAfter)}` : "";
-      return `- ${verb} ${ref} (${o.item.reason}) by ${o.item.issuer?.kind}/${o.item.issuer?.name}${until}: ${o.item.secretPath}`;
-    })
-    .concat(failed.map((o) => `- failed ${o.item.object.namespace}/${o.item.object.name}: ${o.diagnostics[0]?.message ?? "unknown error"}`))
-    .join("\n");
+  const certificates = changed.length + failed.length;
+  const summary =
+    certificates > 0
+      ? [...counts].map(([verb, n]) => `${verb} ${n}`).join(", ") + (certificates === 1 ? " certificate" : " certificates")
+      : result.stored.length > 0
+        ? "stored issuer Secrets"
+        : "kustomization.yaml resources kept in step";
+  const details = [
+    ...changed.map(changeLine),
+    ...result.stored.map((s) => `- stored Secret ${s.secret.namespace}/${s.secret.name}: ${s.path}`),
+    ...result.outcomes.filter((o) => o.kind === "unchanged" && o.kustomization).map((o) => `- listed ${o.kustomization!.resource} in ${o.kustomization!.file}`),
+    ...failed.map((o) => `- failed ${ref(o)}: ${o.message}`),
+  ].join("\n");
   return template.replaceAll("{summary}", summary).replaceAll("{details}", details).replaceAll("\\n", "\n").trim() + "\n";
+}
+
+function changeLine(o: Extract<Outcome, { kind: "issued" | "renewed" | "reissued" | "updated" | "removed" }>): string {
+  if (o.kind === "removed") return `- removed ${ref(o)}: ${o.secretPath}`;
+  const by = o.kind === "updated" ? "" : ` by ${o.issuer.kind}/${o.issuer.name}`;
+  return `- ${o.kind} ${ref(o)} (${o.reason})${by}, valid until ${formatTime(o.secret.notAfter)}: ${o.secretPath}`;
+}
+
+function ref(o: Outcome): string {
+  return `${o.certificate.namespace}/${o.certificate.name}`;
 }

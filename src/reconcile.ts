@@ -1,18 +1,29 @@
 // One reconcile, end to end (DESIGN.md): sync → scan → resolve → plan →
 // execute → write → commit → push, with the push retried on a fresh head.
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "./config.ts";
 import { GitcertError, type Diagnostic } from "./diagnostics.ts";
-import { executePlan, SecretStore, type Carried, type Outcome, type Written } from "./execute/index.ts";
-import { encryptionRules } from "./execute/encryption.ts";
+import { carriedKey, changedRepository, encryptionProblems, encryptionRules, executePlan, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, type IssuerRegistry } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
 import { resolve, scanRepository } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
-import { certificateKey, FAILURE_LOG, ISSUING_ACTIONS, nextFailureLog, parseFailureLog, plan, renderFailureLog, type FailureRecord, type PlanItem } from "./plan/index.ts";
-import { removeFile, writeFileAtomic, type Workspace } from "./repo/index.ts";
+import {
+  backoffUntil,
+  blockUnencryptable,
+  certificateKey,
+  FAILURE_LOG,
+  ISSUING_ACTIONS,
+  nextFailureLog,
+  parseFailureLog,
+  plan,
+  renderFailureLog,
+  secretPathsToWrite,
+  type AttemptResult,
+  type FailureRecord,
+  type PlanItem,
+} from "./plan/index.ts";
+import { workingTree, type WorkingTree, type Workspace } from "./repo/index.ts";
 import { mapLimit } from "./execute/pool.ts";
 import { commitMessage } from "./commit-message.ts";
 
@@ -38,8 +49,13 @@ export interface AssessOptions {
   hintsDeadlineMs?: number;
 }
 
-/** scan → resolve → plan: reads files, writes nothing, decrypts nothing. */
+/**
+ * scan → resolve → plan: reads files, writes nothing, decrypts nothing. A
+ * Certificate whose Secret could not be encrypted (no recipient for its
+ * path) is blocked here, before any CA is asked.
+ */
 export async function assess(root: string, config: Config, options: AssessOptions): Promise<Assessment> {
+  const tree = workingTree(root);
   const scan = await scanRepository(root, {
     include: config.include,
     exclude: config.exclude,
@@ -59,9 +75,9 @@ export async function assess(root: string, config: Config, options: AssessOption
     const needed = type ? options.issuers.get(type)!.secretsNeeded(issuer, config.clusterResourceNamespace) : [];
     for (const key of needed) issuerSecrets.add(`${key.namespace}/${key.name}`);
   }
-  const failures = parseFailureLog(await readFile(join(root, FAILURE_LOG), "utf8").catch(() => undefined));
+  const failures = parseFailureLog(await tree.read(FAILURE_LOG).catch(() => undefined));
   const renewalHints = options.consultIssuers ? await gatherRenewalHints(resolution.ready, scan.secrets, options) : undefined;
-  const items = plan({
+  const planned = plan({
     issuerSecrets,
     renewalHints,
     ready: resolution.ready,
@@ -74,6 +90,8 @@ export async function assess(root: string, config: Config, options: AssessOption
     failures,
     forceRenew: options.forceRenew,
   });
+  const ruleFor = encryptionRules(tree.read, { recipients: config.ageRecipients });
+  const items = blockUnencryptable(planned, await encryptionProblems(secretPathsToWrite(planned), ruleFor));
   return { scan, failures, items, diagnostics: [...scan.diagnostics, ...resolution.diagnostics] };
 }
 
@@ -117,9 +135,10 @@ async function gatherRenewalHints(
   return new Map(hints);
 }
 
-export interface TreeResult {
+export interface TreeResult extends ExecuteResult {
   assessment: Assessment;
-  outcomes: Outcome[];
+  /** The failure log after this run: failures at the CA only. */
+  failures: Map<string, FailureRecord>;
   /** The failure log in Git changed: worth a commit even with nothing issued. */
   failureLogChanged: boolean;
 }
@@ -131,42 +150,64 @@ export interface ReconcileDeps {
   now: () => Date;
   log: Logger;
   forceRenew?: ReadonlySet<string>;
+  /** Progress: called as each Certificate's outcome is settled. */
+  onOutcome?(outcome: Outcome, done: number, total: number): void;
 }
 
 /** assess, then issue and write into the working tree at `root`. */
-export async function reconcileTree(root: string, deps: ReconcileDeps, carried?: Carried): Promise<TreeResult> {
+export async function reconcileTree(root: string, deps: ReconcileDeps, carried?: ReadonlyMap<string, Written>): Promise<TreeResult> {
   const now = deps.now();
+  const tree = workingTree(root);
   const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true });
-  const outcomes = await executePlan(assessment.items, {
-    root,
+  const execution = await executePlan(assessment.items, {
+    tree,
     issuers: deps.issuers,
-    store: new SecretStore(root, assessment.scan.secrets, deps.identities),
-    encryptionRule: encryptionRules(root, { recipients: deps.config.ageRecipients }),
+    store: new SecretStore(tree, assessment.scan.secrets, deps.identities),
+    encryptionRule: encryptionRules(tree.read, { recipients: deps.config.ageRecipients }),
     now: deps.now,
     concurrency: deps.config.concurrency,
     clusterResourceNamespace: deps.config.clusterResourceNamespace,
     kustomizations: assessment.scan.kustomizations,
     kustomizeResources: deps.config.kustomizeResources,
     carried,
+    onOutcome: deps.onOutcome,
   });
-  const failureLogChanged = await writeFailureLog(root, assessment, outcomes, now);
-  return { assessment, outcomes, failureLogChanged };
+  const existing = new Set(assessment.items.filter((i) => i.certificate).map((i) => certificateKey(i.certificate!)));
+  const failures = nextFailureLog(assessment.failures, attemptsAtCA(execution.outcomes), existing, now);
+  const failureLogChanged = await writeFailureLog(tree, assessment.failures, failures);
+  const outcomes = execution.outcomes.map((o) => withRetryTime(o, failures));
+  return { ...execution, outcomes, assessment, failures, failureLogChanged };
 }
 
-/** Records this run's failed and successful attempts for backoff; true when the log changed. */
-async function writeFailureLog(root: string, assessment: Assessment, outcomes: readonly Outcome[], now: Date): Promise<boolean> {
-  const attempts = outcomes
-    .filter((o) => ISSUING_ACTIONS.has(o.item.action) && o.item.certificate)
-    .map((o) => {
-      const d = o.diagnostics[0];
-      return { key: certificateKey(o.item.certificate!), requestHash: o.item.requestHash!, ok: o.status === "done", message: d?.message, retryAfter: d?.retryAfter ? new Date(d.retryAfter) : undefined };
-    });
-  const existing = new Set(assessment.items.filter((i) => i.certificate).map((i) => certificateKey(i.certificate!)));
-  const before = renderFailureLog(assessment.failures);
-  const after = renderFailureLog(nextFailureLog(assessment.failures, attempts, existing, now));
-  if (after === before) return false;
-  if (after === "") await removeFile(root, FAILURE_LOG);
-  else await writeFileAtomic(root, FAILURE_LOG, after);
+/**
+ * The attempts that count for backoff: successes, and failures at the CA.
+ * A local failure (no recipient, no identity, a bug) leaves the log as it
+ * was: the next run tries again at once.
+ */
+function attemptsAtCA(outcomes: readonly Outcome[]): AttemptResult[] {
+  return outcomes.flatMap((o) => {
+    const item = o.item;
+    if (!ISSUING_ACTIONS.has(item.action) || !item.certificate) return [];
+    if (o.kind === "failed" && !o.atCA) return [];
+    const d = o.kind === "failed" ? o.diagnostics[0] : undefined;
+    return [{ key: certificateKey(item.certificate), requestHash: item.requestHash!, issuerHash: item.issuerHash!, ok: o.kind !== "failed", message: d?.message, retryAfter: d?.retryAfter ? new Date(d.retryAfter) : undefined }];
+  });
+}
+
+/** A failure at the CA says when backoff lets the next attempt run. */
+function withRetryTime(o: Outcome, failures: ReadonlyMap<string, FailureRecord>): Outcome {
+  if (o.kind !== "failed" || !o.atCA) return o;
+  const { item } = o;
+  const retryAt = backoffUntil(failures.get(certificateKey(item.certificate!)), { requestHash: item.requestHash!, issuerHash: item.issuerHash! });
+  return retryAt ? { ...o, retryAt } : o;
+}
+
+/** True when the log's text changed. */
+async function writeFailureLog(tree: WorkingTree, before: ReadonlyMap<string, FailureRecord>, after: ReadonlyMap<string, FailureRecord>): Promise<boolean> {
+  const text = renderFailureLog(after);
+  if (text === renderFailureLog(before)) return false;
+  if (text === "") await tree.remove(FAILURE_LOG);
+  else await tree.write(FAILURE_LOG, text);
   return true;
 }
 
@@ -184,15 +225,10 @@ export async function reconcileRepository(workspace: Workspace, deps: ReconcileD
   for (let attempt = 1; ; attempt++) {
     const { head } = await workspace.sync();
     const result = await reconcileTree(workspace.root, deps, carried);
-    for (const o of result.outcomes) {
-      if (o.written) carried.set(`${o.written.content.namespace}/${o.written.content.name}`, o.written);
-    }
-    for (const o of result.outcomes) {
-      for (const d of o.diagnostics) deps.log.warn({ code: d.code, file: d.source?.file, line: d.source?.line }, formatForLog(d));
-    }
-    const done = result.outcomes.filter((o) => o.status === "done");
-    if (done.length === 0 && !result.failureLogChanged) return { ...result, head, pushed: false, attempts: attempt };
-    const message = commitMessage(deps.config["git.messageTemplate"], result.outcomes);
+    for (const w of result.written) carried.set(carriedKey(w.content), w);
+    for (const d of runDiagnostics(result)) deps.log.warn({ code: d.code, file: d.source?.file, line: d.source?.line }, formatForLog(d));
+    if (!changedAnything(result)) return { ...result, head, pushed: false, attempts: attempt };
+    const message = commitMessage(deps.config["git.messageTemplate"], result);
     try {
       const { commit, pushed } = await workspace.commitAndPush({ message });
       return { ...result, head, commit, pushed, attempts: attempt };
@@ -203,6 +239,15 @@ export async function reconcileRepository(workspace: Workspace, deps: ReconcileD
       await sleep(delay);
     }
   }
+}
+
+/** What this run found beyond the plan: failures, and problems with files it wrote. */
+export function runDiagnostics(result: Pick<TreeResult, "outcomes" | "diagnostics">): Diagnostic[] {
+  return [...result.outcomes.flatMap((o) => o.diagnostics.filter((d) => !o.item.diagnostics.includes(d))), ...result.diagnostics];
+}
+
+function changedAnything(result: TreeResult): boolean {
+  return result.failureLogChanged || result.stored.length > 0 || result.outcomes.some((o) => changedRepository(o) || o.kustomization !== undefined);
 }
 
 function formatForLog(d: Diagnostic): string {

@@ -12,7 +12,7 @@ export interface StatusRow {
   state: string;
 }
 
-const STATE_AFTER: Record<string, string> = { issue: "Issued", renew: "Renewed", reissue: "Reissued", update: "Updated", remove: "Removed" };
+const STATE_AFTER: Record<string, string> = { issued: "Issued", renewed: "Renewed", reissued: "Reissued", updated: "Updated", removed: "Removed" };
 const STATE_DUE: Record<string, string> = { issue: "Due: not issued", renew: "Due: renewal", reissue: "Due: spec changed", update: "Due: Secret layout changed", remove: "Due: removal" };
 
 /** One row per Certificate; with outcomes, the state after this run. */
@@ -22,23 +22,38 @@ export function statusRows(items: readonly PlanItem[], outcomes: readonly Outcom
     const outcome = byItem.get(item);
     const spec = item.certificate?.spec;
     const names = spec ? [...spec.dnsNames, ...spec.ipAddresses] : [];
-    const notAfter = outcome?.notAfter ?? item.state?.notAfter;
-    const renewal = outcome ? outcome.renewalTime : item.renewalTime;
-    let state: string;
-    if (outcome?.status === "done") state = STATE_AFTER[item.action] ?? "Done";
-    else if (outcome?.status === "failed") state = `Failed: ${outcome.diagnostics[0]?.message ?? "unknown error"}`;
-    else if (item.action === "ok") state = item.reason === "Orphaned" ? "Orphaned" : "Ready";
-    else if (item.action === "blocked") state = `${item.reason === "Backoff" ? "Backoff" : "Blocked"}: ${item.message}`;
-    else state = STATE_DUE[item.action] ?? item.action;
+    const written = outcome && "secret" in outcome ? outcome.secret : undefined;
+    const notAfter = written?.notAfter ?? item.state?.notAfter;
+    const renewal = written ? written.renewalTime : item.renewalTime;
     return {
       certificate: `${item.object.namespace ?? ""}/${item.object.name}`,
       dnsNames: shorten(names.join(","), 40) || (spec?.commonName ?? "-"),
       issuer: spec ? `${spec.issuerRef.kind}/${spec.issuerRef.name}` : (item.state?.issuer ?? "-"),
       notAfter: notAfter ? formatTime(notAfter) : "-",
       renewal: renewal ? formatTime(renewal) : "-",
-      state,
+      state: outcome ? stateAfter(outcome) : stateBefore(item),
     };
   });
+}
+
+function stateAfter(o: Outcome): string {
+  const key = `${o.certificate.namespace}/${o.certificate.name}`;
+  switch (o.kind) {
+    case "failed":
+      if (!o.atCA) return `Failed: ${o.message} (not a failure at the CA: no backoff, the next run tries again)`;
+      return `Failed at the CA: ${o.message}` + (o.retryAt ? `; next attempt after ${formatTime(o.retryAt)} (\`gitcert renew ${key}\` tries now)` : "");
+    case "blocked":
+    case "unchanged":
+      return stateBefore(o.item);
+    default:
+      return STATE_AFTER[o.kind]!;
+  }
+}
+
+function stateBefore(item: PlanItem): string {
+  if (item.action === "ok") return item.reason === "Orphaned" ? "Orphaned" : "Ready";
+  if (item.action === "blocked") return `${item.reason === "Backoff" ? "Backoff" : "Blocked"}: ${item.message}`;
+  return STATE_DUE[item.action] ?? item.action;
 }
 
 export function formatTable(rows: readonly StatusRow[]): string {
@@ -75,6 +90,7 @@ export function planJson(items: readonly PlanItem[], diagnostics: readonly Diagn
       dnsNames: i.certificate?.spec.dnsNames,
       notAfter: i.state?.notAfter?.toISOString(),
       renewalTime: i.renewalTime?.toISOString(),
+      retryAt: i.retryAt?.toISOString(),
       diagnostics: i.diagnostics,
     })),
     diagnostics: diagnostics.filter((d) => d.severity !== "debug"),

@@ -14,6 +14,7 @@ import { prepareDemo } from "../src/demo.ts";
 import { defaultIssuers } from "../src/issuers/index.ts";
 import { createLogger } from "../src/log.ts";
 import { reconcileRepository } from "../src/reconcile.ts";
+import { statusRows } from "../src/report.ts";
 import { openWorkspace } from "../src/repo/index.ts";
 import { encryptYaml, renderSecretManifest } from "../src/secrets/index.ts";
 import { git, sopsDecrypt, tempDir } from "./helpers.ts";
@@ -30,7 +31,7 @@ before(async () => {
     zones: [{ name: "example.test", records: ["@ IN A 127.0.0.1", "* IN A 127.0.0.1"], updateKeys: ["gitcert-sha256"] }],
   });
   [http01Port] = (await freePorts(1)) as [number];
-  pebble = await startPebble({ httpPort: http01Port, dnsServer: bind.nameserver });
+  pebble = await startPebble({ httpPort: http01Port, dnsServer: bind.nameserver, blockedDomains: [REFUSED_DOMAIN] });
 });
 
 after(async () => {
@@ -90,7 +91,21 @@ spec:
   issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer}
 `;
 
-// No such zone: Pebble cannot resolve it, so validation fails.
+// A name the CA refuses to issue for: the failure is the CA's answer.
+const REFUSED_DOMAIN = "refused.example.test";
+const REFUSED = `apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: refused
+  namespace: shop
+spec:
+  secretName: refused-tls
+  dnsNames: [${REFUSED_DOMAIN}]
+  issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer}
+`;
+
+// No such zone: gitcert's own HTTP-01 self-check cannot reach it, so the
+// challenge is never handed to the CA. Not the CA's answer: no backoff.
 const UNREACHABLE = `apiVersion: cert-manager.io/v1
 kind: Certificate
 metadata:
@@ -102,7 +117,7 @@ spec:
   issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer}
 `;
 
-async function setup(t: TestContext, files: Record<string, string>) {
+async function setup(t: TestContext, files: Record<string, string>, options: { sopsConfig?: boolean } = {}) {
   const dir = tempDir(t);
   const demo = await prepareDemo(join(dir, "demo"));
   const recipient = /public key: (age1\S+)/.exec(readFileSync(demo.keyFile, "utf8"))![1]!;
@@ -110,6 +125,7 @@ async function setup(t: TestContext, files: Record<string, string>) {
   const seed = join(dir, "seed");
   execFileSync("git", ["clone", "--quiet", demo.remote, seed]);
   git(seed, "rm", "-r", "--quiet", "apps", "platform");
+  if (options.sopsConfig === false) git(seed, "rm", "--quiet", ".sops.yaml");
   const tsig = renderSecretManifest({ name: "rfc2136-tsig", namespace: "cert-manager", type: "Opaque", annotations: {}, labels: {}, data: { secret: Buffer.from(bind.keys["gitcert-sha256"]!.secret) } });
   const all: Record<string, string> = {
     "platform/issuer.yaml": ISSUER(),
@@ -150,7 +166,16 @@ async function setup(t: TestContext, files: Record<string, string>) {
     execFileSync("git", ["clone", "--quiet", demo.remote, clone]);
     return clone;
   };
-  return { run, checkout, identity: demo.identities[0]!, dir };
+  /** A commit made by someone else, pushed to the remote. */
+  const pushOther = (edit: (clone: string) => void, message: string) => {
+    const clone = checkout();
+    edit(clone);
+    git(clone, "add", "--all");
+    git(clone, "commit", "--quiet", "-m", message);
+    git(clone, "push", "--quiet", "origin", "main");
+  };
+  const sopsConfig = `creation_rules:\n  - path_regex: \\.sops\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: ${recipient}\n`;
+  return { run, checkout, pushOther, sopsConfig, identity: demo.identities[0]!, dir };
 }
 
 function tlsData(t: TestContext, file: string, identity: string): Record<string, string> {
@@ -168,19 +193,28 @@ function verifyAgainst(t: TestContext, chain: string, root: string): string {
   return ok + execFileSync("openssl", ["x509", "-noout", "-ext", "subjectAltName", "-in", join(dir, "leaf.pem")], { encoding: "utf8" });
 }
 
-test("an annotated Ingress (HTTP-01) and a wildcard (DNS-01 over RFC 2136 + TSIG) come from the ACME server into Git; a failing domain backs off alone", async (t) => {
+test("an annotated Ingress (HTTP-01) and a wildcard (DNS-01 over RFC 2136 + TSIG) come from the ACME server into Git; a name the CA refuses backs off alone", async (t) => {
   const { run, checkout, identity } = await setup(t, {
     "apps/shop/ingress.yaml": INGRESS,
     "apps/shop/wildcard.yaml": WILDCARD,
+    "apps/shop/refused.yaml": REFUSED,
     "apps/shop/broken.yaml": UNREACHABLE,
   });
-  const report = await run();
-  const status = Object.fromEntries(report.outcomes.map((o) => [o.item.object.name, o.status]));
-  assert.equal(status["web-tls"], "done", JSON.stringify(report.outcomes.map((o) => o.diagnostics)));
-  assert.equal(status["wildcard"], "done", JSON.stringify(report.outcomes.map((o) => o.diagnostics)));
-  assert.equal(status["broken"], "failed");
-  const broken = report.outcomes.find((o) => o.item.object.name === "broken")!;
-  assert.match(broken.diagnostics[0]!.message, /web\.nowhere\.test/);
+  const started = new Date();
+  const report = await run("work", started);
+  const kinds = Object.fromEntries(report.outcomes.map((o) => [o.certificate.name, o.kind]));
+  assert.equal(kinds["web-tls"], "issued", JSON.stringify(report.outcomes.map((o) => o.diagnostics)));
+  assert.equal(kinds["wildcard"], "issued", JSON.stringify(report.outcomes.map((o) => o.diagnostics)));
+  const refused = report.outcomes.find((o) => o.certificate.name === "refused")!;
+  assert.equal(refused.kind, "failed");
+  assert.ok(refused.kind === "failed" && refused.atCA, "the CA's refusal counts for backoff");
+  assert.match(refused.message, /rejectedIdentifier/);
+  assert.equal(refused.kind === "failed" && refused.retryAt?.getTime(), started.getTime() + 3600_000, "one hour after the first failure");
+  const broken = report.outcomes.find((o) => o.certificate.name === "broken")!;
+  assert.equal(broken.kind, "failed");
+  assert.equal(broken.reason, "Http01SelfCheckFailed");
+  assert.ok(broken.kind === "failed" && !broken.atCA, "a self-check that fails here is not the CA's answer");
+  assert.match(broken.message, /web\.nowhere\.test/);
   assert.ok(report.pushed);
 
   const clone = checkout();
@@ -193,16 +227,43 @@ test("an annotated Ingress (HTTP-01) and a wildcard (DNS-01 over RFC 2136 + TSIG
   const account = readFileSync(join(clone, "platform/letsencrypt-account.sops.yaml"), "utf8");
   assert.doesNotMatch(account, /PRIVATE KEY/);
   const failures = JSON.parse(readFileSync(join(clone, ".gitcert/issuance-failures"), "utf8"));
-  assert.equal(failures["shop/broken"].attempts, 1);
-  assert.match(git(clone, "log", "-1", "--format=%B"), /failed shop\/broken/);
+  assert.deepEqual(Object.keys(failures), ["shop/refused"], "only the failure at the CA is recorded");
+  assert.equal(failures["shop/refused"].attempts, 1);
+  const message = git(clone, "log", "-1", "--format=%B");
+  assert.match(message, /failed shop\/refused/);
+  assert.doesNotMatch(message, /broken/);
 
-  // A fresh pod (new work directory): same account, nothing issued again,
-  // and the failing certificate waits out its backoff.
-  const again = await run("work-2");
+  // A fresh pod (new work directory), a minute later: same account, nothing
+  // issued again; the refused certificate waits out its backoff, and says
+  // until when and how to skip it; the local failure is tried again.
+  const again = await run("work-2", new Date(started.getTime() + 60_000));
   assert.equal(again.commit, undefined);
-  const brokenPlan = again.assessment.items.find((i) => i.object.name === "broken");
-  assert.equal(brokenPlan?.reason, "Backoff");
+  const held = again.assessment.items.find((i) => i.object.name === "refused");
+  assert.equal(held?.reason, "Backoff");
+  assert.equal(held?.retryAt?.getTime(), started.getTime() + 3600_000);
+  const row = statusRows(again.assessment.items, again.outcomes).find((r) => r.certificate === "shop/refused");
+  assert.match(row!.state, /^Backoff: 1 failed attempt at the CA, last: .*rejectedIdentifier.*; next attempt after \S+Z \(`gitcert renew shop\/refused` tries now\)$/);
+  assert.equal(again.outcomes.find((o) => o.certificate.name === "broken")?.kind, "failed", "tried again at once");
   assert.equal(readFileSync(join(checkout(), "platform/letsencrypt-account.sops.yaml"), "utf8"), account, "one account, reused");
+});
+
+test("no age recipient: blocked by the plan, no order, nothing in Git; with the recipient the next run issues at once", async (t) => {
+  const { run, checkout, pushOther, sopsConfig } = await setup(t, { "apps/shop/ingress.yaml": INGRESS }, { sopsConfig: false });
+  const first = await run();
+  const web = first.outcomes.find((o) => o.certificate.name === "web-tls");
+  assert.equal(web?.kind, "blocked");
+  assert.equal(web?.reason, "NoRecipients");
+  assert.match(web!.message, /cannot encrypt apps\/shop\/web-tls\.sops\.yaml: no \.sops\.yaml was found above it, and no --age-recipient is configured/);
+  assert.equal(first.commit, undefined, "nothing to commit: no failure log, no account key");
+  const clone = checkout();
+  assert.ok(!existsSync(join(clone, ".gitcert/issuance-failures")));
+  assert.ok(!existsSync(join(clone, "platform/letsencrypt-account.sops.yaml")), "the CA was not asked for anything");
+
+  pushOther((c) => writeFileSync(join(c, ".sops.yaml"), sopsConfig), "add the age recipient");
+  const second = await run("work-2");
+  assert.equal(second.outcomes.find((o) => o.certificate.name === "web-tls")?.kind, "issued", JSON.stringify(second.outcomes.map((o) => o.diagnostics)));
+  assert.ok(second.pushed);
+  assert.ok(existsSync(join(checkout(), "apps/shop/web-tls.sops.yaml")));
 });
 
 test("ARI: when the CA moves the renewal window, the certificate is renewed inside it and the order says what it replaces", async (t) => {
@@ -214,10 +275,9 @@ test("ARI: when the CA moves the renewal window, the certificate is renewed insi
     suggestedWindow: { start: new Date(now.getTime() - 3600_000).toISOString(), end: new Date(now.getTime() - 60_000).toISOString() },
   });
   const report = await run("work-ari");
-  const web = report.outcomes.find((o) => o.item.object.name === "web-tls");
-  assert.equal(web?.item.action, "renew");
-  assert.match(web!.item.message, /ARI/);
-  assert.equal(web?.status, "done", JSON.stringify(web?.diagnostics));
+  const web = report.outcomes.find((o) => o.certificate.name === "web-tls");
+  assert.equal(web?.kind, "renewed", JSON.stringify(web?.diagnostics));
+  assert.match(web!.message, /ARI/);
   const doc = parseYaml(readFileSync(join(checkout(), "apps/shop/web-tls.sops.yaml"), "utf8")) as Record<string, any>;
   assert.ok(doc.metadata.annotations["acme.gitcert.dev/replaces"], "the renewal order carried `replaces`");
   assert.equal(doc.metadata.annotations["gitcert.dev/revision"], "2");

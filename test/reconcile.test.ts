@@ -10,7 +10,8 @@ import { loadConfig, type Config } from "../src/config.ts";
 import { prepareDemo } from "../src/demo.ts";
 import { defaultIssuers } from "../src/issuers/index.ts";
 import { createLogger } from "../src/log.ts";
-import { reconcileRepository, type ReconcileReport } from "../src/reconcile.ts";
+import type { Outcome } from "../src/execute/index.ts";
+import { reconcileRepository, type ReconcileDeps, type ReconcileReport } from "../src/reconcile.ts";
 import { openWorkspace } from "../src/repo/index.ts";
 import { git, sopsDecrypt, tempDir } from "./helpers.ts";
 import { peer } from "./peers/tools.ts";
@@ -35,7 +36,7 @@ async function setup(t: TestContext, overrides: Partial<Config> = {}, issuers = 
   const { config } = loadConfig({});
   const cfg: Config = { ...config, logLevel: "error", ...overrides };
   const workspace = await openWorkspace({ url: demo.remote, branch: "main", workdir: join(dir, "work"), author: { name: "gitcert", email: "gitcert@test.invalid" } });
-  const reconcile = (now = new Date(), extra: { forceRenew?: Set<string> } = {}): Promise<ReconcileReport> =>
+  const reconcile = (now = new Date(), extra: Partial<ReconcileDeps> = {}): Promise<ReconcileReport> =>
     reconcileRepository(workspace, { config: cfg, issuers, identities: demo.identities, now: () => now, log: createLogger("error"), ...extra });
   const checkout = () => {
     const clone = join(dir, `clone-${Math.random().toString(36).slice(2)}`);
@@ -64,9 +65,23 @@ function openssl(args: string[], input?: string): string {
 
 test("self-signed → CA → leaves converge in one reconcile, encrypted, committed and pushed", async (t) => {
   const { reconcile, checkout, identity } = await setup(t);
-  const report = await reconcile();
-  assert.deepEqual(report.outcomes.filter((o) => o.status === "failed").map((o) => o.diagnostics), []);
-  assert.equal(report.outcomes.filter((o) => o.status === "done" && o.item.action === "issue").length, 4);
+  const progress: string[] = [];
+  const report = await reconcile(new Date(), { onOutcome: (o: Outcome, done: number, total: number) => progress.push(`${done}/${total} ${o.certificate.name}`) });
+  assert.equal(progress.length, 4, "one progress call per Certificate");
+  assert.deepEqual(progress.map((p) => p.split(" ")[0]), ["1/4", "2/4", "3/4", "4/4"]);
+  assert.equal(progress[0], "1/4 demo-root-ca", "the CA first: the others need its Secret");
+  assert.deepEqual(report.outcomes.filter((o) => o.kind === "failed").map((o) => o.diagnostics), []);
+  assert.deepEqual(report.outcomes.map((o) => `${o.certificate.name}:${o.kind}`).sort(), ["api:issued", "blog:issued", "demo-root-ca:issued", "storefront-tls:issued"]);
+  const api = report.outcomes.find((o) => o.certificate.name === "api");
+  assert.equal(api?.kind, "issued");
+  if (api?.kind === "issued") {
+    assert.equal(api.secretPath, "apps/shop/api-tls.sops.yaml");
+    assert.deepEqual(api.issuer, { kind: "ClusterIssuer", name: "demo-ca" });
+    assert.equal(api.secret.revision, 1);
+    assert.match(api.secret.serial, /^[0-9a-f]+$/);
+    assert.equal(api.secret.notAfter.getTime() - api.secret.notBefore.getTime(), 90 * 86400_000);
+    assert.deepEqual(api.kustomization, { file: "apps/shop/kustomization.yaml", resource: "api-tls.sops.yaml", change: "added" });
+  }
   assert.ok(report.commit && report.pushed);
 
   const clone = checkout();
@@ -130,8 +145,9 @@ test("renewal: past the renewal time only the due certificates are renewed, with
   // 80 days on: the 90-day leaves are past 2/3 of their life, the 10-year root is not.
   const later = new Date(Date.now() + 80 * 86400_000);
   const report = await reconcile(later);
-  const renewed = report.outcomes.filter((o) => o.status === "done").map((o) => `${o.item.object.name}:${o.item.action}`).sort();
-  assert.deepEqual(renewed, ["api:renew", "blog:renew", "storefront-tls:renew"]);
+  const renewed = report.outcomes.filter((o) => o.kind !== "unchanged").map((o) => `${o.certificate.name}:${o.kind}`).sort();
+  assert.deepEqual(renewed, ["api:renewed", "blog:renewed", "storefront-tls:renewed"]);
+  assert.deepEqual(report.outcomes.map((o) => (o.kind === "renewed" ? o.secret.revision : undefined)).filter(Boolean), [2, 2, 2]);
   const clone = checkout();
   const doc = parseYaml(readFileSync(join(clone, "apps/blog/blog-tls.sops.yaml"), "utf8")) as Record<string, any>;
   assert.equal(doc.metadata.annotations["gitcert.dev/revision"], "2");
@@ -169,7 +185,7 @@ test("bad input is reported with file:line and every other certificate proceeds"
     closeSync(huge);
   }, "add broken manifests");
   const report = await reconcile();
-  const issued = report.outcomes.filter((o) => o.status === "done").map((o) => o.item.object.name).sort();
+  const issued = report.outcomes.filter((o) => o.kind === "issued").map((o) => o.certificate.name).sort();
   assert.deepEqual(issued, ["api", "blog", "demo-root-ca", "storefront-tls"]);
   const all = [...report.assessment.diagnostics, ...report.assessment.items.flatMap((i) => i.diagnostics)];
   const broken = all.find((d) => d.source?.file === "apps/shop/broken.yaml");
@@ -208,7 +224,9 @@ test("a Certificate that is deleted takes its Secret file and kustomization entr
     writeFileSync(k, readFileSync(k, "utf8").replace("  - certificate.yaml\n", ""));
   }, "drop the api certificate");
   const report = await reconcile();
-  assert.deepEqual(report.outcomes.filter((o) => o.status === "done").map((o) => `${o.item.object.name}:${o.item.action}`), ["api:remove"]);
+  const changed = report.outcomes.filter((o) => o.kind !== "unchanged");
+  assert.deepEqual(changed.map((o) => `${o.certificate.name}:${o.kind}`), ["api:removed"]);
+  assert.deepEqual(changed[0]?.kustomization, { file: "apps/shop/kustomization.yaml", resource: "api-tls.sops.yaml", change: "removed" });
   const clone = checkout();
   assert.ok(!existsSync(join(clone, "apps/shop/api-tls.sops.yaml")));
   assert.doesNotMatch(readFileSync(join(clone, "apps/shop/kustomization.yaml"), "utf8"), /api-tls/);
@@ -278,7 +296,7 @@ test("rotationPolicy Never keeps the key in Git across renewals; output formats 
 
   const later = new Date(Date.now() + 80 * 86400_000);
   const renewed = await reconcile(later);
-  assert.ok(renewed.outcomes.some((o) => o.item.object.name === "pinned" && o.item.action === "renew" && o.status === "done"));
+  assert.ok(renewed.outcomes.some((o) => o.certificate.name === "pinned" && o.kind === "renewed"));
   const second = secretData(t, join(checkout(), path), identity);
   assert.equal(second["tls.key"], first["tls.key"], "the key in Git was reused");
   assert.notEqual(second["tls.crt"], first["tls.crt"], "a new certificate was issued");
@@ -289,8 +307,8 @@ test("rotationPolicy Never keeps the key in Git across renewals; output formats 
     writeFileSync(f, readFileSync(f, "utf8") + "  secretTemplate: {labels: {team: blog}}\n");
   }, "label the pinned secret");
   const updated = await reconcile(later);
-  const item = updated.outcomes.find((o) => o.item.object.name === "pinned");
-  assert.equal(item?.item.action, "update");
+  const item = updated.outcomes.find((o) => o.certificate.name === "pinned");
+  assert.equal(item?.kind, "updated");
   const clone = checkout();
   const third = secretData(t, join(clone, path), identity);
   assert.equal(third["tls.crt"], second["tls.crt"]);
@@ -314,7 +332,7 @@ test("a CA Secret written by the sops CLI signs; a tampered one is refused by it
     writeFileSync(join(clone, "apps/blog/internal.yaml"), "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: internal}\nspec:\n  secretName: internal-tls\n  dnsNames: [internal.blog.svc]\n  issuerRef: {name: ops}\n");
   }, "bring an ops CA encrypted with sops");
   const report = await reconcile();
-  assert.equal(report.outcomes.find((o) => o.item.object.name === "internal")?.status, "done");
+  assert.equal(report.outcomes.find((o) => o.certificate.name === "internal")?.kind, "issued");
   const leaf = secretData(t, join(checkout(), "apps/blog/internal-tls.sops.yaml"), identity);
   writeFileSync(join(dir, "leaf.pem"), leaf["tls.crt"]!);
   assert.match(openssl(["verify", "-CAfile", join(dir, "ca.pem"), join(dir, "leaf.pem")]), /OK/);
@@ -327,11 +345,14 @@ test("a CA Secret written by the sops CLI signs; a tampered one is refused by it
     writeFileSync(join(clone, "apps/blog/other.yaml"), "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: other}\nspec:\n  secretName: other-tls\n  dnsNames: [other.example.com]\n  issuerRef: {name: demo-ca, kind: ClusterIssuer}\n");
   }, "tamper with the CA file");
   const tampered = await reconcile();
-  const failed = tampered.outcomes.find((o) => o.item.object.name === "internal2");
-  assert.equal(failed?.status, "failed");
-  assert.equal(failed?.diagnostics[0]?.code, "SopsMacMismatch");
-  assert.match(failed!.diagnostics[0]!.message, /apps\/blog\/ops-ca\.sops\.yaml/);
-  assert.equal(tampered.outcomes.find((o) => o.item.object.name === "other")?.status, "done");
+  const failed = tampered.outcomes.find((o) => o.certificate.name === "internal2");
+  assert.equal(failed?.kind, "failed");
+  assert.equal(failed?.reason, "SopsMacMismatch");
+  assert.equal(failed?.kind === "failed" && failed.atCA, false, "a tampered file is not the CA's doing: no backoff");
+  assert.match(failed!.message, /apps\/blog\/ops-ca\.sops\.yaml/);
+  assert.equal(tampered.outcomes.find((o) => o.certificate.name === "other")?.kind, "issued");
+  assert.equal(tampered.failureLogChanged, false);
+  assert.ok(!existsSync(join(checkout(), ".gitcert/issuance-failures")), "nothing is recorded for it in Git");
 });
 
 test("whatever the repository's .sops.yaml crypt rule, tls.key is encrypted and the metadata stays readable", async (t) => {
@@ -372,4 +393,45 @@ test("a CA Secret an Issuer still uses is kept when its Certificate goes; two Ce
   const clone = checkout();
   assert.ok(existsSync(join(clone, "platform/cert-manager/demo-root-ca.sops.yaml")));
   assert.ok(!existsSync(join(clone, "site-tls.sops.yaml")));
+});
+
+test("no age identity: renewals that must read the CA key fail here, not at the CA; nothing is recorded, and with the identity the next run renews at once", async (t) => {
+  const { reconcile, checkout } = await setup(t);
+  await reconcile();
+  const later = new Date(Date.now() + 80 * 86400_000);
+  const blind = await reconcile(later, { identities: [] });
+  const failed = blind.outcomes.filter((o) => o.kind === "failed");
+  assert.deepEqual(failed.map((o) => o.certificate.name).sort(), ["api", "blog", "storefront-tls"]);
+  for (const o of failed) {
+    assert.equal(o.kind === "failed" && o.atCA, false);
+    assert.match(o.message, /no age identity/);
+  }
+  assert.equal(blind.failureLogChanged, false);
+  assert.equal(blind.commit, undefined, "a local failure is committed nowhere");
+  assert.ok(!existsSync(join(checkout(), ".gitcert/issuance-failures")));
+
+  const seeing = await reconcile(new Date(later.getTime() + 60_000));
+  assert.deepEqual(seeing.outcomes.filter((o) => o.kind === "renewed").map((o) => o.certificate.name).sort(), ["api", "blog", "storefront-tls"], "no backoff held them");
+});
+
+test("a .sops.yaml whose rules match no Secret path blocks the plan with the reason; the fixed rule issues at once", async (t) => {
+  const { reconcile, pushOther, checkout } = await setup(t);
+  pushOther((clone) => {
+    const f = join(clone, ".sops.yaml");
+    writeFileSync(f, readFileSync(f, "utf8").replace("path_regex: \\.sops\\.yaml$", "path_regex: ^secrets/"));
+  }, "a rule for another folder");
+  const report = await reconcile();
+  assert.ok(report.outcomes.every((o) => o.kind === "blocked"), report.outcomes.map((o) => `${o.certificate.name}:${o.kind}`).join());
+  const api = report.outcomes.find((o) => o.certificate.name === "api");
+  assert.equal(api?.reason, "NoRecipients");
+  assert.match(api!.message, /cannot encrypt apps\/shop\/api-tls\.sops\.yaml: no creation_rules entry in \.sops\.yaml matches it/);
+  assert.equal(report.commit, undefined);
+  assert.ok(!existsSync(join(checkout(), ".gitcert/issuance-failures")));
+
+  pushOther((clone) => {
+    const f = join(clone, ".sops.yaml");
+    writeFileSync(f, readFileSync(f, "utf8").replace("path_regex: ^secrets/", "path_regex: \\.sops\\.yaml$"));
+  }, "the rule fixed");
+  const fixed = await reconcile();
+  assert.equal(fixed.outcomes.filter((o) => o.kind === "issued").length, 4);
 });

@@ -64,8 +64,8 @@ try {
   const workspace = await openWorkspace({ url: remote, branch: "main", workdir: join(dir, "work"), author: { name: "gitcert", email: "gitcert@example.com" } });
   const report = await reconcileRepository(workspace, { config, issuers, identities: [identity], now: () => new Date(), log: createLogger("error") });
   await Promise.all([...issuers.values()].map((i) => i.close?.()));
-  const issued = report.outcomes.filter((o) => o.status === "done" && o.item.object.kind === "Certificate").length;
-  const failures = report.outcomes.flatMap((o) => o.diagnostics.map((d) => d.message)).slice(0, 3);
+  const issued = report.outcomes.filter((o) => o.kind === "issued").length;
+  const failures = report.outcomes.flatMap((o) => (o.kind === "failed" ? [o.message] : [])).slice(0, 3);
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   console.log(JSON.stringify({ issued, pushed: report.pushed, issueMs: ms, failures }));
 } finally {

@@ -1,3 +1,7 @@
-export { executePlan, type Carried, type ExecuteContext, type Outcome, type Written } from "./execute.ts";
+export { executePlan, type ExecuteContext, type ExecuteResult } from "./execute.ts";
+export { carriedKey, type Carried, type Written } from "./carried.ts";
+export { encryptionProblems, encryptionRules } from "./encryption.ts";
+export { changedRepository, type BlockedOutcome, type FailedOutcome, type IssuedOutcome, type KustomizationEdit, type Outcome, type RemovedOutcome, type SecretMetadata, type UnchangedOutcome, type UpdatedOutcome } from "./outcome.ts";
 export { SecretStore } from "./secret-store.ts";
+export type { StoredSecret } from "./stored-secret.ts";
 export { buildTlsSecret, type SecretContent } from "./tls-secret.ts";

@@ -1,12 +1,11 @@
 // Secrets issuers read (CA key pairs, and later EAB keys and DNS tokens):
 // first those issued earlier in this reconcile, kept in memory only, then
 // SOPS files in the repository, decrypted with their MAC verified.
-import { readFile } from "node:fs/promises";
-import { join } from "node:path";
 import { parseAllDocuments } from "yaml";
 import { GitcertError } from "../diagnostics.ts";
 import type { SecretKey } from "../issuers/types.ts";
 import type { SecretFile } from "../manifests/types.ts";
+import type { WorkingTree } from "../repo/index.ts";
 import { decryptYaml, readSecretData } from "../secrets/index.ts";
 
 export class SecretStore {
@@ -14,15 +13,15 @@ export class SecretStore {
   private readonly decrypted = new Map<string, Promise<Record<string, Buffer>>>();
   private readonly files: Map<string, SecretFile>;
 
-  private readonly root: string;
+  private readonly tree: WorkingTree;
   private readonly identities: readonly string[];
 
   constructor(
-    root: string,
+    tree: WorkingTree,
     secrets: readonly SecretFile[],
     identities: readonly string[],
   ) {
-    this.root = root;
+    this.tree = tree;
     this.identities = identities;
     this.files = new Map(secrets.map((s) => [keyOf(s), s]));
   }
@@ -55,7 +54,8 @@ export class SecretStore {
     if (this.identities.length === 0) {
       throw new GitcertError("NoAgeIdentity", `Secret ${keyOf(file)} must be decrypted, but no age identity is configured (set SOPS_AGE_KEY_FILE or SOPS_AGE_KEY)`, where);
     }
-    const text = await readFile(join(this.root, file.source.file), "utf8");
+    const text = await this.tree.read(file.source.file);
+    if (text === undefined) throw new GitcertError("SecretNotFound", `${file.source.file} is gone`, where);
     let plaintext: string;
     try {
       plaintext = await decryptYaml(text, [...this.identities]);

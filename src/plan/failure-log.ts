@@ -1,8 +1,8 @@
 // Failed issuance attempts, kept in Git so that backoff survives the pod:
-// `.gitcert/issuance-failures`, JSON, one entry per Certificate that is
-// failing. Not a Kubernetes manifest and not named *.yaml/*.json, so neither
+// `.gitcert/issuance-failures`, JSON, one entry per Certificate whose
+// last attempt failed at the CA. Not a Kubernetes manifest and not named *.yaml/*.json, so neither
 // gitcert's scan nor kustomize's autodetection picks it up.
-import type { FailureRecord } from "./backoff.ts";
+import type { AttemptSpec, FailureRecord } from "./backoff.ts";
 
 export const FAILURE_LOG = ".gitcert/issuance-failures";
 
@@ -24,6 +24,7 @@ export function parseFailureLog(text: string | undefined): Map<string, FailureRe
       attempts: value.attempts,
       lastFailureTime: time,
       requestHash: String(value.requestHash ?? ""),
+      issuerHash: String(value.issuerHash ?? ""),
       message: String(value.message ?? ""),
       ...(notBefore && !Number.isNaN(notBefore.getTime()) ? { notBefore } : {}),
     });
@@ -38,15 +39,15 @@ export function renderFailureLog(failures: ReadonlyMap<string, FailureRecord>): 
   const obj = Object.fromEntries(
     sorted.map(([k, f]) => [
       k,
-      { attempts: f.attempts, lastFailureTime: f.lastFailureTime.toISOString(), requestHash: f.requestHash, message: f.message, notBefore: f.notBefore?.toISOString() },
+      { attempts: f.attempts, lastFailureTime: f.lastFailureTime.toISOString(), requestHash: f.requestHash, issuerHash: f.issuerHash, message: f.message, notBefore: f.notBefore?.toISOString() },
     ]),
   );
   return JSON.stringify(obj, null, 2) + "\n";
 }
 
-export interface AttemptResult {
+/** An attempt that reached the CA: it succeeded, or the CA refused or could not be reached. */
+export interface AttemptResult extends AttemptSpec {
   key: string;
-  requestHash: string;
   ok: boolean;
   message?: string;
   /** The server's Retry-After for this failure, if it gave one. */
@@ -55,8 +56,8 @@ export interface AttemptResult {
 
 /**
  * The log after a run: a failure adds one attempt (or starts over when the
- * spec changed), a success clears the entry, and entries of Certificates that
- * no longer exist are dropped.
+ * request or the issuer changed), a success clears the entry, and entries
+ * of Certificates that no longer exist are dropped.
  */
 export function nextFailureLog(
   previous: ReadonlyMap<string, FailureRecord>,
@@ -71,11 +72,12 @@ export function nextFailureLog(
       continue;
     }
     const before = next.get(a.key);
-    const attemptsSoFar = before && before.requestHash === a.requestHash ? before.attempts : 0;
+    const sameSpec = before && before.requestHash === a.requestHash && before.issuerHash === a.issuerHash;
     next.set(a.key, {
-      attempts: attemptsSoFar + 1,
+      attempts: (sameSpec ? before.attempts : 0) + 1,
       lastFailureTime: now,
       requestHash: a.requestHash,
+      issuerHash: a.issuerHash,
       message: a.message ?? "failed",
       ...(a.retryAfter ? { notBefore: a.retryAfter } : {}),
     });

@@ -5,3 +5,4 @@ export * from "./placement.ts";
 export * from "./planner.ts";
 export * from "./renewal-time.ts";
 export * from "./spec-hash.ts";
+export * from "./unencryptable.ts";

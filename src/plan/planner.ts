@@ -7,7 +7,7 @@ import { formatTime, readSecretState, type SecretState } from "./annotations.ts"
 import { backoffUntil, type FailureRecord } from "./backoff.ts";
 import { secretFilePath } from "./placement.ts";
 import { renewalTime } from "./renewal-time.ts";
-import { requestHash, secretHash } from "./spec-hash.ts";
+import { issuerHash, requestHash, secretHash } from "./spec-hash.ts";
 
 export type Action = "issue" | "renew" | "reissue" | "update" | "ok" | "blocked" | "remove";
 
@@ -30,6 +30,9 @@ export interface PlanItem {
   renewalTime?: Date;
   requestHash?: string;
   secretHash?: string;
+  issuerHash?: string;
+  /** Held by backoff after failures at the CA: the next attempt is not before this. */
+  retryAt?: Date;
   diagnostics: Diagnostic[];
 }
 
@@ -93,7 +96,7 @@ function planCertificate(
   input: PlanInput,
 ): PlanItem {
   const object = certificateRef(certificate);
-  const base = { object, source: certificate.source, certificate, issuer, requestHash: requestHash(certificate.spec), secretHash: secretHash(certificate) };
+  const base = { object, source: certificate.source, certificate, issuer, requestHash: requestHash(certificate.spec), secretHash: secretHash(certificate), issuerHash: issuerHash(issuer) };
   const blocked = (reason: string, message: string): PlanItem => ({
     ...base,
     action: "blocked",
@@ -118,14 +121,9 @@ function planCertificate(
     // `gitcert renew` is a person saying "now": like cmctl renew, it skips backoff.
     if (!ISSUING_ACTIONS.has(action) || input.forceRenew?.has(key)) return item;
     const failure = input.failures?.get(key);
-    const until = backoffUntil(failure, base.requestHash);
+    const until = backoffUntil(failure, base);
     if (until && until > input.now) {
-      return {
-        ...item,
-        action: "blocked",
-        reason: "Backoff",
-        message: `${failure!.attempts} failed attempt(s), last: ${failure!.message}; next attempt after ${formatTime(until)}`,
-      };
+      return { ...item, action: "blocked", reason: "Backoff", message: backoffMessage(failure!, until, key), retryAt: until };
     }
     return item;
   };
@@ -161,6 +159,12 @@ function planCertificate(
   if (state.secretHash !== base.secretHash) return decide("update", "SecretTemplateChanged", "Secret labels, annotations or output formats changed", timed);
   const when = renewAt ? `renews at ${formatTime(renewAt)}` : "renewal disabled";
   return decide("ok", "UpToDate", `valid until ${formatTime(state.notAfter)}, ${when}`, timed);
+}
+
+/** What `plan`, `run` and `status` say about a Certificate held by backoff. */
+export function backoffMessage(failure: Pick<FailureRecord, "attempts" | "message">, until: Date, key: string): string {
+  const attempts = failure.attempts === 1 ? "1 failed attempt" : `${failure.attempts} failed attempts`;
+  return `${attempts} at the CA, last: ${failure.message}; next attempt after ${formatTime(until)} (\`gitcert renew ${key}\` tries now)`;
 }
 
 /**

@@ -8,8 +8,10 @@
 //    around the same certificate and key.
 // Renewal timing (renewBefore…) is in neither: it changes when to renew,
 // not what was issued.
+// A third, of the issuer's spec, is kept only with a failure: a new server,
+// solver or CA Secret deserves a new attempt at once.
 import { createHash } from "node:crypto";
-import type { CertificateResource, CertificateSpec } from "../manifests/types.ts";
+import type { CertificateResource, CertificateSpec, IssuerResource } from "../manifests/types.ts";
 
 function digest(fields: unknown[]): string {
   return createHash("sha256").update(JSON.stringify(fields)).digest("hex").slice(0, 32);
@@ -64,4 +66,19 @@ export function secretHash(certificate: Pick<CertificateResource, "spec">): stri
     spec.additionalOutputFormats,
     spec.privateKey.encoding,
   ]);
+}
+
+/** The issuer as written: kind, name, namespace and the whole spec, map keys in order. */
+export function issuerHash(issuer: Pick<IssuerResource, "kind" | "name" | "namespace" | "spec">): string {
+  return digest([issuer.kind, issuer.namespace, issuer.name, canonical(issuer.spec)]);
+}
+
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value !== null && typeof value === "object") {
+    return Object.keys(value)
+      .sort()
+      .map((k) => [k, canonical((value as Record<string, unknown>)[k])]);
+  }
+  return value;
 }

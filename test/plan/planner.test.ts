@@ -1,25 +1,19 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { diagnostic } from "../../src/diagnostics.ts";
-import { ANNOTATION, plan, type PlanInput } from "../../src/plan/index.ts";
+import { ANNOTATION, blockUnencryptable, plan, secretPathsToWrite, type PlanInput } from "../../src/plan/index.ts";
 import { certificate, issuer, secretFor } from "./fixtures.ts";
 
 const now = new Date("2026-06-01T00:00:00Z");
 const daysFrom = (d: Date, days: number) => new Date(d.getTime() + days * 86400_000);
 
+function planInput(): PlanInput {
+  return { ready: [{ certificate: certificate(), issuer }], blocked: [], secrets: [], now, secretPathTemplate: "{dir}/{secretName}.sops.yaml", pruneSecrets: true, scanHasErrors: false };
+}
+
 function planOne(input: Partial<PlanInput> & { cert?: ReturnType<typeof certificate> }) {
   const cert = input.cert ?? certificate();
-  const items = plan({
-    ready: [{ certificate: cert, issuer }],
-    blocked: [],
-    secrets: [],
-    now,
-    secretPathTemplate: "{dir}/{secretName}.sops.yaml",
-    pruneSecrets: true,
-    scanHasErrors: false,
-    ...input,
-  });
-  return items;
+  return plan({ ...planInput(), ready: [{ certificate: cert, issuer }], ...input });
 }
 
 const fresh = certificate();
@@ -63,7 +57,7 @@ const cases: Array<{ name: string; input: Parameters<typeof planOne>[0]; action:
   },
   {
     name: "a failure of an earlier spec does not hold back the new one",
-    input: { failures: new Map([["shop/web", { attempts: 2, lastFailureTime: daysFrom(now, -0.01), requestHash: "", message: "boom" }]]) },
+    input: { failures: new Map([["shop/web", { attempts: 2, lastFailureTime: daysFrom(now, -0.01), requestHash: "", issuerHash: "", message: "boom" }]]) },
     action: "issue",
     reason: "DoesNotExist",
   },
@@ -80,11 +74,14 @@ for (const c of cases) {
 test("plan: a recent failure of the same spec backs off; the path is beside the manifest", () => {
   const [first] = planOne({});
   assert.equal(first?.secretPath, "apps/shop/web-tls.sops.yaml");
-  const failures = new Map([["shop/web", { attempts: 2, lastFailureTime: new Date(now.getTime() - 60_000), requestHash: first!.requestHash!, message: "rate limited" }]]);
+  const failures = new Map([["shop/web", { attempts: 2, lastFailureTime: new Date(now.getTime() - 60_000), requestHash: first!.requestHash!, issuerHash: first!.issuerHash!, message: "rate limited" }]]);
   const [item] = planOne({ failures });
   assert.equal(item?.action, "blocked");
   assert.equal(item?.reason, "Backoff");
-  assert.match(item!.message, /rate limited.*2026-06-01T01:59:00/);
+  assert.equal(item?.retryAt?.toISOString(), "2026-06-01T01:59:00.000Z");
+  assert.equal(item!.message, "2 failed attempts at the CA, last: rate limited; next attempt after 2026-06-01T01:59:00Z (`gitcert renew shop/web` tries now)");
+  const otherServer = { ...issuer, spec: { acme: { server: "https://acme.example/other" } } };
+  assert.equal(plan({ ...planInput(), failures, ready: [{ certificate: certificate(), issuer: otherServer }] })[0]?.action, "issue", "a changed issuer spec is tried at once");
 });
 
 test("plan: a Secret whose Certificate is gone is removed, unless some file failed to parse or pruning is off", () => {
@@ -145,7 +142,24 @@ test("plan: an issuer's suggested renewal time (ARI) replaces the spec's", () =>
 
 test("plan: gitcert renew skips backoff, as cmctl renew does", () => {
   const [first] = planOne({});
-  const failures = new Map([["shop/web", { attempts: 3, lastFailureTime: now, requestHash: first!.requestHash!, message: "DNS was broken" }]]);
+  const failures = new Map([["shop/web", { attempts: 3, lastFailureTime: now, requestHash: first!.requestHash!, issuerHash: first!.issuerHash!, message: "DNS was broken" }]]);
   assert.equal(planOne({ failures })[0]?.reason, "Backoff");
   assert.equal(planOne({ failures, forceRenew: new Set(["shop/web"]) })[0]?.action, "issue");
+});
+
+test("plan: a Secret that cannot be encrypted blocks its Certificate with the reason, ahead of any backoff", () => {
+  const [first] = planOne({});
+  const failures = new Map([["shop/web", { attempts: 1, lastFailureTime: now, requestHash: first!.requestHash!, issuerHash: first!.issuerHash!, message: "timeout" }]]);
+  const items = planOne({ failures, cert: certificate() });
+  const upToDate = planOne({ cert: certificate({}, "api"), secrets: [secretFor(certificate({}, "api"), daysFrom(now, -1), daysFrom(now, 89))] });
+  const all = [...items, ...upToDate];
+  assert.deepEqual(secretPathsToWrite(all), ["apps/shop/web-tls.sops.yaml"], "a Secret that stays as it is needs no recipient");
+  const problem = diagnostic("NoRecipients", "cannot encrypt apps/shop/web-tls.sops.yaml: no .sops.yaml was found above it, and no --age-recipient is configured");
+  const [blocked, ok] = blockUnencryptable(all, new Map([["apps/shop/web-tls.sops.yaml", problem]]));
+  assert.equal(blocked?.action, "blocked");
+  assert.equal(blocked?.reason, "NoRecipients");
+  assert.equal(blocked?.retryAt, undefined);
+  assert.deepEqual(blocked?.diagnostics[0]?.object, { kind: "Certificate", namespace: "shop", name: "web" });
+  assert.equal(blocked?.diagnostics[0]?.source?.file, "apps/shop/certificate.yaml");
+  assert.equal(ok?.action, "ok");
 });

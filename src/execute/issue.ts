@@ -1,0 +1,67 @@
+// A new certificate for a plan item: key (kept or new, per rotationPolicy)
+// → CSR → issuer.sign → the Secret's content. Nothing is written here.
+import type { KeyObject } from "node:crypto";
+import { GitcertError } from "../diagnostics.ts";
+import { issuerRef, issuerType } from "../issuers/index.ts";
+import type { IssuerEnv } from "../issuers/types.ts";
+import { renewalTime, type PlanItem } from "../plan/index.ts";
+import { certificateMatchesKey, createCsr, generatePrivateKey, keyMatchesSpec, parseCertificate, parsePrivateKey, publicKeyOf } from "../pki/index.ts";
+import type { ExecuteContext } from "./execute.ts";
+import { buildTlsSecret, type SecretContent } from "./tls-secret.ts";
+
+export async function issue(item: PlanItem, ctx: Pick<ExecuteContext, "issuers" | "store">, env: IssuerEnv): Promise<SecretContent> {
+  const certificate = item.certificate!;
+  const issuerResource = item.issuer!;
+  const type = issuerType(issuerResource, ctx.issuers.keys());
+  const issuer = type ? ctx.issuers.get(type) : undefined;
+  if (!issuer) {
+    throw new GitcertError("UnsupportedIssuer", `issuer ${issuerResource.kind}/${issuerResource.name} has no supported type`, { object: issuerRef(issuerResource), source: issuerResource.source });
+  }
+  const problems = issuer.validate(issuerResource);
+  if (problems.length > 0) {
+    const first = problems[0]!;
+    throw new GitcertError(first.code, `issuer ${issuerResource.kind}/${issuerResource.name} (${issuerResource.source.file}:${issuerResource.source.line}): ${problems.map((p) => p.message).join("; ")}`);
+  }
+
+  const privateKey = await keyFor(item, ctx);
+  const publicKey = publicKeyOf(privateKey);
+  const csrPem = await createCsr(certificate.spec, privateKey);
+  const issued = await issuer.sign({ certificate, issuer: issuerResource, csrPem, privateKey, publicKey }, env);
+  if (!certificateMatchesKey(issued.chainPem, privateKey)) {
+    throw new GitcertError("IssuedCertificateMismatch", "the issuer returned a certificate for a different key");
+  }
+  const leaf = parseCertificate(issued.chainPem);
+  return buildTlsSecret(
+    {
+      certificate,
+      issuer: issuerResource,
+      chainPem: issued.chainPem,
+      caPem: issued.caPem,
+      privateKey,
+      revision: (item.state?.revision ?? 0) + 1,
+      requestHash: item.requestHash!,
+      secretHash: item.secretHash!,
+      renewalTime: renewalTime(leaf.notBefore, leaf.notAfter, certificate.spec),
+      sourceFile: certificate.source.file,
+      issuerAnnotations: issued.annotations,
+    },
+    leaf,
+  );
+}
+
+/** rotationPolicy Never keeps the key already in Git; Always makes a new one. */
+async function keyFor(item: PlanItem, ctx: Pick<ExecuteContext, "store">): Promise<KeyObject> {
+  const spec = item.certificate!.spec.privateKey;
+  if (spec.rotationPolicy === "Never" && item.existing) {
+    const data = await ctx.store.read({ namespace: item.existing.namespace, name: item.existing.name });
+    const pem = data?.["tls.key"]?.toString("utf8");
+    if (pem) {
+      const key = parsePrivateKey(pem);
+      if (!keyMatchesSpec(key, spec)) {
+        throw new GitcertError("KeyMismatch", `rotationPolicy is Never, but the key in the Secret is not ${spec.algorithm} ${spec.size || ""}`.trimEnd() + "; delete tls.key or set rotationPolicy: Always");
+      }
+      return key;
+    }
+  }
+  return generatePrivateKey(spec);
+}

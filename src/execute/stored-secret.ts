@@ -1,0 +1,35 @@
+// A Secret an issuer asked to keep (an ACME account key): an Opaque Secret
+// beside the manifest it is kept for, SOPS-encrypted like every other.
+import { posix } from "node:path";
+import { GitcertError, type ObjectRef, type SourceRef } from "../diagnostics.ts";
+import type { SecretKey } from "../issuers/types.ts";
+import type { Written } from "./carried.ts";
+import type { ExecuteContext } from "./execute.ts";
+import type { KustomizationEdit } from "./outcome.ts";
+import { secretTarget } from "./write-secret.ts";
+
+export interface StoredSecret {
+  secret: ObjectRef;
+  /** Repository-relative path of its file. */
+  path: string;
+  /** The manifest it is kept for (the Issuer's). */
+  near: SourceRef;
+  kustomization?: KustomizationEdit;
+}
+
+export async function storeSecret(
+  key: SecretKey,
+  data: Record<string, Buffer>,
+  near: SourceRef,
+  ctx: Pick<ExecuteContext, "tree" | "encryptionRule" | "store">,
+): Promise<{ stored: StoredSecret; written: Written }> {
+  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(key.name) || key.name.includes("..")) {
+    throw new GitcertError("InvalidSecretName", `Secret name ${JSON.stringify(key.name)} cannot be used in a file name`, { source: near });
+  }
+  const dir = posix.dirname(near.file);
+  const path = dir === "." ? `${key.name}.sops.yaml` : `${dir}/${key.name}.sops.yaml`;
+  const content = { name: key.name, namespace: key.namespace, type: "Opaque", annotations: { "gitcert.dev/stored-for": near.file }, labels: {}, data };
+  await (await secretTarget(path, key, false, ctx)).write(content);
+  ctx.store.remember(key, data);
+  return { stored: { secret: { kind: "Secret", ...key }, path, near }, written: { content, near } };
+}
