@@ -28,3 +28,20 @@ export function sopsDecrypt(t: TestContext, file: string, identity: string): str
     env: { PATH: process.env.PATH, HOME: dir, SOPS_AGE_KEY_FILE: keyFile },
   });
 }
+
+/** Clones of a bare remote: to look at what was pushed, and to push as someone else would. */
+export function remoteClones(dir: string, remote: string) {
+  const checkout = (): string => {
+    const clone = join(dir, `clone-${Math.random().toString(36).slice(2)}`);
+    execFileSync("git", ["clone", "--quiet", remote, clone]);
+    return clone;
+  };
+  const pushOther = (edit: (clone: string) => void, message: string): void => {
+    const clone = checkout();
+    edit(clone);
+    git(clone, "add", "--all");
+    git(clone, "commit", "--quiet", "-m", message);
+    git(clone, "push", "--quiet", "origin", "main");
+  };
+  return { checkout, pushOther };
+}

@@ -17,7 +17,7 @@ import { reconcileRepository } from "../src/reconcile.ts";
 import { statusRows } from "../src/report.ts";
 import { openWorkspace } from "../src/repo/index.ts";
 import { encryptYaml, renderSecretManifest } from "../src/secrets/index.ts";
-import { git, sopsDecrypt, tempDir } from "./helpers.ts";
+import { git, remoteClones, sopsDecrypt, tempDir } from "./helpers.ts";
 import { startBind, type BindServer } from "./peers/bind.ts";
 import { freePorts, startPebble, type Pebble } from "./peers/pebble.ts";
 
@@ -161,19 +161,7 @@ async function setup(t: TestContext, files: Record<string, string>, options: { s
       await Promise.all([...issuers.values()].map((i) => i.close?.()));
     }
   };
-  const checkout = () => {
-    const clone = join(dir, `clone-${Math.random().toString(36).slice(2)}`);
-    execFileSync("git", ["clone", "--quiet", demo.remote, clone]);
-    return clone;
-  };
-  /** A commit made by someone else, pushed to the remote. */
-  const pushOther = (edit: (clone: string) => void, message: string) => {
-    const clone = checkout();
-    edit(clone);
-    git(clone, "add", "--all");
-    git(clone, "commit", "--quiet", "-m", message);
-    git(clone, "push", "--quiet", "origin", "main");
-  };
+  const { checkout, pushOther } = remoteClones(dir, demo.remote);
   const sopsConfig = `creation_rules:\n  - path_regex: \\.sops\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: ${recipient}\n`;
   return { run, checkout, pushOther, sopsConfig, identity: demo.identities[0]!, dir };
 }

@@ -13,7 +13,7 @@ import { createLogger } from "../src/log.ts";
 import type { Outcome } from "../src/execute/index.ts";
 import { reconcileRepository, type ReconcileDeps, type ReconcileReport } from "../src/reconcile.ts";
 import { openWorkspace } from "../src/repo/index.ts";
-import { git, sopsDecrypt, tempDir } from "./helpers.ts";
+import { git, remoteClones, sopsDecrypt, tempDir } from "./helpers.ts";
 import { peer } from "./peers/tools.ts";
 
 const SECRET_FILES = [
@@ -38,19 +38,7 @@ async function setup(t: TestContext, overrides: Partial<Config> = {}, issuers = 
   const workspace = await openWorkspace({ url: demo.remote, branch: "main", workdir: join(dir, "work"), author: { name: "gitcert", email: "gitcert@test.invalid" } });
   const reconcile = (now = new Date(), extra: Partial<ReconcileDeps> = {}): Promise<ReconcileReport> =>
     reconcileRepository(workspace, { config: cfg, issuers, identities: demo.identities, now: () => now, log: createLogger("error"), ...extra });
-  const checkout = () => {
-    const clone = join(dir, `clone-${Math.random().toString(36).slice(2)}`);
-    execFileSync("git", ["clone", "--quiet", demo.remote, clone]);
-    return clone;
-  };
-  /** A commit made by someone else, pushed to the remote. */
-  const pushOther = (edit: (clone: string) => void, message: string) => {
-    const clone = checkout();
-    edit(clone);
-    git(clone, "add", "--all");
-    git(clone, "commit", "--quiet", "-m", message);
-    git(clone, "push", "--quiet", "origin", "main");
-  };
+  const { checkout, pushOther } = remoteClones(dir, demo.remote);
   return { demo, workspace, reconcile, checkout, pushOther, identity: demo.identities[0]! };
 }
 
