@@ -28,6 +28,8 @@ function issuerAnswering(answer: () => Promise<{ renewalTime: Date } | undefined
 
 function repository(root: string, count: number): void {
   mkdirSync(join(root, "apps"), { recursive: true });
+  // A renewal due is planned only for a Secret that can be encrypted.
+  writeFileSync(join(root, ".sops.yaml"), "creation_rules:\n  - age: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p\n");
   writeFileSync(join(root, "issuer.yaml"), "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: ca}\nspec:\n  slow: {}\n");
   const spec = certificateSpec({ issuerRef: { name: "ca", kind: "ClusterIssuer", group: "cert-manager.io" } });
   const now = Date.now();
