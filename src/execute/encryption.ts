@@ -1,7 +1,7 @@
 // Which SOPS rule encrypts a Secret file: the nearest .sops.yaml above it,
 // matched as sops matches creation_rules, else the configured recipients.
 import { GitcertError, toDiagnostic, type Diagnostic } from "../diagnostics.ts";
-import { findCreationRule, nearestSopsConfig, parseSopsConfig, SECRET_ENCRYPTED_REGEX, type NearestSopsConfig, type SopsRule } from "../secrets/index.ts";
+import { findCreationRule, nearestSopsConfig, parseSopsConfig, SECRET_ENCRYPTED_REGEX, type NearestSopsConfig, type SopsConfig, type SopsRule } from "../secrets/index.ts";
 
 export interface FallbackRule {
   recipients: readonly string[];
@@ -15,11 +15,18 @@ export function encryptionRules(read: (path: string) => Promise<string | undefin
     if (!pending) texts.set(path, (pending = read(path)));
     return pending;
   };
+  // One parse per .sops.yaml, however many Secrets sit below it.
+  const parsed = new Map<string, SopsConfig>();
+  const parseOnce = (config: NearestSopsConfig) => {
+    let p = parsed.get(config.path);
+    if (!p) parsed.set(config.path, (p = parseSopsConfig(config.text, config.path)));
+    return p;
+  };
 
   return async (path: string) => {
     const config = await nearestSopsConfig(path, readOnce);
     // sops uses the nearest config only, matching or not.
-    const rule = config && matchingRule(config, path);
+    const rule = config && matchingRule(parseOnce(config), config.dir, path);
     if (rule) return keepMetadataReadable(rule);
     if (fallback.recipients.length > 0) {
       return { recipients: [...fallback.recipients], encryptedRegex: SECRET_ENCRYPTED_REGEX };
@@ -46,9 +53,9 @@ export async function encryptionProblems(paths: readonly string[], ruleFor: (pat
 }
 
 /** The rule for `path`, or undefined when the config has none that matches. */
-function matchingRule(config: NearestSopsConfig, path: string): SopsRule | undefined {
+function matchingRule(config: SopsConfig, dir: string, path: string): SopsRule | undefined {
   try {
-    return findCreationRule(parseSopsConfig(config.text, config.path), config.dir, path);
+    return findCreationRule(config, dir, path);
   } catch (err) {
     if (err instanceof GitcertError && err.code === "SopsNoMatchingRule") return undefined;
     throw err;
