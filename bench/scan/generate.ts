@@ -1,6 +1,7 @@
 // A generated platform repository: 10,000 manifest files — 2,000
 // Certificates, 1,000 annotated Ingresses, the rest other Kubernetes objects —
-// in 100 kustomize app folders with namespaces.
+// in 100 kustomize app folders with namespaces, and a .sops.yaml at the root
+// so that every Certificate's Secret can be planned.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
@@ -17,6 +18,7 @@ export function generateRepository(root: string, shape: Shape = DEFAULT_SHAPE): 
   const perApp = Math.ceil(shape.files / apps);
   mkdirSync(join(root, "platform"), { recursive: true });
   writeFileSync(join(root, "platform", "issuers.yaml"), ISSUERS);
+  writeFileSync(join(root, ".sops.yaml"), SOPS_CONFIG);
   let written = 1;
   let certs = 0;
   let ingresses = 0;
@@ -39,6 +41,12 @@ export function generateRepository(root: string, shape: Shape = DEFAULT_SHAPE): 
   }
   if (certs < shape.certificates || ingresses < shape.ingresses) throw new Error(`shape too dense: ${certs} certificates, ${ingresses} ingresses`);
 }
+
+const SOPS_CONFIG = `creation_rules:
+  - path_regex: \\.sops\\.yaml$
+    encrypted_regex: ^(data|stringData)$
+    age: age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p
+`;
 
 const ISSUERS = `apiVersion: cert-manager.io/v1
 kind: ClusterIssuer

@@ -21,7 +21,8 @@ if (mode === "floor") {
   let documents = 0;
   let files = 0;
   for (const entry of readdirSync(root, { recursive: true, withFileTypes: true })) {
-    if (!entry.isFile() || !/\.ya?ml$/.test(entry.name)) continue;
+    // As gitcert's default include: *.yaml and *.yml, dotfiles (.sops.yaml) left out.
+    if (!entry.isFile() || entry.name.startsWith(".") || !/\.ya?ml$/.test(entry.name)) continue;
     const text = readFileSync(join(entry.parentPath, entry.name), "utf8");
     for (const doc of parseAllDocuments(text)) {
       doc.toJS();
