@@ -423,3 +423,15 @@ test("a .sops.yaml whose rules match no Secret path blocks the plan with the rea
   const fixed = await reconcile();
   assert.equal(fixed.outcomes.filter((o) => o.kind === "issued").length, 4);
 });
+
+test("a Secret that cannot be written is found before the issuer is asked: no certificate is thrown away", async (t) => {
+  const counting = countingIssuers();
+  const { reconcile, pushOther } = await setup(t, {}, counting.issuers);
+  pushOther((clone) => writeFileSync(join(clone, "apps/shop/api-tls.sops.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: someone-elses}\n"), "a file where api's Secret would go");
+  const report = await reconcile();
+  const api = report.outcomes.find((o) => o.certificate.name === "api");
+  assert.equal(api?.kind, "failed");
+  assert.equal(api?.reason, "FileExists");
+  assert.equal(counting.signed(), 3, "the three others were signed; api was not");
+  assert.equal(report.failureLogChanged, false);
+});
