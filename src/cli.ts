@@ -2,7 +2,7 @@
 // gitcert's command line. Exit codes: 0 all good; 1 some objects failed (the
 // rest were done); 2 configuration or usage error.
 // Each command imports what it needs when it runs: acme-client, x509, the Git
-// layer and the YAML parsers together take longer to load than `help` may
+// layer and the YAML parser together take longer to load than `help` may
 // take in all (bench/startup), so only type imports sit up here.
 import { createHash } from "node:crypto";
 import { realpathSync } from "node:fs";
@@ -210,7 +210,9 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
     forceRenew = values.all ? known : new Set(positionals);
   }
 
-  const report = await reconcileRepository(workspace, { config, issuers, identities, now: () => new Date(), log, forceRenew })
+  const { progressOn } = await import("./progress.ts");
+  const onOutcome = progressOn(statusLine)?.onOutcome;
+  const report = await reconcileRepository(workspace, { config, issuers, identities, now: () => new Date(), log, forceRenew, onOutcome })
     .finally(() => statusLine?.clear())
     .finally(() => closeIssuers(issuers));
   const { items, diagnostics } = report.assessment;
