@@ -27,7 +27,7 @@ export interface KustomizationEdit {
 
 interface OutcomeBase {
   certificate: ObjectRef;
-  /** Where the Certificate (or the Ingress it comes from) is written. */
+  /** Where the Certificate (or the Ingress it comes from) is declared: file and line. */
   source?: SourceRef;
   /** Repository-relative path of its Secret file. */
   secretPath?: string;
