@@ -12,6 +12,8 @@ export type GitFailureKind = "rejected" | "transient" | "configuration" | "unkno
 export type GitErrorCode =
   /** Non-fast-forward: the remote moved on. Sync and reconcile again. */
   | "PushRejected"
+  /** Pushes kept being rejected for the whole retry time; the work stays committed locally. */
+  | "PushRetriesExhausted"
   /** The server refused the push by policy (protected branch, hook). */
   | "PushDeclined"
   | "GitAuthenticationFailed"
@@ -21,6 +23,8 @@ export type GitErrorCode =
   | "GitConfigurationError"
   /** The workdir holds something gitcert must not overwrite. */
   | "WorkdirConflict"
+  /** The working clone's own objects or index are damaged (it is rebuilt). */
+  | "GitRepositoryCorrupt"
   | "GitCommandFailed";
 
 export class GitError extends GitcertError {
@@ -80,7 +84,7 @@ const RULES: readonly Rule[] = [
     match: /\[rejected\].*\((fetch first|non-fast-forward)\)|Updates were rejected because|stale info|cannot lock ref|failed to update ref|incorrect old value provided/i,
     code: "PushRejected",
     kind: "rejected",
-    hint: "the remote branch moved on; sync and reconcile again",
+    hint: "the remote branch moved on since gitcert fetched it",
   },
   {
     match: /Authentication failed|Invalid username or password|could not read (Username|Password)|terminal prompts disabled|Permission denied \(|Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED|No .* host key is known|returned error: 40[13]\b|HTTP Basic: Access denied|Identity file .* not accessible|Load key .*: (invalid format|bad permissions)|UNPROTECTED PRIVATE KEY FILE|access denied or repository not exported/i,
@@ -99,6 +103,14 @@ const RULES: readonly Rule[] = [
     code: "GitBranchNotFound",
     kind: "configuration",
     hint: "check the branch name",
+  },
+  // The clone's own files, not the remote: damaged by a crash of the disk or
+  // the machine (a killed git never leaves these, it writes by rename).
+  {
+    match: /loose object \S+ .*is corrupt|object file \S+ is empty|index file corrupt|bad signature 0x[0-9a-f]+|index file smaller than expected|unable to read tree|inflate: data stream error|packfile \S+ cannot be accessed|your current branch appears to be broken|fatal: bad object HEAD|invalid sha1 pointer in cache-tree/i,
+    code: "GitRepositoryCorrupt",
+    kind: "unknown",
+    hint: "the working clone is damaged",
   },
   {
     match: /SSL certificate problem|server certificate verification failed|transport '[^']*' not allowed|Unsupported protocol|Protocol .* not supported/i,

@@ -1,10 +1,11 @@
-// The Git workspace: one working clone of one branch, kept identical to the
-// remote before every reconcile and written back with one commit per
-// reconcile. A push that loses a race is reported, not retried here: the
-// caller re-runs the whole reconcile on the new head, because the files it
-// would commit were computed from the old one.
+// The Git workspace: one working clone of one branch, brought to the
+// remote's head before every reconcile and written back with one commit per
+// reconcile. A commit stays on the local branch until a push gets it to the
+// remote: a push that loses a race is reported, not retried here (the caller
+// re-plans on the new head, see push-retry.ts), and a run killed before its
+// push leaves the commit for the next run's sync to replay and push.
 import { existsSync } from "node:fs";
-import { lstat, mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { GitError as SimpleGitError, simpleGit } from "simple-git";
 import type { SimpleGit } from "simple-git";
@@ -12,6 +13,9 @@ import { authEnvironment, checkSshKeyFile, parseRemote } from "./git-auth.ts";
 import type { GitAuth, Remote } from "./git-auth.ts";
 import { redact } from "../redact.ts";
 import { GitError, toGitError } from "./git-errors.ts";
+import { replayCommits } from "./replay.ts";
+import { testPoint } from "./test-point.ts";
+import { prepareWorkdir, rebuild, type RepairLog } from "./workdir.ts";
 
 export type { GitAuth } from "./git-auth.ts";
 
@@ -31,6 +35,22 @@ export interface WorkspaceOptions {
   author: GitAuthor;
   /** Kill a git command that prints nothing for this long (default 120 s). */
   idleTimeoutMs?: number;
+  /** Where repairs of the working clone (after a killed run) and replays are reported. */
+  log?: WorkspaceLog;
+}
+
+export interface WorkspaceLog extends RepairLog {
+  info(fields: object, message: string): void;
+}
+
+export interface SyncResult {
+  /** The remote branch's head, "" while the remote is empty. */
+  head: string;
+  /**
+   * Commits made here that the remote does not have yet (an earlier run's
+   * lost race or kill), now on top of `head`: push() sends them.
+   */
+  unpushed: number;
 }
 
 export interface CommitInput {
@@ -63,17 +83,27 @@ export interface Workspace {
   /** The remote URL, safe to log. */
   readonly remote: string;
   /**
-   * Fetch and make the working tree exactly `origin/<branch>`: hard reset,
-   * untracked and ignored files removed. `head` is "" while the remote is
-   * empty; the first commitAndPush then creates the branch.
+   * Fetch and make the working tree exactly `origin/<branch>` plus the
+   * commits made here and not pushed yet, replayed onto it (replay.ts):
+   * hard reset, untracked and ignored files removed. `head` is "" while the
+   * remote is empty; the first push then creates the branch.
    */
-  sync(): Promise<{ head: string }>;
+  sync(): Promise<SyncResult>;
   /**
-   * Stage every change (additions, modifications, deletions), commit as the
-   * configured author and push. Nothing changed: no commit, `pushed: false`.
-   * Throws GitError `PushRejected` when the remote moved on meanwhile.
+   * Stage every change (additions, modifications, deletions) and commit as
+   * the configured author, locally. Nothing changed: no commit.
    */
+  commit(input: CommitInput): Promise<{ commit?: string; files?: string[] }>;
+  /**
+   * Push every commit the remote lacks. Nothing to push: `pushed: false`.
+   * Throws GitError `PushRejected` when the remote moved on meanwhile; the
+   * commits stay here for the next sync.
+   */
+  push(): Promise<{ pushed: boolean; commit?: string }>;
+  /** commit() then push(). */
   commitAndPush(input: CommitInput): Promise<CommitResult>;
+  /** Commits made here that the remote branch (as last fetched) lacks. */
+  unpushed(): Promise<number>;
   /** The checked-out commit, "" before the first commit. */
   headCommit(): Promise<string>;
   /** The newest `n` commits of the branch, newest first. */
@@ -167,11 +197,6 @@ function checkBranch(branch: string): void {
   if (bad) throw new GitError("GitConfigurationError", "configuration", "configure", `"${branch}" is not a valid branch name`);
 }
 
-function sameRemote(a: string, b: string): boolean {
-  const norm = (u: string) => u.trim().replace(/\/+$/, "").replace(/\.git$/, "");
-  return norm(a) === norm(b);
-}
-
 class GitWorkspace implements Workspace {
   readonly root: string;
   readonly branch: string;
@@ -258,78 +283,87 @@ class GitWorkspace implements Workspace {
     }
   }
 
-  /** Make the workdir a clone of the remote, or confirm it already is one. */
-  async prepare(): Promise<void> {
-    const dotGit = join(this.root, ".git");
-    if (existsSync(dotGit)) {
-      const st = await lstat(dotGit);
-      if (!st.isDirectory()) {
-        throw this.conflict(`its .git is not a directory (a worktree or submodule checkout)`);
-      }
-      const current = (await this.probe("config", ["config", "--get", "remote.origin.url"]))?.trim();
-      if (!current) throw this.conflict("it holds a Git repository without an origin remote");
-      if (!sameRemote(current, this.remoteInfo.url)) {
-        throw this.conflict(`it holds a clone of ${redact(current)}`);
-      }
-      await this.removeStaleLocks();
-      return;
-    }
-    const entries = await readdir(this.root);
-    if (entries.length > 0) throw this.conflict("it is not empty and holds no Git clone");
-    await this.git("init", ["init", `--initial-branch=${this.branch}`]);
-    await this.git("init", ["remote", "add", "origin", "--", this.remoteInfo.url]);
+  private get workdir() {
+    return { root: this.root, url: this.remoteInfo.url, branch: this.branch, log: this.options.log };
   }
 
-  // A git killed mid-command (the container restarted, the workdir is an
-  // emptyDir that survived) leaves its lock files behind, and every later
-  // command fails on them. Nothing else writes to this clone, so a lock
-  // found while opening it is stale by definition.
-  private async removeStaleLocks(): Promise<void> {
-    const locks = [
-      "index.lock",
-      "HEAD.lock",
-      "config.lock",
-      "packed-refs.lock",
-      "shallow.lock",
-      `refs/heads/${this.branch}.lock`,
-      `refs/remotes/origin/${this.branch}.lock`,
-    ];
-    await Promise.all(locks.map((l) => rm(join(this.root, ".git", l), { force: true })));
+  private runner() {
+    return { git: (op: string, args: string[]) => this.git(op, args), probe: (op: string, args: string[]) => this.probe(op, args) };
   }
 
-  private conflict(why: string): GitError {
-    return new GitError(
-      "WorkdirConflict",
-      "configuration",
-      "open",
-      `refusing to use workdir ${this.root} for ${this.remote}: ${why}; point gitcert at an empty or missing folder, or remove this one yourself`,
-    );
+  /** Make the workdir a clone of the remote, or recognise and repair the one there. */
+  prepare(): Promise<void> {
+    return prepareWorkdir(this.workdir, this.runner());
   }
 
-  sync(): Promise<{ head: string }> {
+  sync(): Promise<SyncResult> {
     return this.exclusive(async () => {
-      const tracking = `refs/remotes/origin/${this.branch}`;
       try {
-        await this.git(
-          "fetch",
-          ["fetch", "--prune", "--no-tags", "--no-recurse-submodules", "origin", `+refs/heads/${this.branch}:${tracking}`],
-          true,
-        );
+        return await this.syncOnce();
       } catch (err) {
-        if (!(err instanceof GitError) || err.code !== "GitBranchNotFound") throw err;
-        return this.syncMissingBranch(tracking);
+        if (!(err instanceof GitError) || err.code !== "GitRepositoryCorrupt") throw err;
+        await rebuild(this.workdir, this.runner(), err.message);
+        return this.syncOnce();
       }
-      await this.git("sync", ["checkout", "--force", "--no-track", "-B", this.branch, tracking]);
-      await this.git("sync", ["reset", "--hard", tracking]);
-      await this.git("sync", ["clean", "-ffdx"]);
-      return { head: (await this.git("sync", ["rev-parse", "--verify", "HEAD"])).trim() };
     });
   }
 
+  private async syncOnce(): Promise<SyncResult> {
+    await testPoint("before-fetch");
+    const tracking = `refs/remotes/origin/${this.branch}`;
+    try {
+      await this.git(
+        "fetch",
+        ["fetch", "--prune", "--no-tags", "--no-recurse-submodules", "origin", `+refs/heads/${this.branch}:${tracking}`],
+        true,
+      );
+    } catch (err) {
+      if (!(err instanceof GitError) || err.code !== "GitBranchNotFound") throw err;
+      return this.syncMissingBranch(tracking);
+    }
+    const head = (await this.git("sync", ["rev-parse", "--verify", tracking])).trim();
+    const local = (await this.probe("sync", ["rev-parse", "--quiet", "--verify", `refs/heads/${this.branch}^{commit}`]))?.trim();
+    const pending = local ? await this.commitsBetween(head, local) : [];
+    if (pending.length === 0 || (await this.isAncestor(head, local!))) {
+      // Nothing unpushed, or it already sits on the remote's head.
+      await this.checkout(pending.length === 0 ? head : local!);
+      return { head, unpushed: pending.length };
+    }
+    // The branch moved under commits we could not push: replay them on a
+    // detached HEAD, and move the branch only once they all are made.
+    const base = (await this.probe("sync", ["merge-base", head, local!]))?.trim() || undefined;
+    await this.git("sync", ["checkout", "--force", "--detach", head]);
+    await this.git("sync", ["reset", "--hard", head]);
+    await this.git("sync", ["clean", "-ffdx"]);
+    const replayed = await replayCommits(this.runner(), pending, base, head);
+    await this.git("sync", ["checkout", "--force", "--no-track", "-B", this.branch, "HEAD"]);
+    const kept = replayed.superseded.length > 0 ? `; left ${replayed.superseded.length} file(s) the remote also changed as it has them (${replayed.superseded.slice(0, 5).join(", ")}${replayed.superseded.length > 5 ? ", …" : ""}), to be planned again` : "";
+    this.options.log?.info({ head, commits: pending.length, replayed: replayed.commits }, `replayed ${pending.length} commit(s) not yet pushed onto the remote's new head ${head.slice(0, 12)}${kept}`);
+    return { head, unpushed: replayed.commits };
+  }
+
+  /** Point the branch at `commit` and make the working tree exactly that. */
+  private async checkout(commit: string): Promise<void> {
+    await this.git("sync", ["checkout", "--force", "--no-track", "-B", this.branch, commit]);
+    await this.git("sync", ["reset", "--hard", commit]);
+    await this.git("sync", ["clean", "-ffdx"]);
+  }
+
+  /** Commits reachable from `to` and not from `from`, oldest first. */
+  private async commitsBetween(from: string | undefined, to: string): Promise<string[]> {
+    const range = from ? [`${from}..${to}`] : [to];
+    return (await this.git("sync", ["rev-list", "--reverse", "--topo-order", ...range])).split("\n").filter(Boolean);
+  }
+
+  private async isAncestor(ancestor: string, of: string): Promise<boolean> {
+    return (await this.probe("sync", ["merge-base", "--is-ancestor", ancestor, of])) !== undefined;
+  }
+
   // The branch is not on the remote. On an empty remote that is a fresh
-  // start: an unborn branch with an empty tree, created by the first push.
-  // Beside other branches it is most likely a typo, so say so.
-  private async syncMissingBranch(tracking: string): Promise<{ head: string }> {
+  // start: an unborn branch with an empty tree, created by the first push
+  // (or the commits an earlier run made and could not push). Beside other
+  // branches it is most likely a typo, so say so.
+  private async syncMissingBranch(tracking: string): Promise<SyncResult> {
     const heads = (await this.git("ls-remote", ["ls-remote", "--heads", "origin"], true))
       .split("\n")
       .map((l) => l.split("\t")[1]?.replace(/^refs\/heads\//, ""))
@@ -343,33 +377,66 @@ class GitWorkspace implements Workspace {
         `branch "${this.branch}" does not exist on ${this.remote} (it has: ${listed}); create it or fix the configured branch`,
       );
     }
-    await this.git("sync", ["symbolic-ref", "HEAD", `refs/heads/${this.branch}`]);
-    await this.git("sync", ["update-ref", "-d", `refs/heads/${this.branch}`]);
     await this.git("sync", ["update-ref", "-d", tracking]);
+    const local = (await this.probe("sync", ["rev-parse", "--quiet", "--verify", `refs/heads/${this.branch}^{commit}`]))?.trim();
+    if (local) {
+      await this.checkout(local);
+      return { head: "", unpushed: (await this.commitsBetween(undefined, local)).length };
+    }
+    await this.git("sync", ["symbolic-ref", "HEAD", `refs/heads/${this.branch}`]);
     await this.git("sync", ["read-tree", "--empty"]);
     await this.git("sync", ["clean", "-ffdx"]);
-    return { head: "" };
+    return { head: "", unpushed: 0 };
+  }
+
+  commit(input: CommitInput): Promise<{ commit?: string; files?: string[] }> {
+    return this.exclusive(() => this.commitStaged(input));
+  }
+
+  private async commitStaged(input: CommitInput): Promise<{ commit?: string; files?: string[] }> {
+    if (!input.message.trim()) {
+      throw new GitError("GitConfigurationError", "configuration", "commit", "the commit message is empty");
+    }
+    await this.stage(input.paths);
+    const files = (await this.git("commit", ["diff", "--cached", "--name-only", "-z", "--no-renames"]))
+      .split("\0")
+      .filter(Boolean);
+    if (files.length === 0) return {};
+    // Hooks would be the repository's code running in gitcert, and signing
+    // is not configured: a global commit.gpgsign must not block us on a
+    // pinentry prompt.
+    await this.git("commit", ["commit", "--no-verify", "--no-gpg-sign", "-m", input.message]);
+    return { commit: (await this.git("commit", ["rev-parse", "--verify", "HEAD"])).trim(), files };
+  }
+
+  push(): Promise<{ pushed: boolean; commit?: string }> {
+    return this.exclusive(() => this.pushBranch());
+  }
+
+  private async pushBranch(): Promise<{ pushed: boolean; commit?: string }> {
+    if ((await this.countUnpushed()) === 0) return { pushed: false };
+    const commit = (await this.git("push", ["rev-parse", "--verify", "HEAD"])).trim();
+    await testPoint("before-push");
+    await this.git("push", ["push", "--no-verify", "origin", `HEAD:refs/heads/${this.branch}`], true);
+    return { pushed: true, commit };
   }
 
   commitAndPush(input: CommitInput): Promise<CommitResult> {
     return this.exclusive(async () => {
-      if (!input.message.trim()) {
-        throw new GitError("GitConfigurationError", "configuration", "commit", "the commit message is empty");
-      }
-      await this.stage(input.paths);
-      const files = (await this.git("commit", ["diff", "--cached", "--name-only", "-z", "--no-renames"]))
-        .split("\0")
-        .filter(Boolean);
-      if (files.length === 0) return { pushed: false };
-
-      // Hooks would be the repository's code running in gitcert, and signing
-      // is not configured: a global commit.gpgsign must not block us on a
-      // pinentry prompt.
-      await this.git("commit", ["commit", "--no-verify", "--no-gpg-sign", "-m", input.message]);
-      const commit = (await this.git("commit", ["rev-parse", "--verify", "HEAD"])).trim();
-      await this.git("push", ["push", "--no-verify", "origin", `HEAD:refs/heads/${this.branch}`], true);
-      return { commit, pushed: true, files };
+      const { commit, files } = await this.commitStaged(input);
+      const pushed = await this.pushBranch();
+      return pushed.pushed ? { commit: commit ?? pushed.commit, pushed: true, ...(files ? { files } : {}) } : { pushed: false };
     });
+  }
+
+  unpushed(): Promise<number> {
+    return this.exclusive(() => this.countUnpushed());
+  }
+
+  private async countUnpushed(): Promise<number> {
+    if (!(await this.probe("push", ["rev-parse", "--quiet", "--verify", "HEAD"]))) return 0;
+    const tracking = (await this.probe("push", ["rev-parse", "--quiet", "--verify", `refs/remotes/origin/${this.branch}`]))?.trim();
+    return Number((await this.git("push", ["rev-list", "--count", tracking ? `${tracking}..HEAD` : "HEAD"])).trim());
   }
 
   private async stage(paths: string[] | undefined): Promise<void> {
@@ -430,6 +497,7 @@ export async function openWorkspace(options: WorkspaceOptions): Promise<Workspac
   if (remote.kind === "ssh" && options.auth?.sshKeyFile) await checkSshKeyFile(options.auth.sshKeyFile);
   const root = resolve(options.workdir);
   await mkdir(root, { recursive: true });
+  await testPoint("workdir-created");
   const ws = new GitWorkspace(root, options, remote);
   await ws.prepare();
   await ws.sync();

@@ -1,7 +1,7 @@
 // The repo room: the Git workspace, atomic writes inside it, and the
 // kustomization.yaml edits that keep it in step.
 export { openWorkspace } from "./git.ts";
-export type { CommitInput, CommitResult, GitAuthor, LogEntry, Workspace, WorkspaceOptions } from "./git.ts";
+export type { CommitInput, CommitResult, GitAuthor, LogEntry, SyncResult, Workspace, WorkspaceLog, WorkspaceOptions } from "./git.ts";
 export { parseRemote } from "./git-auth.ts";
 export type { GitAuth, Remote, RemoteKind } from "./git-auth.ts";
 export { GitError, classifyGitFailure } from "./git-errors.ts";

@@ -15,53 +15,9 @@ import { startGitHttpServer } from "../peers/git-http.ts";
 import type { GitHttpServer } from "../peers/git-http.ts";
 import { startSshd } from "../peers/sshd.ts";
 import type { SshServer } from "../peers/sshd.ts";
+import { git, initBare, pushFromColleague, remoteFiles, remoteHead, seededRemote } from "../peers/git-remote.ts";
 
 const AUTHOR = { name: "gitcert", email: "gitcert@example.test" };
-
-/** Plain git for the other side of the test: a colleague pushing, or the remote's own view. */
-function git(cwd: string, ...args: string[]): string {
-  return execFileSync("git", args, {
-    cwd,
-    encoding: "utf8",
-    env: {
-      ...process.env,
-      GIT_AUTHOR_NAME: "Colleague",
-      GIT_AUTHOR_EMAIL: "colleague@example.test",
-      GIT_COMMITTER_NAME: "Colleague",
-      GIT_COMMITTER_EMAIL: "colleague@example.test",
-      GIT_TERMINAL_PROMPT: "0",
-    },
-    stdio: ["ignore", "pipe", "pipe"],
-  }).trim();
-}
-
-function initBare(path: string): string {
-  execFileSync("git", ["init", "--quiet", "--bare", "--initial-branch=main", path]);
-  return path;
-}
-
-/** A bare remote with a first commit on main holding `files`. */
-async function seededRemote(base: string, name: string, files: Record<string, string>): Promise<string> {
-  const bare = initBare(join(base, `${name}.git`));
-  const seed = join(base, `${name}-seed`);
-  git(base, "clone", "--quiet", bare, seed);
-  for (const [path, content] of Object.entries(files)) {
-    await mkdir(join(seed, path, ".."), { recursive: true });
-    await writeFile(join(seed, path), content);
-  }
-  git(seed, "add", "--all");
-  git(seed, "commit", "--quiet", "-m", "seed");
-  git(seed, "push", "--quiet", "origin", "HEAD:refs/heads/main");
-  return bare;
-}
-
-function remoteHead(bare: string, branch = "main"): string {
-  return git(bare, "rev-parse", `refs/heads/${branch}`);
-}
-
-function remoteFiles(bare: string): string[] {
-  return git(bare, "ls-tree", "-r", "--name-only", "main").split("\n").filter(Boolean).sort();
-}
 
 function isGitError(code: string, check?: (err: GitError) => void) {
   return (err: unknown) => {
@@ -237,17 +193,12 @@ describe("Workspace against a bare repository", { timeout: 30_000, concurrency: 
     assert.equal(git(bare, "show", "main:b.yaml"), "b");
   });
 
-  it("reports a non-fast-forward push as PushRejected, and succeeds after sync", async () => {
+  it("reports a non-fast-forward push as PushRejected, keeps the commit, and replays it onto the new head", async () => {
     const bare = await seededRemote(base, "race", { "a.yaml": "a\n" });
     const ws = await open({ url: bare });
 
     // A colleague pushes between our sync and our push.
-    const colleague = join(base, "race-colleague");
-    git(base, "clone", "--quiet", bare, colleague);
-    await writeFile(join(colleague, "theirs.yaml"), "theirs\n");
-    git(colleague, "add", "--all");
-    git(colleague, "commit", "--quiet", "-m", "theirs");
-    git(colleague, "push", "--quiet", "origin", "main");
+    await pushFromColleague(bare, join(base, "race-colleague"), { "theirs.yaml": "theirs\n" }, "theirs");
     const theirs = remoteHead(bare);
 
     await writeFile(join(ws.root, "ours.yaml"), "ours\n");
@@ -256,20 +207,40 @@ describe("Workspace against a bare repository", { timeout: 30_000, concurrency: 
       isGitError("PushRejected", (e) => {
         assert.equal(e.kind, "rejected");
         assert.equal(e.retryable, true);
-        assert.match(e.message, /git push .* failed: the remote branch moved on/);
+        assert.match(e.message, /git push .* failed: the remote branch moved on since gitcert fetched it/);
       }),
     );
     assert.equal(remoteHead(bare), theirs);
+    assert.equal(await ws.unpushed(), 1, "the rejected commit stays in the working clone");
 
-    // The reconcile's retry: sync to the new head, redo the work, push.
-    assert.deepEqual(await ws.sync(), { head: theirs });
-    assert.ok(!existsSync(join(ws.root, "ours.yaml")), "sync drops the rejected local commit");
+    // The next sync puts it on top of the new head; a push then lands both.
+    assert.deepEqual(await ws.sync(), { head: theirs, unpushed: 1 });
+    assert.equal(await readFile(join(ws.root, "ours.yaml"), "utf8"), "ours\n");
     assert.ok(existsSync(join(ws.root, "theirs.yaml")));
-    await writeFile(join(ws.root, "ours.yaml"), "ours\n");
-    const res = await ws.commitAndPush({ message: "ours, again" });
+    const res = await ws.push();
     assert.equal(res.pushed, true);
     assert.equal(remoteHead(bare), res.commit);
     assert.equal(git(bare, "rev-parse", "main^"), theirs);
+    assert.equal(git(bare, "log", "-1", "--format=%s", "main"), "ours");
+    assert.deepEqual(await ws.push(), { pushed: false });
+  });
+
+  it("replays a kept commit file by file: a file the remote changed too stays as the remote has it", async () => {
+    const bare = await seededRemote(base, "replay", { "kustomization.yaml": "resources:\n  - a.yaml\n", "a.yaml": "a\n", "gone.yaml": "g\n" });
+    const ws = await open({ url: bare });
+    await writeFile(join(ws.root, "kustomization.yaml"), "resources:\n  - a.yaml\n  - ours.sops.yaml\n");
+    await writeFile(join(ws.root, "ours.sops.yaml"), "ours\n");
+    await unlink(join(ws.root, "gone.yaml"));
+    assert.ok((await ws.commit({ message: "gitcert: issued 1 certificate" })).commit);
+
+    await pushFromColleague(bare, join(base, "replay-colleague"), { "kustomization.yaml": "resources:\n  - a.yaml\n  - theirs.yaml\n", "theirs.yaml": "theirs\n" }, "theirs");
+
+    assert.deepEqual(await ws.sync(), { head: remoteHead(bare), unpushed: 1 });
+    assert.equal(await readFile(join(ws.root, "kustomization.yaml"), "utf8"), "resources:\n  - a.yaml\n  - theirs.yaml\n", "theirs, for the reconcile to add ours again");
+    assert.equal(await readFile(join(ws.root, "ours.sops.yaml"), "utf8"), "ours\n");
+    assert.ok(!existsSync(join(ws.root, "gone.yaml")));
+    assert.equal((await ws.log(1))[0]?.subject, "gitcert: issued 1 certificate");
+    assert.equal(git(ws.root, "status", "--porcelain"), "", "nothing half-done: no rebase, no conflict");
   });
 
   it("sync resets modified files and removes untracked and ignored ones", async () => {
@@ -289,7 +260,7 @@ describe("Workspace against a bare repository", { timeout: 30_000, concurrency: 
   it("starts from an empty remote and creates the branch with the first push", async () => {
     const bare = initBare(join(base, "empty.git"));
     const ws = await open({ url: bare });
-    assert.deepEqual(await ws.sync(), { head: "" });
+    assert.deepEqual(await ws.sync(), { head: "", unpushed: 0 });
     assert.equal(await ws.headCommit(), "");
     assert.deepEqual(await ws.log(), []);
     assert.deepEqual(await ws.commitAndPush({ message: "nothing yet" }), { pushed: false });
@@ -297,7 +268,7 @@ describe("Workspace against a bare repository", { timeout: 30_000, concurrency: 
     const res = await ws.commitAndPush({ message: "gitcert: initialise" });
     assert.equal(res.pushed, true);
     assert.equal(remoteHead(bare), res.commit);
-    assert.deepEqual(await ws.sync(), { head: res.commit });
+    assert.deepEqual(await ws.sync(), { head: res.commit, unpushed: 0 });
   });
 
   it("names the branches when the configured one does not exist", async () => {
@@ -412,7 +383,7 @@ describe("Workspace over HTTPS-style token auth (git http-backend)", { timeout: 
     git(base, "clone", "--quiet", bare, colleague);
     git(colleague, "commit", "--quiet", "--allow-empty", "-m", "theirs");
     git(colleague, "push", "--quiet", "origin", "main");
-    assert.deepEqual(await ws.sync(), { head: remoteHead(bare) });
+    assert.deepEqual(await ws.sync(), { head: remoteHead(bare), unpushed: 0 });
     // A pack over http.postBuffer (1 MiB) is streamed without Content-Length.
     await writeFile(join(ws.root, "big.yaml"), `data: ${randomBytes(1_200_000).toString("base64")}\n`);
     const res = await ws.commitAndPush({ message: "big" });

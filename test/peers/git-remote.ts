@@ -1,0 +1,62 @@
+// A local bare Git remote, and a colleague who pushes to it: the Git peer of
+// the workspace, push-retry and kill tests.
+import { execFileSync } from "node:child_process";
+import { mkdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+
+/** Plain git for the other side of the test: a colleague pushing, or the remote's own view. */
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync("git", args, {
+    cwd,
+    encoding: "utf8",
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: "Colleague",
+      GIT_AUTHOR_EMAIL: "colleague@example.test",
+      GIT_COMMITTER_NAME: "Colleague",
+      GIT_COMMITTER_EMAIL: "colleague@example.test",
+      GIT_TERMINAL_PROMPT: "0",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+  }).trim();
+}
+
+export function initBare(path: string): string {
+  execFileSync("git", ["init", "--quiet", "--bare", "--initial-branch=main", path]);
+  return path;
+}
+
+/** Write `files` into a clone, commit them as the colleague and push. */
+export async function commitFiles(clone: string, files: Record<string, string>, message: string): Promise<void> {
+  for (const [path, content] of Object.entries(files)) {
+    await mkdir(join(clone, path, ".."), { recursive: true });
+    await writeFile(join(clone, path), content);
+  }
+  git(clone, "add", "--all");
+  git(clone, "commit", "--quiet", "-m", message);
+}
+
+/** A bare remote with a first commit on main holding `files`. */
+export async function seededRemote(base: string, name: string, files: Record<string, string>): Promise<string> {
+  const bare = initBare(join(base, `${name}.git`));
+  const seed = join(base, `${name}-seed`);
+  git(base, "clone", "--quiet", bare, seed);
+  await commitFiles(seed, files, "seed");
+  git(seed, "push", "--quiet", "origin", "HEAD:refs/heads/main");
+  return bare;
+}
+
+/** The colleague clones `bare`, commits `files` and pushes. */
+export async function pushFromColleague(bare: string, clone: string, files: Record<string, string>, message: string): Promise<void> {
+  git(join(clone, ".."), "clone", "--quiet", bare, clone);
+  await commitFiles(clone, files, message);
+  git(clone, "push", "--quiet", "origin", "main");
+}
+
+export function remoteHead(bare: string, branch = "main"): string {
+  return git(bare, "rev-parse", `refs/heads/${branch}`);
+}
+
+export function remoteFiles(bare: string): string[] {
+  return git(bare, "ls-tree", "-r", "--name-only", "main").split("\n").filter(Boolean).sort();
+}
