@@ -181,6 +181,7 @@ async function openTarget(config: Config, env: NodeJS.ProcessEnv, log: Logger, d
       username: config["git.username"] || undefined,
     },
     author: { name: config["git.authorName"], email: config["git.authorEmail"] },
+    log,
   });
   return { workspace, identities, demo };
 }

@@ -1,8 +1,7 @@
 // One reconcile, end to end (DESIGN.md): sync → scan → resolve → plan →
 // execute → write → commit → push, with the push retried on a fresh head.
-import { setTimeout as sleep } from "node:timers/promises";
 import type { Config } from "./config.ts";
-import { GitcertError, type Diagnostic } from "./diagnostics.ts";
+import type { Diagnostic } from "./diagnostics.ts";
 import { carriedKey, changedRepository, encryptionProblems, encryptionRules, executePlan, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, type IssuerRegistry } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
@@ -26,6 +25,7 @@ import {
 import { workingTree, type WorkingTree, type Workspace } from "./repo/index.ts";
 import { mapLimit } from "./execute/pool.ts";
 import { commitMessage } from "./commit-message.ts";
+import { pushWithRetry } from "./push-retry.ts";
 
 export interface Assessment {
   scan: ScanResult;
@@ -216,29 +216,22 @@ export interface ReconcileReport extends TreeResult {
   commit?: string;
   pushed: boolean;
   attempts: number;
+  /** Commits an earlier run made and could not push, pushed by this one. */
+  fromEarlierRuns: number;
 }
 
-/** The whole reconcile against a Git workspace, push retried on a moved remote. */
+/** The whole reconcile against a Git workspace, push retried on a moved remote (push-retry.ts). */
 export async function reconcileRepository(workspace: Workspace, deps: ReconcileDeps): Promise<ReconcileReport> {
-  const retries = deps.config["git.pushRetries"];
   const carried = new Map<string, Written>();
-  for (let attempt = 1; ; attempt++) {
-    const { head } = await workspace.sync();
+  const retry = { budgetMs: deps.config["git.pushRetrySeconds"] * 1000, log: deps.log };
+  const pushed = await pushWithRetry(workspace, retry, async () => {
     const result = await reconcileTree(workspace.root, deps, carried);
     for (const w of result.written) carried.set(carriedKey(w.content), w);
     for (const d of runDiagnostics(result)) deps.log.warn({ code: d.code, file: d.source?.file, line: d.source?.line }, formatForLog(d));
-    if (!changedAnything(result)) return { ...result, head, pushed: false, attempts: attempt };
-    const message = commitMessage(deps.config["git.messageTemplate"], result);
-    try {
-      const { commit, pushed } = await workspace.commitAndPush({ message });
-      return { ...result, head, commit, pushed, attempts: attempt };
-    } catch (err) {
-      if (!(err instanceof GitcertError) || err.code !== "PushRejected" || attempt > retries) throw err;
-      const delay = Math.min(250 * 2 ** (attempt - 1), 8000) * (0.5 + Math.random());
-      deps.log.info({ attempt, delayMs: Math.round(delay) }, "push rejected: the remote moved; reconciling again on the new head");
-      await sleep(delay);
-    }
-  }
+    if (!changedAnything(result)) return { result };
+    return { result, message: commitMessage(deps.config["git.messageTemplate"], result) };
+  });
+  return { ...pushed.result, head: pushed.head, commit: pushed.commit, pushed: pushed.pushed, attempts: pushed.attempts, fromEarlierRuns: pushed.fromEarlierRuns };
 }
 
 /** What this run found beyond the plan: failures, and problems with files it wrote. */

@@ -41,13 +41,13 @@ test("bad configuration is reported, naming the option and where it came from", 
 test("numbers outside their range are refused, naming the option, where it came from and the range", () => {
   const { config, errors } = loadConfig({
     env: { GITCERT_CONCURRENCY: "0", GITCERT_ACME_HTTP01_SELF_CHECK_PASSES: "2.5" },
-    flags: { "acme.http01.port": "70000", "git.pushRetries": "-1" },
+    flags: { "acme.http01.port": "70000", "git.pushRetrySeconds": "-1" },
   });
   const says = (text: string) => assert.ok(errors.some((e) => e.includes(text)), `${text}\n${errors.join("\n")}`);
   says("GITCERT_CONCURRENCY: expected a whole number from 1 to 256, got 0");
   says("GITCERT_ACME_HTTP01_SELF_CHECK_PASSES: expected a whole number from 1 to 30, got 2.5");
   says("--acme-http01-port: expected a whole number from 0 to 65535, got 70000");
-  says("--git-push-retries: expected a whole number from 0 to 100, got -1");
+  says("--git-push-retry-seconds: expected a whole number from 0 to 3600, got -1");
   assert.equal(errors.length, 4, errors.join("\n"));
   assert.equal(config.concurrency, 4, "the default stands in, so nothing runs with the bad value");
   assert.equal(loadConfig({ env: { GITCERT_ACME_HTTP01_SELF_CHECK_PASSES: "1" } }).config["acme.http01.selfCheckPasses"], 1);

@@ -1,7 +1,7 @@
 // A local bare Git remote, and a colleague who pushes to it: the Git peer of
 // the workspace, push-retry and kill tests.
 import { execFileSync } from "node:child_process";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 
 /** Plain git for the other side of the test: a colleague pushing, or the remote's own view. */
@@ -59,4 +59,47 @@ export function remoteHead(bare: string, branch = "main"): string {
 
 export function remoteFiles(bare: string): string[] {
   return git(bare, "ls-tree", "-r", "--name-only", "main").split("\n").filter(Boolean).sort();
+}
+
+/** Install `body` (sh) as the remote's pre-receive hook. */
+export async function preReceiveHook(bare: string, body: string): Promise<void> {
+  const hook = join(bare, "hooks", "pre-receive");
+  await writeFile(hook, `#!/bin/sh\n${body}\n`, { mode: 0o755 });
+}
+
+export interface BusyRemote {
+  /** From now on pushes go through again. */
+  stop(): Promise<void>;
+  /** Commits the colleague has pushed so far. */
+  foreignCommits(): number;
+}
+
+/**
+ * A remote that someone else keeps pushing to: while it is busy, every push
+ * that is not the colleague's own loses the race, because the colleague's
+ * commit lands while that push is being received (git then refuses to move
+ * the branch: "cannot lock ref … is at X but expected Y"). Real pushes, real
+ * rejections; only the timing is made certain.
+ */
+export async function busyRemote(bare: string, colleagueClone: string): Promise<BusyRemote> {
+  git(join(colleagueClone, ".."), "clone", "--quiet", bare, colleagueClone);
+  const flag = join(bare, "gitcert-test-busy");
+  await writeFile(flag, "");
+  const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
+  await preReceiveHook(
+    bare,
+    `while read old new ref; do last=$new; done
+[ -f ${q(flag)} ] || exit 0
+# The colleague's own push goes through.
+[ "$(git log -1 --format=%ae "$last")" = colleague@example.test ] && exit 0
+cd ${q(colleagueClone)} || exit 0
+# Outside this push's environment (its GIT_DIR, its quarantine).
+env -i PATH="$PATH" HOME="$HOME" GIT_AUTHOR_NAME=Colleague GIT_AUTHOR_EMAIL=colleague@example.test GIT_COMMITTER_NAME=Colleague GIT_COMMITTER_EMAIL=colleague@example.test \\
+  sh -c 'git pull --quiet --rebase && date +%s%N > colleague.txt && git add colleague.txt && git commit --quiet -m "foreign change" && git push --quiet origin main' >&2
+exit 0`,
+  );
+  return {
+    stop: () => rm(flag, { force: true }),
+    foreignCommits: () => Number(git(bare, "rev-list", "--count", "--grep=^foreign change$", "main")),
+  };
 }
