@@ -16,7 +16,7 @@ export interface Round<R> {
 }
 
 export interface PushRetryOptions {
-  /** How long to keep retrying rejected pushes, from the first sync. */
+  /** How long to keep retrying, from the first rejected push (issuing before it does not count). */
   budgetMs: number;
   log: WorkspaceLog;
   /** For tests of the backoff only; real runs use the clock and Math.random. */
@@ -47,7 +47,7 @@ export function pushRetryDelayMs(attempt: number, random: number): number {
 
 export async function pushWithRetry<R>(workspace: Workspace, options: PushRetryOptions, round: (synced: SyncResult) => Promise<Round<R>>): Promise<Pushed<R>> {
   const clock = options.clock ?? { now: Date.now, sleep: (ms: number) => sleep(ms), random: Math.random };
-  const started = clock.now();
+  let firstRejection: number | undefined;
   let fromEarlierRuns: number | undefined;
   for (let attempt = 1; ; attempt++) {
     const synced = await workspace.sync();
@@ -64,7 +64,8 @@ export async function pushWithRetry<R>(workspace: Workspace, options: PushRetryO
       if (!(err instanceof GitError)) throw err;
       const unpushed = await workspace.unpushed().catch(() => 0);
       if (err.code !== "PushRejected") throw keptForNextRun(err, unpushed, workspace.root);
-      const elapsed = clock.now() - started;
+      firstRejection ??= clock.now();
+      const elapsed = clock.now() - firstRejection;
       const delay = pushRetryDelayMs(attempt, clock.random());
       if (elapsed + delay > options.budgetMs) {
         throw new GitError(

@@ -12,8 +12,9 @@ import { defaultIssuers } from "../src/issuers/index.ts";
 import { createLogger } from "../src/log.ts";
 import type { Outcome } from "../src/execute/index.ts";
 import { reconcileRepository, type ReconcileDeps, type ReconcileReport } from "../src/reconcile.ts";
-import { openWorkspace } from "../src/repo/index.ts";
+import { GitError, openWorkspace } from "../src/repo/index.ts";
 import { git, remoteClones, sopsDecrypt, tempDir } from "./helpers.ts";
+import { busyRemote } from "./peers/git-remote.ts";
 import { peer } from "./peers/tools.ts";
 
 const SECRET_FILES = [
@@ -242,6 +243,31 @@ test("a push rejected because the remote moved is retried on the new head, witho
   assert.ok(existsSync(join(clone, "README.md")), "the other commit is kept");
   assert.equal(counting.signed(), 4, "the certificates of the rejected attempt were reused, not issued twice");
   assert.ok(existsSync(join(clone, "apps/shop/api-tls.sops.yaml")));
+});
+
+test("work kept from a lost race is pushed by the next run; a Certificate the remote changed meanwhile is planned again, the rest are not issued again", async (t) => {
+  const counting = countingIssuers();
+  const { demo, reconcile, pushOther, checkout, identity } = await setup(t, { "git.pushRetrySeconds": 0 }, counting.issuers);
+  const busy = await busyRemote(demo.remote, join(tempDir(t), "colleague"));
+  await assert.rejects(reconcile(), (e: unknown) => e instanceof GitError && e.code === "PushRetriesExhausted");
+  assert.equal(counting.signed(), 4);
+
+  await busy.stop();
+  pushOther((clone) => {
+    const file = join(clone, "apps/shop/certificate.yaml");
+    writeFileSync(file, readFileSync(file, "utf8").replace("api.shop.example.com", "api-v2.shop.example.com"));
+  }, "api: a new name");
+  const report = await reconcile();
+  assert.ok(report.pushed);
+  assert.equal(report.fromEarlierRuns, 1);
+  assert.equal(counting.signed(), 5, "only the Certificate the remote changed is issued again");
+  assert.equal(report.outcomes.find((o) => o.item.object.name === "api")?.item.action, "reissue");
+
+  const clone = checkout();
+  const api = secretData(t, join(clone, "apps/shop/api-tls.sops.yaml"), identity);
+  assert.match(openssl(["x509", "-noout", "-ext", "subjectAltName"], api["tls.crt"]), /DNS:api-v2\.shop\.example\.com/);
+  for (const f of SECRET_FILES) assert.ok(existsSync(join(clone, f)), f);
+  assert.match(git(clone, "log", "--format=%s"), /api: a new name[\s\S]*foreign change/, "the colleagues' commits are kept");
 });
 
 test("no plaintext private key or age identity anywhere in the Git history", async (t) => {

@@ -41,6 +41,8 @@ export interface Pebble {
   setRenewalInfo(certificatePem: string, ariResponse: unknown): Promise<void>;
   /** POST to challtestsrv's management API (`add-a`, `set-txt`, …). */
   challtestsrv(endpoint: string, body: unknown): Promise<void>;
+  /** New orders Pebble has accepted so far (its log says `Added order` for each). */
+  orders(): number;
   /** Output of both processes so far, for failure messages. */
   logs(): string;
   stop(): Promise<void>;
@@ -229,6 +231,7 @@ export async function startPebble(options: PebbleOptions): Promise<Pebble> {
         if (res.status !== 200) throw new Error(`pebble set-renewal-info: HTTP ${res.status} ${res.body}`);
       },
       challtestsrv,
+      orders: () => (readFileSync(join(dir, "pebble.log"), "utf8").match(/Added order "[^"]+" to the db/g) ?? []).length,
       logs,
       stop,
     };
