@@ -337,8 +337,10 @@ class GitWorkspace implements Workspace {
     await this.git("sync", ["clean", "-ffdx"]);
     const replayed = await replayCommits(this.runner(), pending, base, head);
     await this.git("sync", ["checkout", "--force", "--no-track", "-B", this.branch, "HEAD"]);
-    const kept = replayed.superseded.length > 0 ? `; left ${replayed.superseded.length} file(s) the remote also changed as it has them (${replayed.superseded.slice(0, 5).join(", ")}${replayed.superseded.length > 5 ? ", …" : ""}), to be planned again` : "";
-    this.options.log?.info({ head, commits: pending.length, replayed: replayed.commits }, `replayed ${pending.length} commit(s) not yet pushed onto the remote's new head ${head.slice(0, 12)}${kept}`);
+    const theirs = replayed.superseded.length > 0 ? `; left ${replayed.superseded.length} file(s) the remote also changed as it has them (${replayed.superseded.slice(0, 5).join(", ")}${replayed.superseded.length > 5 ? ", …" : ""}), to be planned again` : "";
+    const dropped = pending.length - replayed.commits;
+    const empty = dropped > 0 ? `; ${dropped} had nothing left to add and were dropped` : "";
+    this.options.log?.info({ head, commits: pending.length, replayed: replayed.commits }, `replayed ${pending.length} commit(s) not yet pushed onto the remote's new head ${head.slice(0, 12)}${theirs}${empty}`);
     return { head, unpushed: replayed.commits };
   }
 
@@ -487,8 +489,9 @@ class GitWorkspace implements Workspace {
 /**
  * Open the working clone of `options.url` at `options.workdir`: clone into it
  * when it is missing or empty, reuse it when it already holds a clone of the
- * same URL, refuse (GitError `WorkdirConflict`) when it holds anything else,
- * since that may be someone's data. Returns after a first sync().
+ * same URL (repairing what a killed run left, workdir.ts), refuse (GitError
+ * `WorkdirConflict`) when it holds anything else, since that may be
+ * someone's data. Returns after a first sync().
  */
 export async function openWorkspace(options: WorkspaceOptions): Promise<Workspace> {
   checkAuthor(options.author);
