@@ -79,9 +79,10 @@ export interface BusyRemote {
  * that is not the colleague's own loses the race, because the colleague's
  * commit lands while that push is being received (git then refuses to move
  * the branch: "cannot lock ref … is at X but expected Y"). Real pushes, real
- * rejections; only the timing is made certain.
+ * rejections; only the timing is made certain. `alsoEdit`: a file each of
+ * the colleague's commits appends a comment line to, as well.
  */
-export async function busyRemote(bare: string, colleagueClone: string): Promise<BusyRemote> {
+export async function busyRemote(bare: string, colleagueClone: string, options: { alsoEdit?: string } = {}): Promise<BusyRemote> {
   git(join(colleagueClone, ".."), "clone", "--quiet", bare, colleagueClone);
   const flag = join(bare, "gitcert-test-busy");
   await writeFile(flag, "");
@@ -94,8 +95,8 @@ export async function busyRemote(bare: string, colleagueClone: string): Promise<
 [ "$(git log -1 --format=%ae "$last")" = colleague@example.test ] && exit 0
 cd ${q(colleagueClone)} || exit 0
 # Outside this push's environment (its GIT_DIR, its quarantine).
-env -i PATH="$PATH" HOME="$HOME" GIT_AUTHOR_NAME=Colleague GIT_AUTHOR_EMAIL=colleague@example.test GIT_COMMITTER_NAME=Colleague GIT_COMMITTER_EMAIL=colleague@example.test \\
-  sh -c 'git pull --quiet --rebase && date +%s%N > colleague.txt && git add colleague.txt && git commit --quiet -m "foreign change" && git push --quiet origin main' >&2
+env -i PATH="$PATH" HOME="$HOME" GIT_AUTHOR_NAME=Colleague GIT_AUTHOR_EMAIL=colleague@example.test GIT_COMMITTER_NAME=Colleague GIT_COMMITTER_EMAIL=colleague@example.test ALSO_EDIT=${q(options.alsoEdit ?? "")} \\
+  sh -c 'git pull --quiet --rebase && date +%s%N > colleague.txt && { [ -z "$ALSO_EDIT" ] || echo "# colleague was here" >> "$ALSO_EDIT"; } && git add --all && git commit --quiet -m "foreign change" && git push --quiet origin main' >&2
 exit 0`,
   );
   return {
