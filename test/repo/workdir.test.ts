@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
@@ -183,18 +183,34 @@ describe("reopening a working clone a killed run left behind", { timeout: 60_000
     assert.deepEqual((await readdir(mixed)).sort(), [BUILD_DIR, "notes.txt"]);
   });
 
-  it("a clone whose index or HEAD is damaged is rebuilt from the remote", async () => {
-    for (const [file, garbage] of [
-      ["index", "DIRC garbage"],
-      ["HEAD", "not a ref\n"],
-    ] as const) {
-      const bare = await seededRemote(base, `damaged-${file.toLowerCase()}`, { "a.yaml": "a\n" });
-      const workdir = join(base, `damaged-${file.toLowerCase()}-work`);
-      await open(workdir, bare);
-      await writeFile(join(workdir, ".git", file), garbage);
+  it("a clone whose index, HEAD or objects are damaged is rebuilt from the remote", async () => {
+    const damages: Array<[what: string, damage: (workdir: string) => Promise<void>, says: RegExp]> = [
+      ["index", (w) => writeFile(join(w, ".git/index"), "DIRC garbage"), /the working clone is damaged/],
+      ["HEAD", (w) => writeFile(join(w, ".git/HEAD"), "not a ref\n"), /git no longer reads it as a repository/],
+      [
+        "object",
+        async (w) => {
+          // The commit it had not pushed, as a disk failure might leave it.
+          const commit = git(w, "rev-parse", "HEAD");
+          const file = join(w, ".git/objects", commit.slice(0, 2), commit.slice(2));
+          await chmod(file, 0o644);
+          await writeFile(file, "garbage");
+        },
+        /the working clone is damaged: .*data stream error.*; any commits it held that were not pushed are lost$/,
+      ],
+    ];
+    for (const [what, damage, says] of damages) {
+      const bare = await seededRemote(base, `damaged-${what.toLowerCase()}`, { "a.yaml": "a\n" });
+      const workdir = join(base, `damaged-${what.toLowerCase()}-work`);
+      const first = await open(workdir, bare);
+      await writeFile(join(workdir, "ours.yaml"), "ours\n");
+      await first.commit({ message: "kept" });
+      await damage(workdir);
       const { warnings, log } = recorder();
       const ws = await open(workdir, bare, { log });
-      assert.match(warnings.join("\n"), /rebuilt the working clone from the remote/, file);
+      assert.equal(warnings.length, 1, warnings.join("\n"));
+      assert.match(warnings[0]!, /^rebuilt the working clone from the remote: /, what);
+      assert.match(warnings[0]!, says, what);
       assert.equal(await ws.headCommit(), remoteHead(bare));
       assert.equal(await readFile(join(workdir, "a.yaml"), "utf8"), "a\n");
     }
