@@ -224,8 +224,11 @@ export interface ReconcileReport extends TreeResult {
 export async function reconcileRepository(workspace: Workspace, deps: ReconcileDeps): Promise<ReconcileReport> {
   const carried = new Map<string, Written>();
   const retry = { budgetMs: deps.config["git.pushRetrySeconds"] * 1000, log: deps.log };
+  let forceRenew = deps.forceRenew;
   const pushed = await pushWithRetry(workspace, retry, async () => {
-    const result = await reconcileTree(workspace.root, deps, carried);
+    const result = await reconcileTree(workspace.root, { ...deps, forceRenew }, carried);
+    // Later rounds start from this one's commit, replayed: renewed already.
+    forceRenew = undefined;
     for (const w of result.written) carried.set(carriedKey(w.content), w);
     for (const d of runDiagnostics(result)) deps.log.warn({ code: d.code, file: d.source?.file, line: d.source?.line }, formatForLog(d));
     if (!changedAnything(result)) return { result };

@@ -245,6 +245,30 @@ test("a push rejected because the remote moved is retried on the new head, witho
   assert.ok(existsSync(join(clone, "apps/shop/api-tls.sops.yaml")));
 });
 
+test("a forced renewal that loses races renews each certificate once: one commit, one revision more", async (t) => {
+  const counting = countingIssuers();
+  const { reconcile, workspace, pushOther, checkout } = await setup(t, {}, counting.issuers);
+  await reconcile();
+  const revision = (clone: string) => (parseYaml(readFileSync(join(clone, "apps/shop/api-tls.sops.yaml"), "utf8")) as { metadata: { annotations: Record<string, string> } }).metadata.annotations["gitcert.dev/revision"];
+  assert.equal(revision(checkout()), "1");
+
+  // Two colleagues' pushes land between gitcert's sync and its push.
+  const sync = workspace.sync.bind(workspace);
+  let races = 2;
+  workspace.sync = async () => {
+    const result = await sync();
+    if (races-- > 0) pushOther((clone) => writeFileSync(join(clone, "README.md"), `colleague ${races}\n`), `colleague ${races}`);
+    return result;
+  };
+  const report = await reconcile(new Date(), { forceRenew: new Set(["shop/api", "blog/blog"]) });
+  assert.equal(report.attempts, 3);
+  assert.ok(report.pushed);
+  assert.equal(counting.signed(), 4 + 2, "each forced certificate signed once");
+  const clone = checkout();
+  assert.equal(revision(clone), "2");
+  assert.deepEqual(git(clone, "log", "--format=%an", "-4").trim().split("\n"), ["gitcert", "test", "test", "gitcert"], "one renewal commit, on top of both colleagues'");
+});
+
 test("work kept from a lost race is pushed by the next run; a Certificate the remote changed meanwhile is planned again, the rest are not issued again", async (t) => {
   const counting = countingIssuers();
   const { demo, reconcile, pushOther, checkout, identity } = await setup(t, { "git.pushRetrySeconds": 0 }, counting.issuers);
