@@ -41,7 +41,7 @@ export const OPTIONS = [
   { key: "git.authorEmail", type: "string", default: "gitcert@localhost", description: "Commit author email." },
   { key: "git.messageTemplate", type: "string", default: "gitcert: {summary}\n\n{details}", description: "Commit message. {summary}: one line of counts; {details}: one line per issued / renewed / removed certificate." },
   { key: "git.pushRetrySeconds", type: "number", default: 120, description: "How long to keep retrying a push the remote rejects because its branch moved on (fetch, plan again on the new head, push; jittered backoff). When the time is up, the work stays committed in the working clone and the next run pushes it.", range: [0, 3600] },
-  { key: "git.pushRetries", type: "number", default: 4, description: "Deprecated and ignored (a count of retries lost work on a busy remote): use git.pushRetrySeconds.", range: [0, 100] },
+  { key: "git.pushRetries", type: "number", default: 4, description: "Deprecated and ignored: replaced by git.pushRetrySeconds (a count gave up too soon on a busy remote). Still accepted so existing configurations load.", range: [0, 100] },
   { key: "git.sshKeyFile", type: "string", default: "", description: "SSH private key for ssh:// and scp-style URLs." },
   { key: "git.knownHostsFile", type: "string", default: "", description: "known_hosts for SSH (empty: accept-new)." },
   { key: "git.token", type: "string", default: "", description: "HTTPS token; environment or file only, never a flag (flags show in `ps`).", secret: true },
