@@ -3,7 +3,7 @@
 import type { Config } from "./config.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { carriedKey, changedRepository, encryptionProblems, encryptionRules, executePlan, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
-import { issuerType, type IssuerRegistry } from "./issuers/index.ts";
+import { issuerType, secretsOf, type IssuerRegistry } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
 import { resolve, scanRepository } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
@@ -67,13 +67,11 @@ export async function assess(root: string, config: Config, options: AssessOption
   });
   const resolution = resolve(scan, {
     clusterResourceNamespace: config.clusterResourceNamespace,
-    issuerTypes: new Set(options.issuers.keys()),
+    issuers: options.issuers,
   });
   const issuerSecrets = new Set<string>();
   for (const issuer of scan.issuers) {
-    const type = issuerType(issuer, options.issuers.keys());
-    const needed = type ? options.issuers.get(type)!.secretsNeeded(issuer, config.clusterResourceNamespace) : [];
-    for (const key of needed) issuerSecrets.add(`${key.namespace}/${key.name}`);
+    for (const key of secretsOf(options.issuers, issuer, config.clusterResourceNamespace)) issuerSecrets.add(`${key.namespace}/${key.name}`);
   }
   const failures = parseFailureLog(await tree.read(FAILURE_LOG).catch(() => undefined));
   const renewalHints = options.consultIssuers ? await gatherRenewalHints(resolution.ready, scan.secrets, options) : undefined;

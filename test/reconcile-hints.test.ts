@@ -8,6 +8,7 @@ import { loadConfig } from "../src/config.ts";
 import type { Issuer } from "../src/issuers/types.ts";
 import { ANNOTATION, formatTime, requestHash, secretHash } from "../src/plan/index.ts";
 import { assess } from "../src/reconcile.ts";
+import { mapping } from "../src/schema/index.ts";
 import { certificateSpec } from "./fixtures/certificate-spec.ts";
 import { tempDir } from "./helpers.ts";
 
@@ -15,8 +16,8 @@ function issuerAnswering(answer: () => Promise<{ renewalTime: Date } | undefined
   const issuer = {
     type: "slow",
     asked: 0,
-    validate: () => [],
-    secretsNeeded: () => [],
+    schema: mapping({}),
+    secrets: () => [],
     sign: () => Promise.reject(new Error("not in this test")),
     renewalHint: () => {
       issuer.asked++;

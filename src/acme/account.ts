@@ -6,17 +6,12 @@
 import { createPrivateKey, generateKeyPair } from "node:crypto";
 import { promisify } from "node:util";
 import { GitcertError } from "../diagnostics.ts";
-import { issuerRef } from "../issuers/spec.ts";
+import { issuerRef, secretNamespace } from "../issuers/read.ts";
 import type { IssuerEnv, SecretKey } from "../issuers/types.ts";
 import type { IssuerResource } from "../manifests/types.ts";
-import type { AcmeIssuerSpec, SecretKeySelector } from "./spec.ts";
+import type { AcmeIssuerSpec, SecretKeySelector } from "./schema.ts";
 
 const generate = promisify(generateKeyPair);
-
-/** Where an issuer's Secrets live. */
-export function secretNamespace(issuer: IssuerResource, env: Pick<IssuerEnv, "clusterResourceNamespace">): string {
-  return issuer.kind === "ClusterIssuer" ? env.clusterResourceNamespace : issuer.namespace;
-}
 
 // One generation per Secret per reconcile, however many certificates of
 // the issuer run at once; keyed by the env, which is one per reconcile.
@@ -25,7 +20,7 @@ const generating = new WeakMap<IssuerEnv, Map<string, Promise<string>>>();
 /** The account key PEM: read from the repository, or generated and kept there. */
 export async function accountKey(issuer: IssuerResource, spec: AcmeIssuerSpec, env: IssuerEnv): Promise<string> {
   const ref = spec.privateKeySecretRef;
-  const key: SecretKey = { namespace: secretNamespace(issuer, env), name: ref.name };
+  const key: SecretKey = { namespace: secretNamespace(issuer, env.clusterResourceNamespace), name: ref.name };
   const where = { source: issuer.source, object: issuerRef(issuer) };
   const data = await env.readSecret(key);
   if (data) {
@@ -72,7 +67,7 @@ async function createAccountKey(key: SecretKey, ref: SecretKeySelector, issuer: 
 export async function externalAccountBinding(issuer: IssuerResource, spec: AcmeIssuerSpec, env: IssuerEnv): Promise<{ kid: string; hmacKey: string } | undefined> {
   const eab = spec.externalAccountBinding;
   if (!eab) return undefined;
-  const key: SecretKey = { namespace: secretNamespace(issuer, env), name: eab.keySecretRef.name };
+  const key: SecretKey = { namespace: secretNamespace(issuer, env.clusterResourceNamespace), name: eab.keySecretRef.name };
   const where = { source: issuer.source, object: issuerRef(issuer) };
   const data = await env.readSecret(key);
   const value = data?.[eab.keySecretRef.key]?.toString("utf8").trim();

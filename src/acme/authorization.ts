@@ -4,21 +4,23 @@
 // identifier it was about.
 import { AT_CA, GitcertError } from "../diagnostics.ts";
 import type { IssuerEnv } from "../issuers/types.ts";
+import type { CertificateResource, IssuerResource } from "../manifests/types.ts";
 import type { AcmeConnection, Authorization, Challenge } from "./client.ts";
-import type { Dns01Solver } from "./dns01-solver.ts";
-import { solveHttp01, type Http01Settings } from "./http01-solver.ts";
+import type { Dns01Solver } from "./dns01/index.ts";
+import { solveHttp01, type Http01Settings } from "./http01/index.ts";
 import { pollStatus } from "./poll.ts";
 import { AcmeProblemError, describeProblem, isProblem } from "./problem.ts";
+import type { SolverSpec } from "./schema.ts";
 import { noSolverReason, pickSolver } from "./solver-picker.ts";
-import type { SolverSpec } from "./spec.ts";
 
 export interface AuthorizationContext {
   conn: AcmeConnection;
   env: IssuerEnv;
   issuerLabel: string;
   solvers: readonly SolverSpec[];
-  /** The Certificate's labels, for selector.matchLabels. */
-  labels: Readonly<Record<string, string>>;
+  /** The Certificate being issued: its labels match selectors, and HTTP-01 routes are made for it. */
+  certificate: CertificateResource;
+  issuer: IssuerResource;
   /** Namespace of the issuer's Secrets (DNS provider credentials). */
   secretNamespace: string;
   http01: Http01Settings;
@@ -51,8 +53,9 @@ async function solve(authz: Authorization, ctx: AuthorizationContext): Promise<v
   }
   const domain = (authz.wildcard ? "*." : "") + authz.identifier.value;
   const offered = authz.challenges.map((c) => c.type);
-  const picked = pickSolver({ domain, offered, solvers: ctx.solvers, labels: ctx.labels });
-  if (!picked) throw new GitcertError("AcmeNoSolver", noSolverReason({ domain, offered, solvers: ctx.solvers, labels: ctx.labels }, ctx.issuerLabel));
+  const input = { domain, offered, solvers: ctx.solvers, labels: ctx.certificate.labels };
+  const picked = pickSolver(input);
+  if (!picked) throw new GitcertError("AcmeNoSolver", noSolverReason(input, ctx.issuerLabel));
   const challenge = authz.challenges.find((c) => c.type === picked.challengeType) as Challenge;
   ctx.tokens.add(challenge.token);
   const keyAuthorization = await ctx.conn.keyAuthorization(challenge);
@@ -70,7 +73,8 @@ async function solve(authz: Authorization, ctx: AuthorizationContext): Promise<v
   };
 
   if (picked.challengeType === "http-01") {
-    await solveHttp01(ctx.http01, { identifier: authz.identifier.value, token: challenge.token, keyAuthorization }, validate);
+    const routeContext = { solver: picked.solver.http01!, certificate: ctx.certificate, issuer: ctx.issuer };
+    await solveHttp01(ctx.http01, { identifier: authz.identifier.value, token: challenge.token, keyAuthorization }, routeContext, validate);
   } else {
     const spec = picked.solver.dns01!;
     await ctx.dns01.solve({ domain: authz.identifier.value, value: keyAuthorization, spec, namespace: ctx.secretNamespace }, ctx.env, validate);

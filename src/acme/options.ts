@@ -3,8 +3,8 @@
 // long to wait. Defaults suit a pod behind an ingress; tests point them at
 // local peers.
 import type { Config } from "../config.ts";
-import type { Dns01Provider } from "./dns01/index.ts";
-import type { Http01Server } from "./http01-server.ts";
+import type { Dns01Registry } from "./dns01/index.ts";
+import type { Http01Server } from "./http01/index.ts";
 import type { RequestEvent } from "./transport.ts";
 
 export interface AcmeOptions {
@@ -31,7 +31,7 @@ export interface AcmeOptions {
     nameservers?: string[];
     propagationTimeoutMs?: number;
     intervalMs?: number;
-    providers?: ReadonlyMap<string, Dns01Provider>;
+    providers?: Dns01Registry;
     fetch?: typeof fetch;
   };
   /** Bound on each wait for an authorization or order to change state. */

@@ -1,19 +1,20 @@
 // What ACME issuers share inside one gitcert process: one keep-alive
 // transport per TLS trust setting, one connection per (server, account key),
-// the HTTP-01 server, the DNS-01 solver, and the ARI answers still fresh.
+// the HTTP-01 listener and routes, the DNS-01 solver, the schema of
+// `spec.acme` (it holds the DNS-01 providers'), and the ARI answers still
+// fresh.
 // Connections outlive a reconcile, so the account registration, nonces and
 // a rate limit carry over; the key itself is always read from Git first.
 import { createHash } from "node:crypto";
+import type { z } from "zod";
 import { AT_CA, GitcertError } from "../diagnostics.ts";
 import { fetchRenewalInfo, renewalTimeInWindow, type RenewalWindow } from "./ari.ts";
 import { AcmeConnection, type Directory } from "./client.ts";
-import { defaultDns01Providers, type Dns01Provider } from "./dns01/index.ts";
-import { Dns01Solver } from "./dns01-solver.ts";
-import { Http01Server } from "./http01-server.ts";
-import type { Http01Settings } from "./http01-solver.ts";
+import { defaultDns01Providers, Dns01Solver, type Dns01Registry } from "./dns01/index.ts";
+import { http01Routes, Http01Server, type Http01Settings } from "./http01/index.ts";
 import { ACME_DEFAULTS, type AcmeOptions } from "./options.ts";
 import { AcmeProblemError, describeProblem } from "./problem.ts";
-import type { AcmeIssuerSpec } from "./spec.ts";
+import { acmeSpecSchema, type AcmeIssuerSpec } from "./schema.ts";
 import { Transport } from "./transport.ts";
 
 export interface RenewalHint {
@@ -33,9 +34,12 @@ const HINT_MAX_MS = 24 * 3600_000;
 export class AcmeService {
   readonly http01: Http01Settings;
   readonly dns01: Dns01Solver;
-  readonly providers: ReadonlyMap<string, Dns01Provider>;
+  readonly providers: Dns01Registry;
+  /** `spec.acme` with these DNS-01 providers. */
+  readonly schema: z.ZodType<AcmeIssuerSpec, unknown>;
   readonly pollTimeoutMs: number;
-  private readonly ownsHttp01: boolean;
+  /** The listener this service made, and so closes; undefined when it was given one. */
+  private readonly ownListener?: Http01Server;
   private readonly transports = new Map<string, Transport>();
   private readonly connections = new Map<string, AcmeConnection>();
   private readonly directories = new Map<string, { at: number; promise: Promise<Directory> }>();
@@ -46,9 +50,12 @@ export class AcmeService {
   constructor(options: AcmeOptions = {}) {
     this.options = options;
     const sc = options.selfCheck ?? {};
-    this.ownsHttp01 = !options.http01?.server;
+    if (!options.http01?.server) {
+      this.ownListener = new Http01Server({ address: options.http01?.address ?? ACME_DEFAULTS.http01Address, port: options.http01?.port ?? ACME_DEFAULTS.http01Port });
+    }
     this.http01 = {
-      server: options.http01?.server ?? new Http01Server({ address: options.http01?.address ?? ACME_DEFAULTS.http01Address, port: options.http01?.port ?? ACME_DEFAULTS.http01Port }),
+      routes: http01Routes({ listener: options.http01?.server ?? this.ownListener! }),
+      onWarning: options.onWarning,
       selfCheck:
         sc.enabled === false
           ? false
@@ -61,6 +68,7 @@ export class AcmeService {
             },
     };
     this.providers = options.dns01?.providers ?? defaultDns01Providers();
+    this.schema = acmeSpecSchema(this.providers);
     this.dns01 = new Dns01Solver({
       providers: this.providers,
       nameservers: options.dns01?.nameservers ?? [],
@@ -132,7 +140,7 @@ export class AcmeService {
   }
 
   async close(): Promise<void> {
-    if (this.ownsHttp01) await this.http01.server.close();
+    await this.ownListener?.close();
     for (const t of this.transports.values()) t.close();
     this.transports.clear();
     this.connections.clear();

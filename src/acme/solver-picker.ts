@@ -4,7 +4,7 @@
 // selector is the catch-all; a dnsNames match beats a dnsZones match; the
 // zone with the most labels wins; then the most matchLabels; then the
 // earlier solver in the list.
-import type { SolverSelector, SolverSpec } from "./spec.ts";
+import type { SolverSelector, SolverSpec } from "./schema.ts";
 
 export type ChallengeType = "http-01" | "dns-01";
 

@@ -3,7 +3,7 @@
 // upkeep. One typed outcome per plan item; one Certificate's failure is its
 // own outcome and the rest proceed.
 import { diagnostic, toDiagnostic, type Diagnostic, type SourceRef } from "../diagnostics.ts";
-import { issuerType, type IssuerRegistry } from "../issuers/index.ts";
+import { secretsOf, type IssuerRegistry } from "../issuers/index.ts";
 import type { IssuerEnv, SecretKey } from "../issuers/types.ts";
 import type { KustomizationFile } from "../manifests/types.ts";
 import { ANNOTATION, ISSUING_ACTIONS, type PlanItem } from "../plan/index.ts";
@@ -111,9 +111,7 @@ export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContex
 
 function secretsNeeded(item: PlanItem, ctx: Pick<ExecuteContext, "issuers" | "clusterResourceNamespace">): SecretKey[] {
   if (item.action === "update") return [];
-  const type = issuerType(item.issuer!, ctx.issuers.keys());
-  const issuer = type ? ctx.issuers.get(type) : undefined;
-  return issuer ? issuer.secretsNeeded(item.issuer!, ctx.clusterResourceNamespace) : [];
+  return secretsOf(ctx.issuers, item.issuer!, ctx.clusterResourceNamespace);
 }
 
 /** Issue (or reuse, or re-lay-out) and write one Certificate's Secret. */

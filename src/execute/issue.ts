@@ -17,11 +17,6 @@ export async function issue(item: PlanItem, ctx: Pick<ExecuteContext, "issuers" 
   if (!issuer) {
     throw new GitcertError("UnsupportedIssuer", `issuer ${issuerResource.kind}/${issuerResource.name} has no supported type`, { object: issuerRef(issuerResource), source: issuerResource.source });
   }
-  const problems = issuer.validate(issuerResource);
-  if (problems.length > 0) {
-    const first = problems[0]!;
-    throw new GitcertError(first.code, `issuer ${issuerResource.kind}/${issuerResource.name} (${issuerResource.source.file}:${issuerResource.source.line}): ${problems.map((p) => p.message).join("; ")}`);
-  }
 
   const privateKey = await keyFor(item, ctx);
   const publicKey = publicKeyOf(privateKey);

@@ -1,10 +1,11 @@
 // ACME: certificates from an ACME server (Let's Encrypt, or Pebble in
-// tests) through cert-manager's `spec.acme`. The account key is a Secret in
-// Git; challenges are solved by gitcert itself (HTTP-01 on its own server,
-// DNS-01 through the provider registry). Concurrent sign() calls share one
-// account safely. Besides the Issuer contract it answers renewal hints
-// (ARI) for certificates it issued.
-import { AT_CA, diagnostic, GitcertError, type Diagnostic } from "../diagnostics.ts";
+// tests) through cert-manager's `spec.acme` (its schema is the ACME room's:
+// src/acme/schema.ts, with the DNS-01 providers' blocks). The account key is
+// a Secret in Git; challenges are solved by gitcert itself (HTTP-01 through
+// the route registry, DNS-01 through the provider registry). Concurrent
+// sign() calls share one account safely. Besides the Issuer contract it
+// answers renewal hints (ARI) for certificates it issued.
+import { AT_CA, GitcertError } from "../diagnostics.ts";
 import {
   ACME_ANNOTATION,
   accountKey,
@@ -15,20 +16,19 @@ import {
   externalAccountBinding,
   noSolverReason,
   orderIdentifiers,
-  parseAcmeSpec,
   pickSolver,
   runOrder,
-  secretNamespace,
   type AcmeIssuerSpec,
   type AcmeOptions,
+  type AcmeIdentifier,
   type RenewalHint,
+  type SolverSpec,
 } from "../acme/index.ts";
-import type { CertificateRequest, IssuerEnv } from "./types.ts";
-import type { IssuerResource } from "../manifests/types.ts";
-import type { Issuer } from "./types.ts";
-import { issuerRef } from "./spec.ts";
+import type { CertificateResource, IssuerResource } from "../manifests/types.ts";
+import { secretNamespace, specOf } from "./read.ts";
+import type { CertificateRequest, Issuer, IssuerEnv, SecretNeed } from "./types.ts";
 
-export interface AcmeIssuer extends Issuer {
+export interface AcmeIssuer extends Issuer<AcmeIssuerSpec> {
   /**
    * The server's renewal hint (RFC 9773) for a certificate this issuer
    * issued, from its Secret's annotations; undefined when the Secret has no
@@ -36,47 +36,87 @@ export interface AcmeIssuer extends Issuer {
    * server's Retry-After. Throws GitcertError when the server cannot answer.
    */
   renewalHint(issuer: IssuerResource, annotations: Readonly<Record<string, string>>, now: Date): Promise<RenewalHint | undefined>;
-  /** Stops the HTTP-01 server and drops kept-alive connections. */
+  /** Stops the HTTP-01 listener and drops kept-alive connections. */
   close(): Promise<void>;
+}
+
+/** The challenge types an ACME server offers for an identifier: only DNS-01 for a wildcard. */
+function offeredFor(id: AcmeIdentifier): string[] {
+  return id.value.startsWith("*.") ? ["dns-01"] : ["http-01", "dns-01"];
+}
+
+/** The solvers a Certificate's names would pick; every solver when the names cannot be known. */
+function solversFor(spec: AcmeIssuerSpec, certificate: CertificateResource | undefined): SolverSpec[] {
+  if (!certificate) return spec.solvers;
+  let identifiers: AcmeIdentifier[];
+  try {
+    identifiers = orderIdentifiers(certificate.spec);
+  } catch {
+    return spec.solvers; // signing says what is wrong with the names
+  }
+  const picked = new Set<SolverSpec>();
+  for (const id of identifiers) {
+    const found = pickSolver({ domain: id.value, offered: offeredFor(id), solvers: spec.solvers, labels: certificate.labels });
+    if (found) picked.add(found.solver);
+  }
+  return spec.solvers.filter((s) => picked.has(s));
 }
 
 export function createAcmeIssuer(options: AcmeOptions = {}): AcmeIssuer {
   const service = new AcmeService(options);
 
-  const specOf = (issuer: IssuerResource): AcmeIssuerSpec => {
-    const { spec, errors } = parseAcmeSpec(issuer.spec.acme, service.providers);
-    if (!spec) throw new GitcertError("InvalidIssuer", errors.join("; "), { source: issuer.source, object: issuerRef(issuer) });
-    return spec;
-  };
-
-  return {
+  const issuer: AcmeIssuer = {
     type: "acme",
+    schema: service.schema,
 
-    validate(issuer: IssuerResource): Diagnostic[] {
-      const where = { source: issuer.source, object: issuerRef(issuer) };
-      return parseAcmeSpec(issuer.spec.acme, service.providers).errors.map((e) => diagnostic("InvalidIssuer", e, where));
+    secrets(spec, { namespace, certificate }) {
+      const account = spec.privateKeySecretRef;
+      const needs: SecretNeed[] = [
+        {
+          namespace,
+          name: account.name,
+          keys: [account.key],
+          purpose: "ACME account key",
+          field: "spec.acme.privateKeySecretRef",
+          ...(spec.disableAccountKeyGeneration ? {} : { createdIfMissing: true as const }),
+        },
+      ];
+      const eab = spec.externalAccountBinding?.keySecretRef;
+      if (eab) {
+        needs.push({ namespace, name: eab.name, keys: [eab.key], purpose: "EAB HMAC key", field: "spec.acme.externalAccountBinding.keySecretRef" });
+      }
+      for (const solver of solversFor(spec, certificate)) {
+        const dns01 = solver.dns01;
+        const provider = dns01 && service.providers.get(dns01.provider);
+        if (!dns01 || !provider) continue;
+        for (const s of provider.secrets(dns01.config)) {
+          needs.push({
+            namespace,
+            name: s.ref.name,
+            keys: [s.ref.key],
+            purpose: s.purpose,
+            field: `spec.acme.solvers[${solver.index}].dns01.${dns01.provider}.${s.field}`,
+          });
+        }
+      }
+      return needs;
     },
 
-    // The account key is created by the issuer itself and EAB or DNS
-    // credentials are never written by a Certificate: nothing to wait for.
-    secretsNeeded: () => [],
-
     async sign(request: CertificateRequest, env: IssuerEnv) {
-      const issuer = request.issuer;
-      const spec = specOf(issuer);
+      const resource = request.issuer;
+      const spec = specOf(issuer, resource);
       const identifiers = orderIdentifiers(request.certificate.spec);
-      const issuerLabel = `${issuer.kind} ${issuer.name}`;
+      const issuerLabel = `${resource.kind} ${resource.name}`;
       const labels = request.certificate.labels;
       // Before any order: a name no solver could ever answer (a wildcard
       // without DNS-01) fails now, not after an account and an order.
       for (const id of identifiers) {
-        const offered = id.value.startsWith("*.") ? ["dns-01"] : ["http-01", "dns-01"];
-        const input = { domain: id.value, offered, solvers: spec.solvers, labels };
+        const input = { domain: id.value, offered: offeredFor(id), solvers: spec.solvers, labels };
         if (!pickSolver(input)) throw new GitcertError("AcmeNoSolver", noSolverReason(input, issuerLabel));
       }
 
-      const eab = await externalAccountBinding(issuer, spec, env);
-      const conn = service.connection(spec, await accountKey(issuer, spec, env), eab);
+      const eab = await externalAccountBinding(resource, spec, env);
+      const conn = service.connection(spec, await accountKey(resource, spec, env), eab);
       const account = await conn.account();
       let directory;
       try {
@@ -94,8 +134,9 @@ export function createAcmeIssuer(options: AcmeOptions = {}): AcmeIssuer {
           env,
           issuerLabel,
           solvers: spec.solvers,
-          labels,
-          secretNamespace: secretNamespace(issuer, env),
+          certificate: request.certificate,
+          issuer: resource,
+          secretNamespace: secretNamespace(resource, env.clusterResourceNamespace),
           http01: service.http01,
           dns01: service.dns01,
           pollTimeoutMs: service.pollTimeoutMs,
@@ -111,14 +152,25 @@ export function createAcmeIssuer(options: AcmeOptions = {}): AcmeIssuer {
       return { chainPem: result.chainPem, annotations };
     },
 
-    async renewalHint(issuer, annotations, now) {
+    async renewalHint(resource, annotations, now) {
       const certId = annotations[ACME_ANNOTATION.ariCertId];
       if (!certId) return undefined;
-      return service.renewalHint(specOf(issuer), certId, now);
+      return service.renewalHint(specOf(issuer, resource), certId, now);
+    },
+
+    async ready(resource) {
+      const spec = specOf(issuer, resource);
+      try {
+        await service.directory(spec);
+        return { ready: true, message: `the ACME server ${spec.server} answers its directory` };
+      } catch (err) {
+        return { ready: false, message: `the ACME server ${spec.server} does not answer: ${err instanceof Error ? err.message : String(err)}` };
+      }
     },
 
     close: () => service.close(),
   };
+  return issuer;
 }
 
 /** The CertID of the certificate now in the Secret, for `replaces`; none when there is none to read. */

@@ -1,12 +1,13 @@
 // The issuer registry: spec key → implementation. Adding an issuer kind is a
-// new file and one line here.
+// new folder (index.ts + schema.ts) and one line here.
 import type { AcmeOptions } from "../acme/index.ts";
 import { createAcmeIssuer } from "./acme.ts";
-import { caIssuer } from "./ca.ts";
-import { selfSignedIssuer } from "./self-signed.ts";
+import { caIssuer } from "./ca/index.ts";
+import type { IssuerRegistry } from "./read.ts";
+import { selfSignedIssuer } from "./self-signed/index.ts";
 import type { Issuer } from "./types.ts";
 
-export type IssuerRegistry = ReadonlyMap<string, Issuer>;
+export type { IssuerRegistry };
 
 /** Process-wide settings some issuers need (ACME: HTTP-01 listener, nameservers). */
 export interface IssuerOptions {
@@ -14,9 +15,10 @@ export interface IssuerOptions {
 }
 
 export function defaultIssuers(options: IssuerOptions = {}): IssuerRegistry {
-  return new Map<string, Issuer>([
-    [selfSignedIssuer.type, selfSignedIssuer],
-    [caIssuer.type, caIssuer],
-    ["acme", createAcmeIssuer(options.acme)],
-  ]);
+  const issuers: Issuer[] = [
+    selfSignedIssuer as Issuer,
+    caIssuer as Issuer,
+    createAcmeIssuer(options.acme) as Issuer,
+  ];
+  return new Map(issuers.map((issuer) => [issuer.type, issuer]));
 }

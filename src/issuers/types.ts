@@ -1,7 +1,11 @@
-// The issuer extension point. An issuer kind is one file implementing
-// `Issuer` plus one line in registry.ts; nothing else changes.
+// The issuer extension point. An issuer kind is one folder (or file)
+// implementing `Issuer` plus one line in registry.ts: it declares the
+// schema of its part of the spec (`spec.<type>`) and, from the spec alone,
+// the Secrets it needs, so `resolve` can hold back the Certificates of an
+// Issuer that is not ready before anything is ordered; then it signs.
 import type { KeyObject } from "node:crypto";
-import type { Diagnostic, SourceRef } from "../diagnostics.ts";
+import type { z } from "zod";
+import type { SourceRef } from "../diagnostics.ts";
 import type { CertificateResource, IssuerResource } from "../manifests/types.ts";
 
 export interface CertificateRequest {
@@ -31,6 +35,27 @@ export interface SecretKey {
   name: string;
 }
 
+/** A Secret an issuer needs before it can sign, declared from its spec alone. */
+export interface SecretNeed extends SecretKey {
+  /** Keys its `data`/`stringData` must have. */
+  keys: string[];
+  /** What it holds, for messages: `CA key pair`, `ACME account key`, `TSIG secret`. */
+  purpose: string;
+  /** The spec field that names it: `spec.ca.secretName`. */
+  field: string;
+  /** The issuer makes it when it is missing (an ACME account key). */
+  createdIfMissing?: true;
+  /** A Certificate in the repository may write it (a CA key pair from an isCA Certificate); issuance waits for it. */
+  writtenByCertificates?: true;
+}
+
+export interface IssuerSecretsContext {
+  /** Where this issuer's Secrets live: its namespace, or the cluster resource namespace for a ClusterIssuer. */
+  namespace: string;
+  /** Only what issuing this Certificate would use (ACME: the solvers its names pick); everything when absent. */
+  certificate?: CertificateResource;
+}
+
 /** Effects an issuer may use, passed in so tests run the real thing. */
 export interface IssuerEnv {
   /**
@@ -52,17 +77,23 @@ export interface IssuerEnv {
   clusterResourceNamespace: string;
 }
 
-export interface Issuer {
+/** An answer to "could this issuer sign now?", as cert-manager's Issuer Ready condition gives it. */
+export interface IssuerReadiness {
+  ready: boolean;
+  /** Why, in a sentence: `the ACME server answered its directory`, `connection refused`. */
+  message: string;
+}
+
+export interface Issuer<Spec = unknown> {
   /** The spec key this implementation handles: `selfSigned`, `ca`, `acme`, `vault`. */
   readonly type: string;
-  /** Problems with the issuer's own spec, reported against the Issuer object. */
-  validate(issuer: IssuerResource): Diagnostic[];
   /**
-   * Secrets that must exist before this issuer can sign. The reconcile issues
-   * any Certificate that writes one of them first, so a self-signed → CA →
-   * leaf chain converges in one run.
+   * Reads `spec.<type>` (schema.ts beside the implementation): cert-manager's
+   * fields, defaults and messages. Read through readIssuer()/specOf().
    */
-  secretsNeeded(issuer: IssuerResource, clusterResourceNamespace: string): SecretKey[];
+  readonly schema: z.ZodType<Spec, unknown>;
+  /** The Secrets this spec needs, checked by `resolve` before any Certificate of it is planned. */
+  secrets(spec: Spec, context: IssuerSecretsContext): SecretNeed[];
   sign(request: CertificateRequest, env: IssuerEnv): Promise<IssuedCertificate>;
   /**
    * The issuer's own view of when to renew (ACME ARI), read from the Secret's
@@ -70,6 +101,8 @@ export interface Issuer {
    * place of the spec's renewal time, as cert-manager does with ARI.
    */
   renewalHint?(issuer: IssuerResource, annotations: Readonly<Record<string, string>>, now: Date): Promise<{ renewalTime: Date } | undefined>;
+  /** A live check of the server behind the issuer (ACME: its directory answers), for Issuer status. */
+  ready?(issuer: IssuerResource): Promise<IssuerReadiness>;
   /** Release listeners and connections the issuer holds. */
   close?(): Promise<void>;
 }

@@ -2,6 +2,7 @@
 // issued. One Certificate's problem blocks only that Certificate (and, for a
 // contested name or Secret, the ones contesting it); the rest go ahead.
 import { diagnostic, objectLabel, type Diagnostic, type ObjectRef } from "../diagnostics.ts";
+import type { IssuerRegistry } from "../issuers/read.ts";
 import {
   certificateRef,
   type CertificateResource,
@@ -16,10 +17,10 @@ export const CERT_MANAGER_ISSUER_TYPES: ReadonlySet<string> = new Set(["acme", "
 const CERT_MANAGER_GROUP = "cert-manager.io";
 
 export interface ResolveOptions {
-  /** Where ClusterIssuer Secrets live; part of the contract for issuers, unused by the rules here. */
+  /** Where ClusterIssuer Secrets live. */
   clusterResourceNamespace: string;
-  /** Issuer types gitcert can sign with (the issuer registry's keys). */
-  issuerTypes: ReadonlySet<string>;
+  /** The issuer kinds gitcert can sign with. */
+  issuers: IssuerRegistry;
 }
 
 export interface Resolution {
@@ -45,9 +46,10 @@ export function resolve(scan: ScanResult, options: ResolveOptions): Resolution {
   checkSecretNames(owners, block);
 
   const chosen = new Map<CertificateResource, IssuerResource>();
-  const knownTypes = new Set([...CERT_MANAGER_ISSUER_TYPES, ...options.issuerTypes]);
+  const supported = new Set(options.issuers.keys());
+  const knownTypes = new Set([...CERT_MANAGER_ISSUER_TYPES, ...supported]);
   for (const cert of owners) {
-    const found = findIssuer(cert, issuers, knownTypes, options.issuerTypes);
+    const found = findIssuer(cert, issuers, knownTypes, supported);
     if ("issuer" in found) chosen.set(cert, found.issuer);
     else block(cert, found.problem);
   }

@@ -3,19 +3,29 @@
 // order identifiers taken from a Certificate.
 import assert from "node:assert/strict";
 import { test } from "node:test";
-import { parseAcmeSpec, type Dns01ProviderInfo } from "../../src/acme/spec.ts";
+import { z } from "zod";
+import { acmeSpecSchema, type AcmeIssuerSpec, type Dns01ProviderInfo } from "../../src/acme/schema.ts";
 import { orderIdentifiers } from "../../src/acme/identifiers.ts";
 import { createAcmeIssuer } from "../../src/issuers/acme.ts";
+import { readIssuer } from "../../src/issuers/read.ts";
 import { GitcertError } from "../../src/diagnostics.ts";
+import { mapping, problemText, read } from "../../src/schema/index.ts";
 
 const providers = new Map<string, Dns01ProviderInfo>([
-  ["rfc2136", { validate: (c) => (typeof c.nameserver === "string" ? [] : ["nameserver: is required"]) }],
-  ["cloudflare", { validate: () => [] }],
+  ["rfc2136", { schema: mapping({ nameserver: z.string() }) }],
+  ["cloudflare", { schema: mapping({}) }],
 ]);
+const schema = acmeSpecSchema(providers);
+
+/** The spec, or every problem as `spec.acme.<field>: <problem>`. */
+function parseAcmeSpec(raw: unknown): { spec?: AcmeIssuerSpec; errors: string[] } {
+  const r = read(schema, raw);
+  return r.ok ? { spec: r.value, errors: [] } : { errors: r.problems.map((p) => problemText("spec.acme", p)) };
+}
 const minimal = { server: "https://acme.example/dir", privateKeySecretRef: { name: "le-account" } };
 
 test("a minimal spec: defaults as cert-manager's", () => {
-  const { spec, errors } = parseAcmeSpec(minimal, providers);
+  const { spec, errors } = parseAcmeSpec(minimal);
   assert.deepEqual(errors, []);
   assert.deepEqual(spec, {
     server: "https://acme.example/dir",
@@ -48,7 +58,6 @@ test("a full spec", () => {
         { http01: null },
       ],
     },
-    providers,
   );
   assert.deepEqual(errors, []);
   assert.equal(spec!.caBundlePem, pem);
@@ -62,45 +71,52 @@ test("a full spec", () => {
 });
 
 const bad: Array<[string, unknown, RegExp]> = [
-  ["not a mapping", "acme", /spec\.acme must be a mapping/],
-  ["no server", { privateKeySecretRef: { name: "a" } }, /spec\.acme\.server is required/],
-  ["a server that is no URL", { ...minimal, server: "acme.example" }, /spec\.acme\.server "acme\.example" is not an https:\/\/ URL/],
-  ["no privateKeySecretRef", { server: minimal.server }, /spec\.acme\.privateKeySecretRef is required/],
-  ["a Secret name that is no name", { ...minimal, privateKeySecretRef: { name: "../x" } }, /privateKeySecretRef\.name must name a Secret/],
-  ["EAB without keyID", { ...minimal, externalAccountBinding: { keySecretRef: { name: "eab", key: "k" } } }, /externalAccountBinding\.keyID is required/],
-  ["EAB Secret without key", { ...minimal, externalAccountBinding: { keyID: "k", keySecretRef: { name: "eab" } } }, /externalAccountBinding\.keySecretRef\.key is required/],
-  ["caBundle that is not PEM", { ...minimal, caBundle: "bm90IGEgY2VydA==" }, /caBundle must be base64-encoded PEM/],
+  ["not a mapping", "acme", /spec\.acme: must be a mapping/],
+  ["no server", { privateKeySecretRef: { name: "a" } }, /spec\.acme\.server: is required/],
+  ["a server that is no URL", { ...minimal, server: "acme.example" }, /spec\.acme\.server: "acme\.example" is not an https:\/\/ URL/],
+  ["no privateKeySecretRef", { server: minimal.server }, /spec\.acme\.privateKeySecretRef: is required/],
+  ["a Secret name that is no name", { ...minimal, privateKeySecretRef: { name: "../x" } }, /privateKeySecretRef\.name: "\.\.\/x" is not a valid Secret name/],
+  ["EAB without keyID", { ...minimal, externalAccountBinding: { keySecretRef: { name: "eab", key: "k" } } }, /externalAccountBinding\.keyID: is required/],
+  ["EAB Secret without key", { ...minimal, externalAccountBinding: { keyID: "k", keySecretRef: { name: "eab" } } }, /externalAccountBinding\.keySecretRef\.key: is required/],
+  ["caBundle that is not PEM", { ...minimal, caBundle: "bm90IGEgY2VydA==" }, /caBundle: must be base64-encoded PEM/],
   ["caBundle and skipTLSVerify", { ...minimal, caBundle: Buffer.from("-----BEGIN CERTIFICATE-----").toString("base64"), skipTLSVerify: true }, /cannot both be set/],
-  ["skipTLSVerify not a boolean", { ...minimal, skipTLSVerify: "yes" }, /skipTLSVerify must be true or false/],
-  ["solvers not a list", { ...minimal, solvers: { http01: {} } }, /spec\.acme\.solvers must be a list/],
-  ["a solver with both types", { ...minimal, solvers: [{ http01: {}, dns01: { cloudflare: {} } }] }, /solvers\[0\] must have exactly one of http01 and dns01/],
-  ["a solver with neither", { ...minimal, solvers: [{ selector: {} }] }, /solvers\[0\] must have exactly one of http01 and dns01/],
-  ["two DNS providers", { ...minimal, solvers: [{ dns01: { cloudflare: {}, rfc2136: {} } }] }, /solvers\[0\]\.dns01 must configure exactly one provider \(gitcert supports: cloudflare, rfc2136\)/],
-  ["a cert-manager provider gitcert lacks", { ...minimal, solvers: [{ dns01: { akamai: {} } }] }, /solvers\[0\]\.dns01\.akamai is a cert-manager provider gitcert does not support \(gitcert supports: cloudflare, rfc2136\)/],
+  ["skipTLSVerify not a boolean", { ...minimal, skipTLSVerify: "yes" }, /skipTLSVerify: must be true or false/],
+  ["solvers not a list", { ...minimal, solvers: { http01: {} } }, /spec\.acme\.solvers: must be a list/],
+  ["a solver with both types", { ...minimal, solvers: [{ http01: {}, dns01: { cloudflare: {} } }] }, /solvers\[0\]: must have exactly one of http01 and dns01/],
+  ["a solver with neither", { ...minimal, solvers: [{ selector: {} }] }, /solvers\[0\]: must have exactly one of http01 and dns01/],
+  ["two DNS providers", { ...minimal, solvers: [{ dns01: { cloudflare: {}, rfc2136: {} } }] }, /solvers\[0\]\.dns01: must configure exactly one provider \(gitcert supports: cloudflare, rfc2136\)/],
+  ["a cert-manager provider gitcert lacks", { ...minimal, solvers: [{ dns01: { akamai: {} } }] }, /solvers\[0\]\.dns01\.akamai: is a cert-manager provider gitcert does not support \(gitcert supports: cloudflare, rfc2136\)/],
   ["no provider at all", { ...minimal, solvers: [{ dns01: { cnameStrategy: "Follow" } }] }, /must configure exactly one provider/],
-  ["a bad cnameStrategy", { ...minimal, solvers: [{ dns01: { cnameStrategy: "Always", cloudflare: {} } }] }, /cnameStrategy must be None or Follow/],
+  ["a bad cnameStrategy", { ...minimal, solvers: [{ dns01: { cnameStrategy: "Always", cloudflare: {} } }] }, /cnameStrategy: "Always" is not supported \(use None or Follow\)/],
   ["the provider's own validation", { ...minimal, solvers: [{ dns01: { rfc2136: {} } }] }, /solvers\[0\]\.dns01\.rfc2136\.nameserver: is required/],
-  ["bad selector fields", { ...minimal, solvers: [{ selector: { dnsNames: "a", matchLabels: { a: 1 } }, http01: {} }] }, /matchLabels must map strings to strings.*|dnsNames must be a list of strings/],
+  ["bad selector fields", { ...minimal, solvers: [{ selector: { dnsNames: "a", matchLabels: { a: 1 } }, http01: {} }] }, /selector\.matchLabels\["a"\]: must be a string.*|selector\.dnsNames: must be a list/],
 ];
 for (const [name, raw, want] of bad) {
   test(`spec.acme: ${name}`, () => {
-    const { spec, errors } = parseAcmeSpec(raw, providers);
+    const { spec, errors } = parseAcmeSpec(raw);
     assert.equal(spec, undefined);
     assert.match(errors.join("\n"), want);
   });
 }
 
-test("the issuer's validate() reports spec problems against the Issuer", () => {
+/** The issuer's problems as readIssuer() reports them. */
+function validate(issuer: Parameters<typeof readIssuer>[1]) {
+  const acme = createAcmeIssuer();
+  const r = readIssuer(new Map([["acme", acme]]), issuer, "cert-manager");
+  return r.ok ? [] : r.problems;
+}
+
+test("reading the issuer reports spec problems against the Issuer", () => {
   const issuer = { kind: "Issuer" as const, name: "le", namespace: "shop", source: { file: "i.yaml", line: 3 }, spec: { acme: { server: "https://acme.example/dir" } } };
-  const [d, ...rest] = createAcmeIssuer().validate(issuer);
+  const [d, ...rest] = validate(issuer);
   assert.equal(rest.length, 0);
   assert.equal(d!.code, "InvalidIssuer");
   assert.deepEqual(d!.object, { kind: "Issuer", namespace: "shop", name: "le" });
   assert.deepEqual(d!.source, { file: "i.yaml", line: 3 });
-  assert.match(d!.message, /privateKeySecretRef is required/);
+  assert.match(d!.message, /privateKeySecretRef: is required/);
   // gitcert's DNS-01 providers are the registry's.
   const withDns = { ...issuer, spec: { acme: { ...minimal, solvers: [{ dns01: { digitalocean: {} } }] } } };
-  assert.match(createAcmeIssuer().validate(withDns)[0]!.message, /digitalocean is a cert-manager provider gitcert does not support \(gitcert supports: .*rfc2136.*\)/);
+  assert.match(validate(withDns)[0]!.message, /digitalocean: is a cert-manager provider gitcert does not support \(gitcert supports: .*rfc2136.*\)/);
 });
 
 const sans = { commonName: undefined as string | undefined, dnsNames: [] as string[], ipAddresses: [] as string[], emailAddresses: [] as string[], uris: [] as string[] };

@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { noSolverReason, pickSolver, zoneMatchLabels, type PickInput } from "../../src/acme/solver-picker.ts";
-import type { SolverSelector, SolverSpec } from "../../src/acme/spec.ts";
+import type { SolverSelector, SolverSpec } from "../../src/acme/schema.ts";
 
 const http = (index: number, selector?: SolverSelector): SolverSpec => ({ index, http01: {}, ...(selector ? { selector } : {}) });
 const dns = (index: number, selector?: SolverSelector): SolverSpec => ({

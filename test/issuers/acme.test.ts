@@ -13,6 +13,7 @@ import { createAcmeIssuer, type AcmeIssuer } from "../../src/issuers/acme.ts";
 import { certificateRef } from "../../src/manifests/types.ts";
 import { parseCertificate, splitPem } from "../../src/pki/index.ts";
 import { renewalTime } from "../../src/plan/index.ts";
+import { mapping } from "../../src/schema/index.ts";
 import { freePorts, startPebble, type Pebble } from "../peers/pebble.ts";
 import { acmeIssuer, certificate, memoryEnv, opensslVerify, request } from "../acme/helpers.ts";
 
@@ -24,7 +25,8 @@ const issuers: AcmeIssuer[] = [];
 function challtestsrvProvider(p: Pebble): Dns01Provider {
   return {
     name: "challtestsrv",
-    validate: () => [],
+    schema: mapping({}),
+    secrets: () => [],
     present: (record) => p.challtestsrv("set-txt", { host: record.fqdn, value: record.value }),
     cleanUp: (record) => p.challtestsrv("clear-txt", { host: record.fqdn }),
   };

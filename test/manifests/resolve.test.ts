@@ -3,6 +3,8 @@ import assert from "node:assert/strict";
 import { formatDiagnostic } from "../../src/diagnostics.ts";
 import { resolve, type Resolution } from "../../src/manifests/resolve.ts";
 import type { CertificateResource, IssuerRef, IssuerResource, ScanResult } from "../../src/manifests/types.ts";
+import { defaultIssuers, type Issuer } from "../../src/issuers/index.ts";
+import { mapping } from "../../src/schema/index.ts";
 import { certificateSpec } from "../fixtures/certificate-spec.ts";
 
 // Builders: `cert("shop/web")` is an explicit Certificate in apps/shop/web.yaml;
@@ -31,7 +33,7 @@ function derived(ref: string, owner: string, opts: Parameters<typeof cert>[1] = 
   return { ...cert(ref, { file: `apps/${namespace}/${name}-ingress.yaml`, line: 3, ...opts }), owner: { kind, namespace, name } };
 }
 
-function issuer(ref: string, spec: Record<string, unknown> = { acme: {} }, file?: string): IssuerResource {
+function issuer(ref: string, spec: Record<string, unknown> = { selfSigned: {} }, file?: string): IssuerResource {
   const parts = ref.split("/");
   const cluster = parts.length === 1;
   return {
@@ -47,9 +49,9 @@ function scan(issuers: IssuerResource[], certificates: CertificateResource[]): S
   return { issuers, certificates, secrets: [], kustomizations: [], diagnostics: [], stats: { files: 0, documents: 0, bytes: 0 } };
 }
 
-const supported = new Set(["acme", "ca", "selfSigned"]);
+const registry = defaultIssuers();
 const run = (issuers: IssuerResource[], certificates: CertificateResource[]): Resolution =>
-  resolve(scan(issuers, certificates), { clusterResourceNamespace: "cert-manager", issuerTypes: supported });
+  resolve(scan(issuers, certificates), { clusterResourceNamespace: "cert-manager", issuers: registry });
 
 /** ready as "ns/name -> Issuer label", blocked as "ns/name: Code, Code". */
 function summary(r: Resolution) {
@@ -124,7 +126,7 @@ const cases: Array<{
   },
   {
     name: "duplicate Issuer: diagnostic on the second, the first wins",
-    issuers: [issuer("le", { acme: {} }, "a/first.yaml"), issuer("le", { ca: {} }, "b/second.yaml")],
+    issuers: [issuer("le", { selfSigned: {} }, "a/first.yaml"), issuer("le", { ca: { secretName: "root" } }, "b/second.yaml")],
     certificates: [cert("shop/web")],
     ready: ["shop/web -> ClusterIssuer le @a/first.yaml"],
     diagnostics: ["DuplicateIssuer @b/second.yaml"],
@@ -251,9 +253,10 @@ test("a duplicate Issuer's diagnostic points at both files", () => {
 });
 
 test("a type registered beyond cert-manager's counts as an issuer type", () => {
+  const stepCA: Issuer = { type: "stepCA", schema: mapping({}), secrets: () => [], sign: () => Promise.reject(new Error("not in this test")) };
   const r = resolve(scan([issuer("step", { stepCA: {} })], [cert("shop/web", { issuer: { name: "step" } })]), {
     clusterResourceNamespace: "cert-manager",
-    issuerTypes: new Set(["stepCA"]),
+    issuers: new Map([["stepCA", stepCA]]),
   });
   assert.equal(r.ready.length, 1);
 });

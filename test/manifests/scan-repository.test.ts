@@ -4,6 +4,7 @@ import { closeSync, ftruncateSync, mkdirSync, openSync, symlinkSync, writeFileSy
 import { dirname, join } from "node:path";
 import { formatDiagnostic } from "../../src/diagnostics.ts";
 import { DEFAULT_SCAN_OPTIONS, resolve, scanFiles, scanRepository, type SourceFile } from "../../src/manifests/index.ts";
+import { defaultIssuers } from "../../src/issuers/index.ts";
 import { tempDir } from "../helpers.ts";
 
 const repo: Record<string, string> = {
@@ -112,7 +113,7 @@ test("scanFiles: objects, namespaces, kustomizations and diagnostics from file t
 
 test("scanFiles feeds resolve", () => {
   const scan = scanFiles(sortedFiles(repo), options);
-  const r = resolve(scan, { clusterResourceNamespace: "cert-manager", issuerTypes: new Set(["acme"]) });
+  const r = resolve(scan, { clusterResourceNamespace: "cert-manager", issuers: defaultIssuers() });
   assert.deepEqual(r.ready.map((x) => `${x.certificate.namespace}/${x.certificate.name} -> ${x.issuer.name}`), [
     "other/api -> le",
     "shop/web -> le",

@@ -1,10 +1,10 @@
 // The DNS-01 provider registry: solver key → implementation. Adding a
-// provider is a new file and one line here.
-import { cloudflareProvider } from "./cloudflare.ts";
-import { rfc2136Provider } from "./rfc2136.ts";
-import { route53Provider } from "./route53.ts";
+// provider is a folder in providers/ and one line here.
+import { cloudflareProvider } from "./providers/cloudflare/index.ts";
+import { rfc2136Provider } from "./providers/rfc2136/index.ts";
+import { route53Provider } from "./providers/route53/index.ts";
+import { webhookProvider } from "./providers/webhook/index.ts";
 import type { Dns01Provider } from "./types.ts";
-import { webhookProvider } from "./webhook.ts";
 
 export type Dns01Registry = ReadonlyMap<string, Dns01Provider>;
 

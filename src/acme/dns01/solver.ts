@@ -1,16 +1,18 @@
-// DNS-01 through the provider registry (src/acme/dns01): find where the TXT
+// DNS-01 through the provider registry: find where the TXT
 // record goes (following CNAMEs when the solver says so), present it, wait
 // until the nameservers that matter serve it, ask for validation, and
 // remove it again whatever happened.
-import { GitcertError } from "../diagnostics.ts";
-import type { IssuerEnv } from "../issuers/types.ts";
-import { challengeFqdn, waitForTxtRecord } from "./dns01/index.ts";
-import type { Dns01Context, Dns01Provider, Dns01Record } from "./dns01/index.ts";
-import { KeyedLock } from "./keyed-lock.ts";
-import type { Dns01SolverSpec } from "./spec.ts";
+import { GitcertError } from "../../diagnostics.ts";
+import type { IssuerEnv } from "../../issuers/types.ts";
+import { KeyedLock } from "../keyed-lock.ts";
+import type { Dns01SolverSpec } from "../schema.ts";
+import { challengeFqdn } from "./cname.ts";
+import { waitForTxtRecord } from "./propagation.ts";
+import type { Dns01Context, Dns01Record } from "./types.ts";
+import type { Dns01Registry } from "./registry.ts";
 
 export interface Dns01Settings {
-  providers: ReadonlyMap<string, Dns01Provider>;
+  providers: Dns01Registry;
   /** Where propagation is checked and CNAMEs followed (cert-manager's --dns01-recursive-nameservers); empty: the zone's authoritative servers. */
   nameservers: readonly string[];
   propagationTimeoutMs: number;

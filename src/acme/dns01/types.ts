@@ -1,5 +1,8 @@
-// The DNS-01 extension point: a provider is one file implementing
-// Dns01Provider plus one line in registry.ts.
+// The DNS-01 extension point: a provider is one folder in providers/
+// (index.ts implementing Dns01Provider, schema.ts reading its config block)
+// plus one line in registry.ts.
+import type { z } from "zod";
+import type { SecretKeySelector } from "../../schema/index.ts";
 
 export interface Dns01Record {
   /** The name validated, without wildcard: `example.com` for `*.example.com`. */
@@ -10,24 +13,35 @@ export interface Dns01Record {
   value: string;
 }
 
-export interface Dns01Context {
-  /** This provider's block of the solver, e.g. `solver.dns01.rfc2136`. */
-  config: Record<string, unknown>;
+export interface Dns01Context<Config = unknown> {
+  /** This provider's block of the solver (`solver.dns01.rfc2136`), as its schema read it. */
+  config: Config;
   /**
-   * A key of a Secret the config refers to (`{name, key}` SecretKeySelector),
-   * in the issuer's namespace (the cluster resource namespace for a
-   * ClusterIssuer). Throws GitcertError when it cannot be found.
+   * A key of a Secret the config refers to, in the issuer's namespace (the
+   * cluster resource namespace for a ClusterIssuer). Throws GitcertError
+   * when it cannot be found.
    */
-  readSecretKey(ref: { name: string; key: string }): Promise<Buffer>;
+  readSecretKey(ref: SecretKeySelector): Promise<Buffer>;
   /** Where to send HTTP requests (tests point providers at a local double). */
   fetch: typeof fetch;
 }
 
-export interface Dns01Provider {
+/** A Secret a provider's config names, and what it holds. */
+export interface Dns01SecretRef {
+  ref: SecretKeySelector;
+  /** What the key holds, for messages: `TSIG secret`, `Cloudflare API token`. */
+  purpose: string;
+  /** The config field that names it: `tsigSecretSecretRef`. */
+  field: string;
+}
+
+export interface Dns01Provider<Config = unknown> {
   /** The key of the dns01 block: `rfc2136`, `cloudflare`, `route53`, `webhook`. */
   readonly name: string;
-  /** Problems with the provider's config block, as `field: problem` strings. */
-  validate(config: Record<string, unknown>): string[];
-  present(record: Dns01Record, ctx: Dns01Context): Promise<void>;
-  cleanUp(record: Dns01Record, ctx: Dns01Context): Promise<void>;
+  /** Reads the provider's config block; its output is the `config` present and cleanUp get. */
+  readonly schema: z.ZodType<Config, unknown>;
+  /** The Secrets a read config refers to, so they are checked before any order is placed. */
+  secrets(config: Config): Dns01SecretRef[];
+  present(record: Dns01Record, ctx: Dns01Context<Config>): Promise<void>;
+  cleanUp(record: Dns01Record, ctx: Dns01Context<Config>): Promise<void>;
 }

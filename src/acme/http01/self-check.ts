@@ -12,8 +12,8 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
-import { GitcertError } from "../diagnostics.ts";
-import { redactTokens } from "./problem.ts";
+import { GitcertError } from "../../diagnostics.ts";
+import { redactTokens } from "../problem.ts";
 
 export interface SelfCheckOptions {
   /** Port the challenge URL is fetched on: 80 in production, where the ingress listens. */
@@ -26,8 +26,6 @@ export interface SelfCheckOptions {
   passes?: number;
   requestTimeoutMs?: number;
 }
-
-export const DEFAULT_SELF_CHECK: SelfCheckOptions = { port: 80, nameservers: [], timeoutMs: 60_000, intervalMs: 2_000, passes: 5 };
 
 const MAX_REDIRECTS = 10;
 

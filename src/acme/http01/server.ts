@@ -5,7 +5,7 @@
 // orders: tokens are unique, and opening and closing are serialised.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { GitcertError } from "../diagnostics.ts";
+import { GitcertError } from "../../diagnostics.ts";
 
 export interface Http01ServerOptions {
   /** Listen address; empty for every interface. */

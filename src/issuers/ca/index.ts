@@ -3,51 +3,30 @@
 // gitcert issued itself from an isCA Certificate earlier, possibly in the same
 // reconcile.
 import { X509Certificate } from "node:crypto";
-import { diagnostic, GitcertError, type Diagnostic } from "../diagnostics.ts";
-import type { IssuerResource } from "../manifests/types.ts";
-import { certificateMatchesKey, parseCertificate, parsePrivateKey, signCertificate, splitPem } from "../pki/index.ts";
-import type { Issuer, SecretKey } from "./types.ts";
-import { issuerRef, stringList } from "./spec.ts";
+import { GitcertError } from "../../diagnostics.ts";
+import { certificateMatchesKey, parseCertificate, parsePrivateKey, signCertificate, splitPem } from "../../pki/index.ts";
+import { issuerRef, secretNamespace, specOf } from "../read.ts";
+import type { Issuer, SecretKey } from "../types.ts";
+import { caSchema, type CaIssuerSpec } from "./schema.ts";
 
-const URL_LISTS = ["crlDistributionPoints", "ocspServers", "issuingCertificateURLs"] as const;
-
-function caSpec(issuer: IssuerResource): Record<string, unknown> {
-  const spec = issuer.spec.ca;
-  return spec !== null && typeof spec === "object" && !Array.isArray(spec) ? (spec as Record<string, unknown>) : {};
-}
-
-function secretOf(issuer: IssuerResource, clusterResourceNamespace: string): SecretKey {
-  return {
-    namespace: issuer.kind === "ClusterIssuer" ? clusterResourceNamespace : issuer.namespace,
-    name: String(caSpec(issuer).secretName),
-  };
-}
-
-export const caIssuer: Issuer = {
+export const caIssuer: Issuer<CaIssuerSpec> = {
   type: "ca",
+  schema: caSchema,
 
-  validate(issuer: IssuerResource): Diagnostic[] {
-    const where = { source: issuer.source, object: issuerRef(issuer) };
-    const spec = issuer.spec.ca;
-    if (spec === null || typeof spec !== "object" || Array.isArray(spec)) {
-      return [diagnostic("InvalidIssuer", "spec.ca must be a mapping with secretName", where)];
-    }
-    const problems: Diagnostic[] = [];
-    const { secretName } = spec as Record<string, unknown>;
-    if (typeof secretName !== "string" || !/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(secretName)) {
-      problems.push(diagnostic("InvalidIssuer", "spec.ca.secretName must name a Secret", where));
-    }
-    for (const field of URL_LISTS) {
-      const { error } = stringList(spec, field);
-      if (error) problems.push(diagnostic("InvalidIssuer", `spec.ca.${error}`, where));
-    }
-    return problems;
-  },
-
-  secretsNeeded: (issuer, clusterResourceNamespace) => [secretOf(issuer, clusterResourceNamespace)],
+  secrets: (spec, { namespace }) => [
+    {
+      namespace,
+      name: spec.secretName,
+      keys: ["tls.crt", "tls.key"],
+      purpose: "CA key pair",
+      field: "spec.ca.secretName",
+      writtenByCertificates: true,
+    },
+  ],
 
   async sign(request, env) {
-    const key = secretOf(request.issuer, env.clusterResourceNamespace);
+    const spec = specOf(caIssuer, request.issuer);
+    const key: SecretKey = { namespace: secretNamespace(request.issuer, env.clusterResourceNamespace), name: spec.secretName };
     const where = { object: issuerRef(request.issuer), source: request.issuer.source };
     const data = await env.readSecret(key);
     if (!data) {
@@ -72,16 +51,15 @@ export const caIssuer: Issuer = {
       throw new GitcertError("CASecretInvalid", `CA Secret ${key.namespace}/${key.name}: the CA certificate expired at ${caInfo.notAfter.toISOString()}`, where);
     }
 
-    const spec = caSpec(request.issuer);
     const leaf = await signCertificate({
       spec: request.certificate.spec,
       publicKey: request.publicKey,
       signer: { privateKey: caKey, certificatePem: caCertPem },
       notBefore: env.now(),
       extensions: {
-        crlDistributionPoints: stringList(spec, "crlDistributionPoints").value,
-        ocspServers: stringList(spec, "ocspServers").value,
-        issuingCertificateURLs: stringList(spec, "issuingCertificateURLs").value,
+        crlDistributionPoints: spec.crlDistributionPoints,
+        ocspServers: spec.ocspServers,
+        issuingCertificateURLs: spec.issuingCertificateURLs,
       },
     });
     // As cert-manager: tls.crt carries the leaf and the CA's intermediates,

@@ -5,7 +5,7 @@ import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
 import { challengeFqdn, challengeName, followCnames } from "../../../src/acme/dns01/cname.ts";
 import { waitForTxtRecord } from "../../../src/acme/dns01/propagation.ts";
-import { rfc2136Provider } from "../../../src/acme/dns01/rfc2136.ts";
+import { rfc2136Provider } from "../../../src/acme/dns01/providers/rfc2136/index.ts";
 import { GitcertError } from "../../../src/diagnostics.ts";
 import { startBind } from "../../peers/bind.ts";
 import type { BindServer } from "../../peers/bind.ts";
@@ -90,7 +90,7 @@ describe("cnameStrategy Follow, end to end", () => {
     assert.equal(fqdn, "www.example.test.acme.test.");
 
     const record = { domain, fqdn, value: "followed-value" };
-    const ctx = context(
+    const ctx = context(rfc2136Provider, 
       { nameserver: bind.nameserver, tsigKeyName: "delegate-key", tsigAlgorithm: "HMACSHA256", tsigSecretSecretRef: { name: "tsig", key: "secret" } },
       { "tsig/secret": bind.keys["delegate-key"]!.secret },
     );

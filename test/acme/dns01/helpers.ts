@@ -5,13 +5,27 @@ import { execFileSync } from "node:child_process";
 import { createServer } from "node:http";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { GitcertError } from "../../../src/diagnostics.ts";
-import type { Dns01Context } from "../../../src/acme/dns01/types.ts";
+import type { Dns01Context, Dns01Provider } from "../../../src/acme/dns01/types.ts";
+import { problemText, read } from "../../../src/schema/index.ts";
 import { listenOnLoopback } from "../../peers/loopback.ts";
 
-/** `secrets` is keyed `name/key`. */
-export function context(config: Record<string, unknown>, secrets: Record<string, string> = {}, fetchImpl: typeof fetch = fetch): Dns01Context {
+/** A provider's config block, read as the ACME spec reads it: `field: problem` for each mistake. */
+export function configProblems(provider: Dns01Provider<unknown>, config: unknown): string[] {
+  const r = read(provider.schema, config);
+  return r.ok ? [] : r.problems.map((p) => problemText("", p));
+}
+
+/** A context for `provider` with `config` read by its schema; `secrets` is keyed `name/key`. */
+export function context<Config>(
+  provider: Dns01Provider<Config>,
+  config: Record<string, unknown>,
+  secrets: Record<string, string> = {},
+  fetchImpl: typeof fetch = fetch,
+): Dns01Context<Config> {
+  const r = read(provider.schema, config);
+  if (!r.ok) throw new Error(`invalid ${provider.name} config: ${r.problems.map((p) => problemText("", p)).join("; ")}`);
   return {
-    config,
+    config: r.value,
     async readSecretKey(ref) {
       const value = secrets[`${ref.name}/${ref.key}`];
       if (value === undefined) throw new GitcertError("SecretNotFound", `Secret ${ref.name} has no key ${ref.key}`);

@@ -7,7 +7,7 @@ import type { AddressInfo } from "node:net";
 import { after, before, describe, it } from "node:test";
 import { authoritativeNameservers } from "../../../src/acme/dns01/authoritative.ts";
 import { waitForTxtRecord } from "../../../src/acme/dns01/propagation.ts";
-import { rfc2136Provider } from "../../../src/acme/dns01/rfc2136.ts";
+import { rfc2136Provider } from "../../../src/acme/dns01/providers/rfc2136/index.ts";
 import { GitcertError } from "../../../src/diagnostics.ts";
 import { startBind } from "../../peers/bind.ts";
 import type { BindServer } from "../../peers/bind.ts";
@@ -34,7 +34,7 @@ after(async () => {
 });
 
 const ctx = () =>
-  context(
+  context(rfc2136Provider, 
     { nameserver: bind.nameserver, tsigKeyName: "gitcert", tsigAlgorithm: "HMACSHA256", tsigSecretSecretRef: { name: "tsig", key: "secret" } },
     { "tsig/secret": bind.keys.gitcert!.secret },
   );

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { defaultDns01Providers } from "../../../src/acme/dns01/index.ts";
+import { configProblems } from "./helpers.ts";
 
 describe("defaultDns01Providers", () => {
   it("has cert-manager's solver keys, each provider under its own name", () => {
@@ -11,7 +12,7 @@ describe("defaultDns01Providers", () => {
 
   it("rejects an empty config block with field problems, not exceptions", () => {
     for (const provider of defaultDns01Providers().values()) {
-      const problems = provider.validate({});
+      const problems = configProblems(provider, {});
       assert.ok(problems.length > 0, provider.name);
       for (const p of problems) assert.match(p, /^[A-Za-z.]+: /);
     }

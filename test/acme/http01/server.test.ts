@@ -6,10 +6,10 @@ import assert from "node:assert/strict";
 import { createServer, request, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { after, test } from "node:test";
-import { Http01Server } from "../../src/acme/http01-server.ts";
-import { http01SelfCheck } from "../../src/acme/self-check.ts";
-import { GitcertError } from "../../src/diagnostics.ts";
-import { freePorts } from "../peers/pebble.ts";
+import { Http01Server } from "../../../src/acme/http01/server.ts";
+import { http01SelfCheck } from "../../../src/acme/http01/self-check.ts";
+import { GitcertError } from "../../../src/diagnostics.ts";
+import { freePorts } from "../../peers/pebble.ts";
 
 const TOKEN = "evaGxfADs6pSRb2LAv9IZf17Dt3juxGJ-PCt92wr-oA";
 const KEYAUTH = `${TOKEN}.9jg46WB3rR_AHD-EBXdN7cBkH1WOu0tA3M9fm21mqTI`;

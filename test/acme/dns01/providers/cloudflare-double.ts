@@ -6,8 +6,8 @@
 // such record, 81058 identical record).
 import { randomBytes } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import { startHttpDouble } from "./helpers.ts";
-import type { HttpDouble } from "./helpers.ts";
+import { startHttpDouble } from "../helpers.ts";
+import type { HttpDouble } from "../helpers.ts";
 
 export const TEST_TOKEN = "cf-test-token-0123456789abcdefABCDEF_-";
 export const TEST_EMAIL = "admin@example.test";

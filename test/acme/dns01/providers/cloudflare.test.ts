@@ -1,12 +1,12 @@
 // The Cloudflare provider against a double of the documented v4 API.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { cloudflareProvider, createCloudflareProvider } from "../../../src/acme/dns01/cloudflare.ts";
-import { GitcertError } from "../../../src/diagnostics.ts";
+import { cloudflareProvider, createCloudflareProvider } from "../../../../src/acme/dns01/providers/cloudflare/index.ts";
+import { GitcertError } from "../../../../src/diagnostics.ts";
 import { TEST_EMAIL, TEST_GLOBAL_KEY, TEST_TOKEN, startCloudflareDouble } from "./cloudflare-double.ts";
 import type { CloudflareDouble } from "./cloudflare-double.ts";
-import { context } from "./helpers.ts";
-import { listenOnLoopback } from "../../peers/loopback.ts";
+import { configProblems, context } from "../helpers.ts";
+import { listenOnLoopback } from "../../../peers/loopback.ts";
 
 let double: CloudflareDouble;
 let provider: ReturnType<typeof createCloudflareProvider>;
@@ -36,8 +36,8 @@ beforeEach(() => {
   double.failNextCreate = undefined;
 });
 
-const tokenCtx = (token = TEST_TOKEN) => context({ apiTokenSecretRef: { name: "cloudflare", key: "api-token" } }, { "cloudflare/api-token": `${token}\n` });
-const keyCtx = () => context({ email: TEST_EMAIL, apiKeySecretRef: { name: "cloudflare", key: "api-key" } }, { "cloudflare/api-key": TEST_GLOBAL_KEY });
+const tokenCtx = (token = TEST_TOKEN) => context(cloudflareProvider, { apiTokenSecretRef: { name: "cloudflare", key: "api-token" } }, { "cloudflare/api-token": `${token}\n` });
+const keyCtx = () => context(cloudflareProvider, { email: TEST_EMAIL, apiKeySecretRef: { name: "cloudflare", key: "api-key" } }, { "cloudflare/api-key": TEST_GLOBAL_KEY });
 const record = (value: string, domain = "www.example.test") => ({ domain, fqdn: `_acme-challenge.${domain.replace(/^\*\./, "")}.`, value });
 
 describe("cloudflare against the API double", () => {
@@ -126,7 +126,7 @@ describe("cloudflare against the API double", () => {
   });
 
   it("refuses a token with a newline in the middle, naming the Secret only", async () => {
-    const ctx = context({ apiTokenSecretRef: { name: "cloudflare", key: "api-token" } }, { "cloudflare/api-token": "abc\ndef" });
+    const ctx = context(cloudflareProvider, { apiTokenSecretRef: { name: "cloudflare", key: "api-token" } }, { "cloudflare/api-token": "abc\ndef" });
     await assert.rejects(provider.present(record("v"), ctx), (e: unknown) => e instanceof GitcertError && e.code === "Dns01InvalidCredential" && !e.message.includes("abc"));
   });
 });
@@ -143,7 +143,7 @@ describe("cloudflare config", () => {
   ];
   for (const [what, cfg, problem] of table) {
     it(what, () => {
-      const problems = cloudflareProvider.validate(cfg);
+      const problems = configProblems(cloudflareProvider, cfg);
       if (problem) assert.ok(problems.some((p) => problem.test(p)), `expected ${problem} in ${JSON.stringify(problems)}`);
       else assert.deepEqual(problems, []);
     });

@@ -2,16 +2,16 @@
 // update and signs its answers, which we check in turn.
 import assert from "node:assert/strict";
 import { after, before, describe, it } from "node:test";
-import { createRfc2136Provider, rfc2136Provider } from "../../../src/acme/dns01/rfc2136.ts";
-import { buildUpdate } from "../../../src/acme/dns01/rfc2136.ts";
-import { signMessage, verifyResponse } from "../../../src/acme/dns01/tsig.ts";
-import { exchange } from "../../../src/acme/dns01/transport.ts";
-import { CLASS_IN, TYPE_TXT, rcodeOf, txtRdata } from "../../../src/acme/dns01/wire.ts";
-import { findZone } from "../../../src/acme/dns01/zone.ts";
-import { GitcertError } from "../../../src/diagnostics.ts";
-import { startBind } from "../../peers/bind.ts";
-import type { BindServer } from "../../peers/bind.ts";
-import { context, digTxt } from "./helpers.ts";
+import { createRfc2136Provider, rfc2136Provider } from "../../../../src/acme/dns01/providers/rfc2136/index.ts";
+import { buildUpdate } from "../../../../src/acme/dns01/providers/rfc2136/index.ts";
+import { signMessage, verifyResponse } from "../../../../src/acme/dns01/providers/rfc2136/tsig.ts";
+import { exchange } from "../../../../src/acme/dns01/transport.ts";
+import { CLASS_IN, TYPE_TXT, rcodeOf, txtRdata } from "../../../../src/acme/dns01/wire.ts";
+import { findZone } from "../../../../src/acme/dns01/zone.ts";
+import { GitcertError } from "../../../../src/diagnostics.ts";
+import { startBind } from "../../../peers/bind.ts";
+import type { BindServer } from "../../../peers/bind.ts";
+import { configProblems, context, digTxt } from "../helpers.ts";
 
 let bind: BindServer;
 
@@ -45,7 +45,7 @@ function config(keyName: string, algorithm: string, extra: Record<string, unknow
 }
 
 function ctxWith(keyName: string, algorithm: string, extra: Record<string, unknown> = {}, secret?: string) {
-  return context(config(keyName, algorithm, extra), { "tsig/secret": secret ?? bind.keys[keyName]!.secret });
+  return context(rfc2136Provider, config(keyName, algorithm, extra), { "tsig/secret": secret ?? bind.keys[keyName]!.secret });
 }
 
 describe("rfc2136 against BIND", () => {
@@ -121,7 +121,7 @@ describe("rfc2136 against BIND", () => {
   it("reports an unknown key or a mismatched algorithm as BADKEY", async () => {
     const record = { domain: "x.example.test", fqdn: "_acme-challenge.x.example.test.", value: "never" };
     await assert.rejects(
-      rfc2136Provider.present(record, context(config("no-such-key", "HMACSHA256"), { "tsig/secret": bind.keys["gitcert-sha256"]!.secret })),
+      rfc2136Provider.present(record, context(rfc2136Provider, config("no-such-key", "HMACSHA256"), { "tsig/secret": bind.keys["gitcert-sha256"]!.secret })),
       (e: unknown) => e instanceof GitcertError && /NOTAUTH \(TSIG error BADKEY\)/.test(e.message),
     );
     await assert.rejects(
@@ -142,7 +142,7 @@ describe("rfc2136 against BIND", () => {
     const provider = createRfc2136Provider({ timeoutMs: 300 });
     const record = { domain: "x.example.test", fqdn: "_acme-challenge.x.example.test.", value: "never" };
     // A TCP port nothing listens on: the connection is refused at once.
-    const ctx = context({ ...config("gitcert-sha256", "HMACSHA256"), nameserver: "127.0.0.1:1", zone: "example.test" }, {
+    const ctx = context(rfc2136Provider, { ...config("gitcert-sha256", "HMACSHA256"), nameserver: "127.0.0.1:1", zone: "example.test" }, {
       "tsig/secret": bind.keys["gitcert-sha256"]!.secret,
     });
     await assert.rejects(provider.present(record, ctx), (e: unknown) => e instanceof GitcertError && e.code === "Dns01UpdateFailed" && /127\.0\.0\.1:1/.test(e.message));
@@ -178,7 +178,7 @@ describe("rfc2136 config", () => {
   ];
   for (const [what, cfg, problem] of table) {
     it(what, () => {
-      const problems = rfc2136Provider.validate(cfg);
+      const problems = configProblems(rfc2136Provider, cfg);
       if (problem) assert.ok(problems.some((p) => problem.test(p)), `expected ${problem} in ${JSON.stringify(problems)}`);
       else assert.deepEqual(problems, []);
     });
@@ -186,7 +186,7 @@ describe("rfc2136 config", () => {
 
   it("refuses a secret that is not base64, naming the Secret but not its content", async () => {
     const record = { domain: "x.example.test", fqdn: "_acme-challenge.x.example.test.", value: "v" };
-    const ctx = context({ nameserver: "127.0.0.1:1", zone: "example.test", tsigKeyName: "k", tsigAlgorithm: "HMACSHA256", tsigSecretSecretRef: { name: "tsig", key: "secret" } }, {
+    const ctx = context(rfc2136Provider, { nameserver: "127.0.0.1:1", zone: "example.test", tsigKeyName: "k", tsigAlgorithm: "HMACSHA256", tsigSecretSecretRef: { name: "tsig", key: "secret" } }, {
       "tsig/secret": "not base64 at all!",
     });
     await assert.rejects(rfc2136Provider.present(record, ctx), (e: unknown) => {

@@ -7,9 +7,9 @@
 // secret over the headers and body the double actually received.
 import type { ServerResponse } from "node:http";
 import { randomUUID } from "node:crypto";
-import { canonicalRequest, credentialScope, sha256Hex, signature, stringToSign } from "../../../src/acme/dns01/sigv4.ts";
-import { startHttpDouble } from "./helpers.ts";
-import type { HttpDouble, RecordedRequest } from "./helpers.ts";
+import { canonicalRequest, credentialScope, sha256Hex, signature, stringToSign } from "../../../../src/acme/dns01/providers/route53/sigv4.ts";
+import { startHttpDouble } from "../helpers.ts";
+import type { HttpDouble, RecordedRequest } from "../helpers.ts";
 
 export const TEST_ACCESS_KEY = "AKIAGITCERTTEST00001";
 export const TEST_SECRET_KEY = "gitcert/route53+double/SecretKeyForTests00";

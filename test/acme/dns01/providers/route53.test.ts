@@ -2,9 +2,9 @@
 // verifies every SigV4 signature with the test secret.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { createRoute53Provider, route53Provider } from "../../../src/acme/dns01/route53.ts";
-import { GitcertError } from "../../../src/diagnostics.ts";
-import { context } from "./helpers.ts";
+import { createRoute53Provider, route53Provider } from "../../../../src/acme/dns01/providers/route53/index.ts";
+import { GitcertError } from "../../../../src/diagnostics.ts";
+import { configProblems, context } from "../helpers.ts";
 import { TEST_ACCESS_KEY, TEST_SECRET_KEY, startRoute53Double } from "./route53-double.ts";
 import type { Route53Double } from "./route53-double.ts";
 
@@ -36,7 +36,7 @@ beforeEach(() => {
 });
 
 function ctx(extra: Record<string, unknown> = {}, secret = TEST_SECRET_KEY) {
-  return context(
+  return context(route53Provider, 
     { region: "eu-west-1", accessKeyID: TEST_ACCESS_KEY, secretAccessKeySecretRef: { name: "aws", key: "secret-access-key" }, endpoint: double.url, ...extra },
     { "aws/secret-access-key": `${secret}\n`, "aws/access-key-id": TEST_ACCESS_KEY },
   );
@@ -139,7 +139,7 @@ describe("route53 config", () => {
   ];
   for (const [what, cfg, problem] of table) {
     it(what, () => {
-      const problems = route53Provider.validate(cfg);
+      const problems = configProblems(route53Provider, cfg);
       if (problem) assert.ok(problems.some((p) => problem.test(p)), `expected ${problem} in ${JSON.stringify(problems)}`);
       else assert.deepEqual(problems, []);
     });

@@ -4,7 +4,7 @@
 // credentials, region us-east-1, service "service", 2015-08-30T12:36:00Z.
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { amzDate, canonicalRequest, credentialScope, sha256Hex, signRequest, stringToSign } from "../../../src/acme/dns01/sigv4.ts";
+import { amzDate, canonicalRequest, credentialScope, sha256Hex, signRequest, stringToSign } from "../../../../src/acme/dns01/providers/route53/sigv4.ts";
 
 const credentials = { accessKeyId: "AKIDEXAMPLE", secretAccessKey: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY" };
 const now = new Date(Date.UTC(2015, 7, 30, 12, 36, 0));

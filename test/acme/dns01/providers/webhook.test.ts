@@ -2,10 +2,10 @@
 // src/acme/dns01/WEBHOOK.md.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
-import { webhookProvider } from "../../../src/acme/dns01/webhook.ts";
-import { GitcertError } from "../../../src/diagnostics.ts";
-import { context, startHttpDouble } from "./helpers.ts";
-import type { HttpDouble } from "./helpers.ts";
+import { webhookProvider } from "../../../../src/acme/dns01/providers/webhook/index.ts";
+import { GitcertError } from "../../../../src/diagnostics.ts";
+import { configProblems, context, startHttpDouble } from "../helpers.ts";
+import type { HttpDouble } from "../helpers.ts";
 
 const TOKEN = "webhook-token-5f2b9c";
 let server: HttpDouble;
@@ -44,7 +44,7 @@ beforeEach(() => {
 });
 
 const ctx = (extra: Record<string, unknown> = {}, token = TOKEN) =>
-  context({ url: `${server.url}/acme/`, tokenSecretRef: { name: "hook", key: "token" }, ...extra }, { "hook/token": `${token}\n` });
+  context(webhookProvider, { url: `${server.url}/acme/`, tokenSecretRef: { name: "hook", key: "token" }, ...extra }, { "hook/token": `${token}\n` });
 
 describe("webhook", () => {
   it("POSTs present and cleanup with the documented body and a bearer token", async () => {
@@ -62,7 +62,7 @@ describe("webhook", () => {
   });
 
   it("sends no zone and no Authorization when neither is configured", async () => {
-    await webhookProvider.present({ domain: "a.example.test", fqdn: "_acme-challenge.a.example.test", value: "v" }, context({ url: `${server.url}/acme` }));
+    await webhookProvider.present({ domain: "a.example.test", fqdn: "_acme-challenge.a.example.test", value: "v" }, context(webhookProvider, { url: `${server.url}/acme` }));
     const [req] = server.requests;
     assert.equal(req!.headers.authorization, undefined);
     assert.deepEqual(JSON.parse(req!.body), { fqdn: "_acme-challenge.a.example.test.", value: "v", domain: "a.example.test" });
@@ -108,7 +108,7 @@ describe("webhook", () => {
 
   it("says which URL could not be reached", async () => {
     await assert.rejects(
-      webhookProvider.present({ domain: "example.test", fqdn: "_acme-challenge.example.test.", value: "v" }, context({ url: "http://127.0.0.1:1/hook", timeoutSeconds: 1 })),
+      webhookProvider.present({ domain: "example.test", fqdn: "_acme-challenge.example.test.", value: "v" }, context(webhookProvider, { url: "http://127.0.0.1:1/hook", timeoutSeconds: 1 })),
       (e: unknown) => e instanceof GitcertError && /webhook POST http:\/\/127\.0\.0\.1:1\/hook\/present failed/.test(e.message),
     );
   });
@@ -125,7 +125,7 @@ describe("webhook config", () => {
   ];
   for (const [what, cfg, problem] of table) {
     it(what, () => {
-      const problems = webhookProvider.validate(cfg);
+      const problems = configProblems(webhookProvider, cfg);
       if (problem) assert.ok(problems.some((p) => problem.test(p)), `expected ${problem} in ${JSON.stringify(problems)}`);
       else assert.deepEqual(problems, []);
     });

@@ -1,9 +1,5 @@
-// DNS-01 on Cloudflare through the v4 API. Config is cert-manager's
-// cloudflare solver block:
-//
-//   apiTokenSecretRef: {name, key}   # an API token with Zone:Read and DNS:Edit (preferred)
-//   apiKeySecretRef: {name, key}     # or the legacy global API key …
-//   email: admin@example.com         # … with the account's email
+// DNS-01 on Cloudflare through the v4 API; the config block is
+// cert-manager's cloudflare solver (schema.ts).
 //
 // The zone is the nearest enclosing name Cloudflare knows (cert-manager's
 // FindNearestZoneForFQDN). Each challenge value is its own TXT record, so a
@@ -12,12 +8,12 @@
 // quoted character-strings, so values are sent quoted (as lego does since
 // 2025) and matched with or without quotes, which also finds records that
 // older clients, cert-manager among them, created unquoted.
-import { GitcertError } from "../../diagnostics.ts";
-import { redact, redactedExcerpt } from "../../redact.ts";
-import { assertValid, optionalSecretRef, optionalString, readCredential } from "./config.ts";
-import type { SecretRef } from "./config.ts";
-import type { Dns01Context, Dns01Provider, Dns01Record } from "./types.ts";
-import { canonicalName, parentName } from "./wire.ts";
+import { GitcertError } from "../../../../diagnostics.ts";
+import { redact, redactedExcerpt } from "../../../../redact.ts";
+import { readCredential } from "../../credentials.ts";
+import type { Dns01Context, Dns01Provider, Dns01Record } from "../../types.ts";
+import { canonicalName, parentName } from "../../wire.ts";
+import { cloudflareSchema, type CloudflareConfig } from "./schema.ts";
 
 export const CLOUDFLARE_API = "https://api.cloudflare.com/client/v4";
 /** cert-manager's TTL for the challenge record. */
@@ -26,24 +22,6 @@ const TXT_TTL = 120;
 const ALREADY_EXISTS = [81057, 81058];
 /** "Record does not exist." */
 const NO_SUCH_RECORD = 81044;
-
-interface Settings {
-  tokenRef?: SecretRef;
-  keyRef?: SecretRef;
-  email?: string;
-}
-
-function parse(config: Record<string, unknown>, problems: string[]): Settings | undefined {
-  const tokenRef = optionalSecretRef(config, "apiTokenSecretRef", problems);
-  const keyRef = optionalSecretRef(config, "apiKeySecretRef", problems);
-  const email = optionalString(config, "email", problems);
-  const hasToken = config.apiTokenSecretRef !== undefined;
-  const hasKey = config.apiKeySecretRef !== undefined;
-  if (hasToken && hasKey) problems.push("apiTokenSecretRef: give apiTokenSecretRef or apiKeySecretRef, not both");
-  if (!hasToken && !hasKey) problems.push("apiTokenSecretRef: apiTokenSecretRef (or the legacy apiKeySecretRef with email) is required");
-  if (hasKey && email === undefined) problems.push("email: is required with apiKeySecretRef");
-  return problems.length ? undefined : { tokenRef, keyRef, email };
-}
 
 interface Envelope {
   success?: boolean;
@@ -78,12 +56,13 @@ interface TxtRecord {
 
 type Api = (method: "GET" | "POST" | "DELETE", path: string, body?: unknown) => Promise<Envelope>;
 
-async function api(ctx: Dns01Context, s: Settings, base: string, timeoutMs: number): Promise<Api> {
+async function api(ctx: Dns01Context<CloudflareConfig>, base: string, timeoutMs: number): Promise<Api> {
   const auth: Record<string, string> = {};
-  if (s.tokenRef) auth.authorization = `Bearer ${await readCredential(ctx, s.tokenRef, "cloudflare apiTokenSecretRef")}`;
+  const c = ctx.config;
+  if ("tokenRef" in c) auth.authorization = `Bearer ${await readCredential(ctx, c.tokenRef, "cloudflare apiTokenSecretRef")}`;
   else {
-    auth["x-auth-email"] = s.email!;
-    auth["x-auth-key"] = await readCredential(ctx, s.keyRef!, "cloudflare apiKeySecretRef");
+    auth["x-auth-email"] = c.email;
+    auth["x-auth-key"] = await readCredential(ctx, c.keyRef, "cloudflare apiKeySecretRef");
   }
   const secrets = Object.values(auth).map((value) => value.replace(/^Bearer /, ""));
   return async (method, path, body) => {
@@ -164,26 +143,23 @@ export interface CloudflareOptions {
   requestTimeoutMs?: number;
 }
 
-export function createCloudflareProvider(options: CloudflareOptions = {}): Dns01Provider {
+export function createCloudflareProvider(options: CloudflareOptions = {}): Dns01Provider<CloudflareConfig> {
   const base = (options.apiBaseURL ?? CLOUDFLARE_API).replace(/\/+$/, "");
   const timeoutMs = options.requestTimeoutMs ?? 30_000;
 
-  async function setup(record: Dns01Record, ctx: Dns01Context) {
-    const problems: string[] = [];
-    const s = parse(ctx.config, problems);
-    assertValid("cloudflare", problems);
-    const call = await api(ctx, s!, base, timeoutMs);
+  async function setup(record: Dns01Record, ctx: Dns01Context<CloudflareConfig>) {
+    const call = await api(ctx, base, timeoutMs);
     const fqdn = canonicalName(record.fqdn);
     return { call, fqdn, zone: await findZone(call, fqdn) };
   }
 
   return {
     name: "cloudflare",
-    validate(config) {
-      const problems: string[] = [];
-      parse(config, problems);
-      return problems;
-    },
+    schema: cloudflareSchema,
+    secrets: (config) =>
+      "tokenRef" in config
+        ? [{ ref: config.tokenRef, purpose: "Cloudflare API token", field: "apiTokenSecretRef" }]
+        : [{ ref: config.keyRef, purpose: "Cloudflare API key", field: "apiKeySecretRef" }],
     async present(record, ctx) {
       const { call, fqdn, zone } = await setup(record, ctx);
       if ((await findRecords(call, zone, fqdn, record.value)).length) return;

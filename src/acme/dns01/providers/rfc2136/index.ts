@@ -1,26 +1,18 @@
 // DNS-01 through a DNS UPDATE (RFC 2136) to the primary server, signed with
-// TSIG (RFC 8945): BIND, Knot, PowerDNS, Windows DNS. Config is
-// cert-manager's rfc2136 solver block:
-//
-//   nameserver: 10.0.0.1:53          # required; port defaults to 53
-//   tsigKeyName: gitcert-key          # with tsigSecretSecretRef, or neither
-//   tsigAlgorithm: HMACSHA256         # HMACMD5 (cert-manager's default), HMACSHA1, HMACSHA256, HMACSHA512
-//   tsigSecretSecretRef: {name, key}  # the base64 secret, as in BIND's `secret "…";`
-//   protocol: TCP                     # TCP (gitcert's default) or UDP (cert-manager's)
-//   zone: example.com                 # gitcert only: skip the SOA walk
+// TSIG (RFC 8945): BIND, Knot, PowerDNS, Windows DNS. The config block is
+// cert-manager's rfc2136 solver (schema.ts).
 //
 // Present adds `fqdn 60 IN TXT value`; cleanup deletes that one RR (class
 // NONE, RFC 2136 §2.5.4), so a second value at the same name (a wildcard and
 // its apex in one order) is left alone. Both are idempotent on the server.
 import { randomInt } from "node:crypto";
-import { GitcertError } from "../../diagnostics.ts";
-import { assertValid, optionalSecretRef, optionalString, requiredString } from "./config.ts";
-import type { SecretRef } from "./config.ts";
-import { TSIG_ALGORITHMS, readTsig, signMessage, verifyResponse } from "./tsig.ts";
+import { GitcertError } from "../../../../diagnostics.ts";
+import type { SecretKeySelector } from "../../../../schema/index.ts";
+import { readTsig, signMessage, verifyResponse } from "./tsig.ts";
 import type { TsigKey } from "./tsig.ts";
-import { exchange, formatServer, parseServer } from "./transport.ts";
-import type { DnsProtocol, DnsServer } from "./transport.ts";
-import type { Dns01Context, Dns01Provider, Dns01Record } from "./types.ts";
+import { exchange, formatServer } from "../../transport.ts";
+import type { Dns01Context, Dns01Provider, Dns01Record } from "../../types.ts";
+import { rfc2136Schema, type Rfc2136Config } from "./schema.ts";
 import {
   CLASS_IN,
   CLASS_NONE,
@@ -35,49 +27,12 @@ import {
   rcodeName,
   rcodeOf,
   txtRdata,
-} from "./wire.ts";
-import type { WireRecord } from "./wire.ts";
-import { findZone } from "./zone.ts";
+} from "../../wire.ts";
+import type { WireRecord } from "../../wire.ts";
+import { findZone } from "../../zone.ts";
 
 /** cert-manager's TTL for the challenge record. */
 const TXT_TTL = 60;
-
-interface Settings {
-  server: DnsServer;
-  protocol: DnsProtocol;
-  zone?: string;
-  tsig?: { keyName: string; algorithm: string; secretRef: SecretRef };
-}
-
-function parse(config: Record<string, unknown>, problems: string[]): Settings | undefined {
-  const nameserver = requiredString(config, "nameserver", problems);
-  let server: DnsServer | undefined;
-  if (nameserver !== undefined) {
-    try {
-      server = parseServer(nameserver);
-    } catch (err) {
-      problems.push(`nameserver: ${err instanceof Error ? err.message : String(err)}`);
-    }
-  }
-  const keyName = optionalString(config, "tsigKeyName", problems);
-  const secretRef = optionalSecretRef(config, "tsigSecretSecretRef", problems);
-  const algorithm = (optionalString(config, "tsigAlgorithm", problems) ?? "HMACMD5").toUpperCase();
-  if (!TSIG_ALGORITHMS[algorithm]) {
-    problems.push(`tsigAlgorithm: ${algorithm} is not supported (use one of ${Object.keys(TSIG_ALGORITHMS).join(", ")})`);
-  }
-  if (keyName !== undefined && config.tsigSecretSecretRef === undefined) problems.push("tsigSecretSecretRef: is required with tsigKeyName");
-  if (keyName === undefined && config.tsigSecretSecretRef !== undefined) problems.push("tsigKeyName: is required with tsigSecretSecretRef");
-  const protocolText = (optionalString(config, "protocol", problems) ?? "TCP").toUpperCase();
-  if (protocolText !== "TCP" && protocolText !== "UDP") problems.push(`protocol: must be TCP or UDP, not ${protocolText}`);
-  const zone = optionalString(config, "zone", problems);
-  if (!server || problems.length) return undefined;
-  return {
-    server,
-    protocol: protocolText === "UDP" ? "udp" : "tcp",
-    zone: zone === undefined ? undefined : canonicalName(zone),
-    tsig: keyName !== undefined && secretRef ? { keyName, algorithm, secretRef } : undefined,
-  };
-}
 
 /** RFC 2136 §2: zone section = the zone's SOA question, no prerequisites, one update RR. */
 export function buildUpdate(zone: string, update: WireRecord, id = randomInt(0, 0x10000)): Buffer {
@@ -92,7 +47,7 @@ export function buildUpdate(zone: string, update: WireRecord, id = randomInt(0, 
   ]);
 }
 
-async function readTsigSecret(ctx: Dns01Context, ref: SecretRef): Promise<Buffer> {
+async function readTsigSecret(ctx: Dns01Context<Rfc2136Config>, ref: SecretKeySelector): Promise<Buffer> {
   const text = (await ctx.readSecretKey(ref)).toString("utf8").replace(/\s+/g, "");
   if (text === "" || !/^[A-Za-z0-9+/]+={0,2}$/.test(text) || text.length % 4 === 1) {
     throw new GitcertError(
@@ -122,15 +77,12 @@ function refusal(rcode: string, tsigError: string | undefined): string {
   return hint ? `${code}: ${hint}` : code;
 }
 
-async function change(action: "add" | "delete", record: Dns01Record, ctx: Dns01Context, timeoutMs: number): Promise<void> {
-  const problems: string[] = [];
-  const settings = parse(ctx.config, problems);
-  assertValid("rfc2136", problems);
-  const { server, protocol, tsig } = settings!;
+async function change(action: "add" | "delete", record: Dns01Record, ctx: Dns01Context<Rfc2136Config>, timeoutMs: number): Promise<void> {
+  const { server, protocol, tsig } = ctx.config;
   const fqdn = canonicalName(record.fqdn);
   const where = formatServer(server);
 
-  const zone = settings!.zone ?? (await findZone(fqdn, server, { recursionDesired: false, timeoutMs, protocol }));
+  const zone = ctx.config.zone ?? (await findZone(fqdn, server, { recursionDesired: false, timeoutMs, protocol }));
   if (!isInZone(fqdn, zone)) {
     throw new GitcertError("Dns01InvalidConfig", `rfc2136: ${fqdn} is not inside zone ${zone}`);
   }
@@ -180,15 +132,12 @@ export interface Rfc2136Options {
   timeoutMs?: number;
 }
 
-export function createRfc2136Provider(options: Rfc2136Options = {}): Dns01Provider {
+export function createRfc2136Provider(options: Rfc2136Options = {}): Dns01Provider<Rfc2136Config> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   return {
     name: "rfc2136",
-    validate(config) {
-      const problems: string[] = [];
-      parse(config, problems);
-      return problems;
-    },
+    schema: rfc2136Schema,
+    secrets: (config) => (config.tsig ? [{ ref: config.tsig.secretRef, purpose: "TSIG secret", field: "tsigSecretSecretRef" }] : []),
     present: (record, ctx) => change("add", record, ctx, timeoutMs),
     cleanUp: (record, ctx) => change("delete", record, ctx, timeoutMs),
   };

@@ -12,7 +12,7 @@ import {
   readHeader,
   readName,
   recordOffsets,
-} from "./wire.ts";
+} from "../../wire.ts";
 
 /** cert-manager's `tsigAlgorithm` names → wire name and node:crypto hash. */
 export const TSIG_ALGORITHMS: Readonly<Record<string, { wireName: string; hash: string }>> = {

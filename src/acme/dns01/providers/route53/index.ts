@@ -1,61 +1,24 @@
 // DNS-01 on AWS Route 53 through its REST/XML API (version 2013-04-01),
-// signed with SigV4. Config is cert-manager's route53 solver block:
-//
-//   region: us-east-1                      # picks the partition; Route 53 itself is global
-//   hostedZoneID: Z0123456789              # optional; else found by name
-//   accessKeyID: AKIA…                     # or accessKeyIDSecretRef: {name, key}
-//   secretAccessKeySecretRef: {name, key}  # required: gitcert has no ambient AWS credentials
-//   endpoint: https://…                    # gitcert only: another API endpoint (LocalStack, tests)
+// signed with SigV4; the config block is cert-manager's route53 solver
+// (schema.ts).
 //
 // UPSERT replaces a whole record set, so present and cleanup read the TXT set
 // first and add or remove only their own value: a wildcard and its apex
 // share `_acme-challenge.<apex>` and may be solved at the same time. Changes
 // to one name are serialized within this process for the same reason.
-import { GitcertError } from "../../diagnostics.ts";
-import { assertValid, optionalSecretRef, optionalString, readCredential } from "./config.ts";
-import type { SecretRef } from "./config.ts";
+import { GitcertError } from "../../../../diagnostics.ts";
+import { readCredential } from "../../credentials.ts";
+import type { Dns01Context, Dns01Provider, Dns01Record } from "../../types.ts";
+import { canonicalName, parentName } from "../../wire.ts";
+import { route53Schema, type Route53Config } from "./schema.ts";
 import { signRequest } from "./sigv4.ts";
 import type { AwsCredentials } from "./sigv4.ts";
-import type { Dns01Context, Dns01Provider, Dns01Record } from "./types.ts";
-import { canonicalName, parentName } from "./wire.ts";
 import { xmlElements, xmlEscape, xmlText } from "./xml.ts";
 
 const API = "/2013-04-01";
 const XMLNS = "https://route53.amazonaws.com/doc/2013-04-01/";
 /** cert-manager's TTL for the challenge record. */
 const TXT_TTL = 10;
-
-interface Settings {
-  region: string;
-  hostedZoneId?: string;
-  accessKeyId?: string;
-  accessKeyIdRef?: SecretRef;
-  secretAccessKeyRef: SecretRef;
-  endpoint?: string;
-}
-
-function parse(config: Record<string, unknown>, problems: string[]): Settings | undefined {
-  const region = optionalString(config, "region", problems) ?? "us-east-1";
-  const hostedZoneId = optionalString(config, "hostedZoneID", problems);
-  const accessKeyId = optionalString(config, "accessKeyID", problems);
-  const accessKeyIdRef = optionalSecretRef(config, "accessKeyIDSecretRef", problems);
-  const secretAccessKeyRef = optionalSecretRef(config, "secretAccessKeySecretRef", problems);
-  const endpoint = optionalString(config, "endpoint", problems);
-  if (accessKeyId !== undefined && config.accessKeyIDSecretRef !== undefined) {
-    problems.push("accessKeyID: give accessKeyID or accessKeyIDSecretRef, not both");
-  }
-  if (accessKeyId === undefined && config.accessKeyIDSecretRef === undefined) {
-    problems.push("accessKeyID: accessKeyID or accessKeyIDSecretRef is required (gitcert has no ambient AWS credentials)");
-  }
-  if (config.secretAccessKeySecretRef === undefined) {
-    problems.push("secretAccessKeySecretRef: is required (gitcert has no ambient AWS credentials)");
-  }
-  if (config.role !== undefined) problems.push("role: assuming a role is not supported by gitcert yet");
-  if (config.auth !== undefined) problems.push("auth: ServiceAccount (IRSA) authentication is not supported by gitcert");
-  if (endpoint !== undefined && !/^https?:\/\//.test(endpoint)) problems.push("endpoint: must be an http(s) URL");
-  if (problems.length || !secretAccessKeyRef) return undefined;
-  return { region, hostedZoneId, accessKeyId, accessKeyIdRef, secretAccessKeyRef, endpoint };
-}
 
 /** Route 53 is global; only the partition decides the endpoint and the signing region. */
 function partition(region: string): { endpoint: string; signingRegion: string } {
@@ -80,9 +43,10 @@ interface Client {
   request(method: "GET" | "POST", path: string, body?: string): Promise<string>;
 }
 
-async function client(ctx: Dns01Context, s: Settings, timeoutMs: number): Promise<Client> {
+async function client(ctx: Dns01Context<Route53Config>, timeoutMs: number): Promise<Client> {
+  const s = ctx.config;
   const credentials: AwsCredentials = {
-    accessKeyId: s.accessKeyId ?? (await readCredential(ctx, s.accessKeyIdRef!, "route53 accessKeyIDSecretRef")),
+    accessKeyId: "value" in s.accessKeyId ? s.accessKeyId.value : await readCredential(ctx, s.accessKeyId.ref, "route53 accessKeyIDSecretRef"),
     secretAccessKey: await readCredential(ctx, s.secretAccessKeyRef, "route53 secretAccessKeySecretRef"),
   };
   const { endpoint, signingRegion } = partition(s.region);
@@ -219,28 +183,26 @@ export interface Route53Options {
   requestTimeoutMs?: number;
 }
 
-export function createRoute53Provider(options: Route53Options = {}): Dns01Provider {
+export function createRoute53Provider(options: Route53Options = {}): Dns01Provider<Route53Config> {
   const pollMs = options.changePollIntervalMs ?? 4000;
   const changeTimeoutMs = options.changeTimeoutMs ?? 120_000;
   const requestTimeoutMs = options.requestTimeoutMs ?? 30_000;
 
-  async function setup(record: Dns01Record, ctx: Dns01Context) {
-    const problems: string[] = [];
-    const s = parse(ctx.config, problems);
-    assertValid("route53", problems);
-    const api = await client(ctx, s!, requestTimeoutMs);
+  async function setup(record: Dns01Record, ctx: Dns01Context<Route53Config>) {
+    const api = await client(ctx, requestTimeoutMs);
     const fqdn = canonicalName(record.fqdn);
-    const zoneId = s!.hostedZoneId ? stripPrefix(s!.hostedZoneId, "/hostedzone/") : await findHostedZone(api, fqdn);
+    const { hostedZoneId } = ctx.config;
+    const zoneId = hostedZoneId ? stripPrefix(hostedZoneId, "/hostedzone/") : await findHostedZone(api, fqdn);
     return { api, fqdn, zoneId, quoted: `"${record.value}"` };
   }
 
   return {
     name: "route53",
-    validate(config) {
-      const problems: string[] = [];
-      parse(config, problems);
-      return problems;
-    },
+    schema: route53Schema,
+    secrets: (config) => [
+      ...("ref" in config.accessKeyId ? [{ ref: config.accessKeyId.ref, purpose: "AWS access key ID", field: "accessKeyIDSecretRef" }] : []),
+      { ref: config.secretAccessKeyRef, purpose: "AWS secret access key", field: "secretAccessKeySecretRef" },
+    ],
     async present(record, ctx) {
       const { api, fqdn, zoneId, quoted } = await setup(record, ctx);
       await serialized(`${zoneId} ${fqdn}`, async () => {
