@@ -7,7 +7,7 @@ import { AT_CA, GitcertError } from "../diagnostics.ts";
 import { identifierLabel, solveAuthorization, type AuthorizationContext } from "./authorization.ts";
 import type { Order } from "./client.ts";
 import { pollStatus } from "./poll.ts";
-import { chainMatches } from "./preferred-chain.ts";
+import { pickChain } from "./preferred-chain.ts";
 import { AcmeProblemError, describeProblem, isProblem, redactTokens, ProblemType, type AcmeIdentifier } from "./problem.ts";
 
 export interface OrderInput {
@@ -84,13 +84,10 @@ async function waitOrder(order: Order, pending: string[], ctx: AuthorizationCont
 /** The default chain, or the first alternate whose root-most issuer is `preferred` (fetched only when needed). */
 async function downloadChain(url: string, preferred: string | undefined, ctx: AuthorizationContext): Promise<string> {
   const res = await acme(() => ctx.conn.fetch(url), "downloading the certificate");
-  const chain = String(res.data);
-  if (!preferred || chainMatches(chain, preferred)) return chain;
-  for (const link of res.links.filter((l) => l.rel === "alternate")) {
-    const alt = await acme(() => ctx.conn.fetch(link.url), "downloading an alternate chain");
-    if (chainMatches(String(alt.data), preferred)) return String(alt.data);
-  }
-  return chain;
+  const alternates = res.links
+    .filter((l) => l.rel === "alternate")
+    .map((link) => async () => String((await acme(() => ctx.conn.fetch(link.url), "downloading an alternate chain")).data));
+  return pickChain([async () => String(res.data), ...alternates], preferred);
 }
 
 async function acme<T>(fn: () => Promise<T>, doing: string): Promise<T> {

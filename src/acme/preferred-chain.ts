@@ -13,9 +13,18 @@ export function chainMatches(chainPem: string, name: string): boolean {
   return top !== undefined && parseCertificate(top).issuerCommonName === name;
 }
 
-/** Index of the chain to use: the first that matches, else 0 (the default). */
-export function pickChain(chains: readonly string[], name: string | undefined): number {
-  if (!name) return 0;
-  const i = chains.findIndex((c) => chainMatches(c, name));
-  return i === -1 ? 0 : i;
+/**
+ * The chain to use, from the default chain and then the alternates, each
+ * loaded only when the ones before it did not match (a download each).
+ */
+export async function pickChain(chains: ReadonlyArray<() => Promise<string>>, name: string | undefined): Promise<string> {
+  const [loadDefault, ...alternates] = chains;
+  if (!loadDefault) throw new Error("pickChain needs at least the default chain");
+  const chain = await loadDefault();
+  if (!name || chainMatches(chain, name)) return chain;
+  for (const load of alternates) {
+    const alternate = await load();
+    if (chainMatches(alternate, name)) return alternate;
+  }
+  return chain;
 }

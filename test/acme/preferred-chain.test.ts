@@ -32,6 +32,16 @@ const cases: Array<{ name: string; preferred: string | undefined; want: number }
   { name: "no match keeps the default: it is a preference", preferred: "Root C", want: 0 },
   { name: "a CN lower in the chain does not count", preferred: "Intermediate B", want: 0 },
 ];
+const chains = [chainA, chainB];
 for (const c of cases) {
-  test(`pickChain: ${c.name}`, () => assert.equal(pickChain([chainA, chainB], c.preferred), c.want));
+  test(`pickChain: ${c.name}`, async () => assert.equal(await pickChain(chains.map((chain) => async () => chain), c.preferred), chains[c.want]));
 }
+
+test("pickChain downloads an alternate only when the chains before it do not match", async () => {
+  const loaded: number[] = [];
+  const loaders = chains.map((chain, i) => async () => (loaded.push(i), chain));
+  await pickChain(loaders, "Root A");
+  assert.deepEqual(loaded, [0]);
+  await pickChain(loaders, "Root B");
+  assert.deepEqual(loaded, [0, 0, 1]);
+});
