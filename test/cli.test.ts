@@ -2,11 +2,11 @@
 // process, real exit codes, and what lands on stdout and stderr.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { delimiter, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
 import { test } from "node:test";
 import { configReference } from "../src/config.ts";
-import { tempDir } from "./helpers.ts";
+import { git, tempDir } from "./helpers.ts";
 import { peerBinDir } from "./peers/tools.ts";
 
 const BIN = join(import.meta.dirname, "..", "bin", "gitcert.js");
@@ -227,4 +227,78 @@ test("keygen prints an age identity and the recipient to put in .sops.yaml", () 
   const recipient = /public key: (age1[0-9a-z]+)/.exec(r.stdout)?.[1];
   assert.ok(recipient);
   assert.match(r.stderr, new RegExp(`age: ${recipient}`));
+});
+
+/** A bare remote holding `files`, committed once; returns its file:// URL and a way to push more. */
+function remoteWith(dir: string, files: Record<string, string>) {
+  const bare = join(dir, "remote.git");
+  git(dir, "init", "--quiet", "--bare", "--initial-branch=main", bare);
+  const seed = join(dir, "seed");
+  git(dir, "init", "--quiet", "--initial-branch=main", seed);
+  git(seed, "remote", "add", "origin", bare);
+  let pushed = false;
+  const push = (more: Record<string, string>, message: string) => {
+    // gitcert pushes too: start from what the remote has now.
+    if (pushed) git(seed, "pull", "--quiet", "--rebase", "origin", "main");
+    pushed = true;
+    for (const [path, text] of Object.entries(more)) {
+      mkdirSync(dirname(join(seed, path)), { recursive: true });
+      writeFileSync(join(seed, path), text);
+    }
+    git(seed, "add", "--all");
+    git(seed, "commit", "--quiet", "-m", message);
+    git(seed, "push", "--quiet", "origin", "HEAD:main");
+  };
+  push(files, "issuers and certificates");
+  return { url: `file://${bare}`, push, seed };
+}
+
+const clusterIssuer = (name: string, spec: string) => `apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: ${name}}\nspec:\n${spec}\n---\n`;
+const certificate = (name: string, issuer: string, extra = "") =>
+  `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: ${name}, namespace: ${extra.includes("isCA") ? "cert-manager" : "shop"}}\nspec:\n  secretName: ${name}\n  dnsNames: [${name}.example.com]\n  issuerRef: {name: ${issuer}, kind: ClusterIssuer}\n${extra}---\n`;
+const ACCOUNT = "    privateKeySecretRef: {name: acme-account}\n";
+
+test("plan shows the Certificates of each kind of invalid issuer blocked with the reason; run leaves them out of the failure log; fixed, they are issued at once", (t) => {
+  const dir = tempDir(t);
+  const { url, push } = remoteWith(dir, {
+    "platform/issuers.yaml":
+      clusterIssuer("no-server", `  acme:\n${ACCOUNT}`) +
+      clusterIssuer("ca", "  ca: {secretName: ca-key-pair}") +
+      clusterIssuer("half-ca", "  ca: {secretName: half-ca}") +
+      clusterIssuer("tsig", `  acme:\n    server: https://acme.invalid/dir\n${ACCOUNT}    solvers:\n      - dns01:\n          rfc2136: {nameserver: 127.0.0.1, tsigKeyName: k, tsigSecretSecretRef: {name: tsig, key: secret}}`) +
+      clusterIssuer("eab", `  acme:\n    server: https://acme.invalid/dir\n${ACCOUNT}    externalAccountBinding: {keyID: kid, keySecretRef: {name: eab, key: secret}}\n    solvers: [{http01: {}}]`) +
+      clusterIssuer("selfsigned", "  selfSigned: {}"),
+    // Key names only: gitcert checks them without reading the values.
+    "platform/half-ca.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: half-ca, namespace: cert-manager}\ntype: kubernetes.io/tls\ndata: {tls.crt: \"\"}\n",
+    "apps/certificates.yaml": ["no-server", "ca", "half-ca", "tsig", "eab", "selfsigned"].map((i) => certificate(`by-${i}`, i)).join(""),
+  });
+  const env = { HOME: dir, GITCERT_LOG_LEVEL: "warn", GITCERT_REPO: url, GITCERT_WORKDIR: join(dir, "work") };
+
+  const plan = gitcert(["plan"], env);
+  assert.equal(plan.code, 1, plan.stderr);
+  const line = (name: string) => plan.stdout.split("\n").find((l) => l.includes(`shop/${name} `)) ?? `no line for ${name}:\n${plan.stdout}`;
+  assert.match(line("by-no-server"), /^blocked\b.* ClusterIssuer no-server at platform\/issuers\.yaml:1 is invalid: spec\.acme\.server: is required$/);
+  assert.match(line("by-ca"), /ClusterIssuer ca at platform\/issuers\.yaml:\d+ is not ready: Secret cert-manager\/ca-key-pair \(CA key pair, spec\.ca\.secretName\): not found in the repository \(no cluster configured\)$/);
+  assert.match(line("by-half-ca"), /Secret cert-manager\/half-ca \(CA key pair, spec\.ca\.secretName\) at platform\/half-ca\.yaml:1 has no key "tls\.key"$/);
+  assert.match(line("by-tsig"), /Secret cert-manager\/tsig \(TSIG secret, spec\.acme\.solvers\[0\]\.dns01\.rfc2136\.tsigSecretSecretRef\): not found/);
+  assert.match(line("by-eab"), /Secret cert-manager\/eab \(EAB HMAC key, spec\.acme\.externalAccountBinding\.keySecretRef\): not found/);
+  assert.match(line("by-selfsigned"), /^issue /);
+
+  const { stdout: keys } = gitcert(["keygen"], {});
+  const recipient = /public key: (age1[0-9a-z]+)/.exec(keys)![1]!;
+  const runEnv = { ...env, GITCERT_AGE_RECIPIENTS: recipient, SOPS_AGE_KEY: keys.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-"))! };
+  const first = gitcert(["run", "--once"], runEnv);
+  assert.equal(first.code, 1, "blocked Certificates make the run exit 1");
+  assert.match(first.stdout, /shop\/by-selfsigned .* Issued/);
+  assert.match(first.stdout, /shop\/by-ca .* Blocked: ClusterIssuer ca at/);
+  const clone = join(dir, "check");
+  git(dir, "clone", "--quiet", url, clone);
+  assert.ok(existsSync(join(clone, "apps/by-selfsigned.sops.yaml")));
+  assert.ok(!existsSync(join(clone, ".gitcert/issuance-failures")), "a configuration mistake is not a failure at the CA: nothing to back off from");
+
+  // The fix: the CA key pair comes from an isCA Certificate in the repository.
+  push({ "platform/ca.yaml": certificate("ca-key-pair", "selfsigned", "  isCA: true\n") }, "a CA for the ca issuer");
+  const second = gitcert(["run", "--once"], runEnv);
+  assert.match(second.stdout, /cert-manager\/ca-key-pair .* Issued/);
+  assert.match(second.stdout, /shop\/by-ca .* Issued/, "issued in the same run as its CA, without waiting out a backoff");
 });

@@ -154,6 +154,7 @@ function recognizeSecret(doc: ManifestDocument, ctx: RecognizeContext, out: Reco
     labels: stringMap(metadata?.labels),
     source: doc.source,
     encrypted,
+    keys: [...Object.keys(asRecord(doc.object.data) ?? {}), ...Object.keys(asRecord(doc.object.stringData) ?? {})],
   });
 }
 

@@ -1,8 +1,12 @@
 // Certificates -> the issuer each one uses, or the reasons it cannot be
-// issued. One Certificate's problem blocks only that Certificate (and, for a
-// contested name or Secret, the ones contesting it); the rest go ahead.
+// issued: a contested name or Secret, an issuer that is missing, invalid or
+// not ready (issuer-readiness.ts). One Certificate's problem blocks only
+// that Certificate (and, for a contested name or Secret, the ones
+// contesting it); the rest go ahead.
 import { diagnostic, objectLabel, type Diagnostic, type ObjectRef } from "../diagnostics.ts";
 import type { IssuerRegistry } from "../issuers/read.ts";
+import { IssuerReadiness } from "./issuer-readiness.ts";
+import { repositorySecrets, type SecretIndex } from "./secret-index.ts";
 import {
   certificateRef,
   type CertificateResource,
@@ -19,8 +23,10 @@ const CERT_MANAGER_GROUP = "cert-manager.io";
 export interface ResolveOptions {
   /** Where ClusterIssuer Secrets live. */
   clusterResourceNamespace: string;
-  /** The issuer kinds gitcert can sign with. */
+  /** The issuer kinds gitcert can sign with: each reads its spec and names the Secrets it needs. */
   issuers: IssuerRegistry;
+  /** Secrets known to exist; by default the repository's, from the scan. */
+  secrets?: SecretIndex;
 }
 
 export interface Resolution {
@@ -28,7 +34,10 @@ export interface Resolution {
   ready: Array<{ certificate: CertificateResource; issuer: IssuerResource }>;
   /** In scan order; each with the reasons it is not issued. */
   blocked: Array<{ certificate: CertificateResource; diagnostics: Diagnostic[] }>;
-  /** Problems not owned by one Certificate (duplicate issuers). Not repeated from `blocked`. */
+  /**
+   * Problems not owned by one Certificate (duplicate issuers; an unused
+   * Issuer that is invalid or not ready). Not repeated from `blocked`.
+   */
   diagnostics: Diagnostic[];
 }
 
@@ -53,6 +62,7 @@ export function resolve(scan: ScanResult, options: ResolveOptions): Resolution {
     if ("issuer" in found) chosen.set(cert, found.issuer);
     else block(cert, found.problem);
   }
+  diagnostics.push(...checkIssuers(owners, chosen, issuers, knownTypes, new Set(problems.keys()), block, scan, options));
 
   const ready: Resolution["ready"] = [];
   const blocked: Resolution["blocked"] = [];
@@ -63,6 +73,47 @@ export function resolve(scan: ScanResult, options: ResolveOptions): Resolution {
     else if (issuer) ready.push({ certificate, issuer });
   }
   return { ready, blocked, diagnostics };
+}
+
+/**
+ * Every Certificate whose issuer is invalid or not ready is blocked with
+ * what is missing and where it was looked for; an Issuer no Certificate
+ * uses gets one warning of its own.
+ */
+function checkIssuers(
+  owners: readonly CertificateResource[],
+  chosen: ReadonlyMap<CertificateResource, IssuerResource>,
+  issuers: ReadonlyMap<string, IssuerResource>,
+  knownTypes: ReadonlySet<string>,
+  blocked: ReadonlySet<CertificateResource>,
+  block: (c: CertificateResource, d: Diagnostic) => void,
+  scan: ScanResult,
+  options: ResolveOptions,
+): Diagnostic[] {
+  const readiness = new IssuerReadiness({
+    issuers: options.issuers,
+    clusterResourceNamespace: options.clusterResourceNamespace,
+    secrets: options.secrets ?? repositorySecrets(scan.secrets),
+    certificates: owners,
+    issuerOf: chosen,
+    blocked,
+  });
+  for (const [cert, issuer] of chosen) {
+    const problem = readiness.problem(issuer, cert);
+    if (!problem) continue;
+    const message = `${objectLabel(issuerObject(issuer))} at ${at(issuer)} ${problem.message}`;
+    block(cert, diagnostic(problem.code, message, { source: cert.source, object: certificateRef(cert) }));
+  }
+  const used = new Set(chosen.values());
+  const unused: Diagnostic[] = [];
+  for (const issuer of issuers.values()) {
+    // Issuers without exactly one type were reported by the scan already.
+    const types = issuerTypesIn(issuer.spec, knownTypes);
+    if (used.has(issuer) || types.length !== 1 || !options.issuers.has(types[0]!)) continue;
+    const problem = readiness.problem(issuer);
+    if (problem) unused.push(diagnostic(problem.code, problem.message, { source: issuer.source, object: issuerObject(issuer) }, "warning"));
+  }
+  return unused;
 }
 
 /**

@@ -99,6 +99,8 @@ export interface SecretFile {
   source: SourceRef;
   /** The document has SOPS metadata (`sops.mac`). */
   encrypted: boolean;
+  /** The keys of `data` and `stringData`: plaintext under SOPS, so an issuer's Secret can be checked without decrypting. */
+  keys: string[];
 }
 
 /** A kustomization.yaml, for namespace inheritance and `resources` upkeep. */

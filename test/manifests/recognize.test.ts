@@ -157,6 +157,7 @@ test("Secret: metadata read as plaintext, SOPS-encrypted when it has sops.mac", 
       labels: { app: "web" },
       source: { file: FILE, line: 3 },
       encrypted: true,
+      keys: ["tls.crt"],
     },
   ]);
 });

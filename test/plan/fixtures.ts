@@ -29,6 +29,7 @@ export function secretFor(cert: CertificateResource, notBefore: Date, notAfter: 
     type: "kubernetes.io/tls",
     labels: {},
     encrypted: true,
+    keys: ["tls.crt", "tls.key", "ca.crt"],
     source: { file: `apps/shop/${cert.spec.secretName}.sops.yaml`, line: 1 },
     annotations: {
       [ANNOTATION.certificate]: `${cert.namespace}/${cert.name}`,
