@@ -31,10 +31,9 @@ export { explicitNamespace, namespaceResolver, parentDir } from "./namespace.ts"
 export type { NamespaceResolver } from "./namespace.ts";
 
 // Certificate validation and the shims.
-export { certificateFromManifest, validateCertificateObject } from "./certificate.ts";
-export type { CertificateValidationOptions } from "./certificate.ts";
-export { certificatesFromIngress } from "./ingress-shim.ts";
-export { certificatesFromGateway } from "./gateway-shim.ts";
-export type { ShimOptions } from "./certificate-shim.ts";
+export { certificateFromManifest, validateCertificateObject } from "./certificate/index.ts";
+export type { CertificateValidationOptions } from "./certificate/index.ts";
+export { certificatesFromGateway, certificatesFromIngress } from "./shim/index.ts";
+export type { ShimOptions } from "./shim/index.ts";
 export { formatDuration, parseDuration } from "./duration.ts";
 export type { DurationResult } from "./duration.ts";

@@ -5,9 +5,8 @@
 // (Certificate validation, the shims, issuer specs) belongs to the code that
 // owns that kind.
 import { diagnostic, type ObjectRef } from "../diagnostics.ts";
-import { certificateFromManifest } from "./certificate.ts";
-import { certificatesFromGateway } from "./gateway-shim.ts";
-import { certificatesFromIngress } from "./ingress-shim.ts";
+import { certificateFromManifest } from "./certificate/index.ts";
+import { certificatesFromGateway, certificatesFromIngress } from "./shim/index.ts";
 import type { NamespaceResolver } from "./namespace.ts";
 import { CERT_MANAGER_ISSUER_TYPES, issuerTypesIn } from "./resolve.ts";
 import type { IssuerRef, KustomizationFile, Labels, ManifestDocument, ScanResult } from "./types.ts";

@@ -31,9 +31,9 @@ export function looseMapping<Shape extends z.core.$ZodLooseShape>(shape: Shape) 
   return z.preprocess(dropNulls, z.looseObject(shape));
 }
 
-/** A string that must be there and not be empty. */
+/** A string that must be there and not be empty; checks added after it see only non-empty strings. */
 export function requiredText() {
-  return z.string().check(z.refine((s: string) => s !== "", { message: "is required" }));
+  return z.string().check(z.refine((s: string) => s !== "", { message: "is required", abort: true }));
 }
 
 /** A string that may be missing; empty counts as missing, as for cert-manager's `omitempty` fields. */
@@ -44,9 +44,10 @@ export function optionalText() {
     .transform((s) => (s === "" ? undefined : s));
 }
 
-/** An integer a Kubernetes int32 field can hold. */
+/** An integer a Kubernetes int32 field can hold; checks added after it see only such integers. */
 export function integer() {
-  return z.int32({ error: (issue) => `must be an integer, not ${describeValue(issue.input)}` });
+  const error = (issue: { input?: unknown }) => `must be an integer, not ${describeValue(issue.input)}`;
+  return z.number({ error }).check(z.refine((n: number) => Number.isInteger(n) && Math.abs(n) < 2 ** 31, { error, abort: true }));
 }
 
 /** A list of strings; missing is empty. */

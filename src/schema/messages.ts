@@ -35,6 +35,7 @@ export function issueMessage(issue: z.core.$ZodRawIssue): string | undefined {
       if (issue.input === undefined) return "is required";
       return `${EXPECTED[issue.expected] ?? `must be ${issue.expected}`}, not ${describeValue(issue.input)}`;
     case "invalid_value":
+      if (issue.input === undefined) return "is required";
       return `${JSON.stringify(issue.input)} is not supported (use ${alternatives(issue.values)})`;
     case "too_small":
       return `must be at least ${String(issue.minimum)} (got ${JSON.stringify(issue.input)})`;

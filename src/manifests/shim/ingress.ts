@@ -1,11 +1,13 @@
 // cert-manager's ingress-shim: an Ingress annotated with an issuer asks for
 // one Certificate per spec.tls[] entry, named after the entry's secretName.
-// See cert-manager-reference.md §4 and certificate-shim.ts for the shared rules.
-import { diagnostic, type Diagnostic } from "../diagnostics.ts";
-import { certificateForSecret, hasErrors, isRecord, readShimObject, type ShimOptions } from "./certificate-shim.ts";
-import type { CertificateResource, ManifestDocument } from "./types.ts";
+// See cert-manager-reference.md §4 and shim-object.ts for the shared rules.
+import { diagnostic, type Diagnostic } from "../../diagnostics.ts";
+import { isRecord } from "../../schema/index.ts";
+import { certificateForSecret } from "./certificate-for-secret.ts";
+import { hasErrors, readShimObject, type ShimOptions } from "./shim-object.ts";
+import type { CertificateResource, ManifestDocument } from "../types.ts";
 
-export type { ShimOptions } from "./certificate-shim.ts";
+export type { ShimOptions } from "./shim-object.ts";
 
 export function certificatesFromIngress(
   doc: ManifestDocument,

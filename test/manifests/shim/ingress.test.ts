@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { certificatesFromIngress } from "../../src/manifests/ingress-shim.ts";
-import type { ShimOptions } from "../../src/manifests/ingress-shim.ts";
-import type { CertificateSpec, ManifestDocument } from "../../src/manifests/types.ts";
+import { certificatesFromIngress } from "../../../src/manifests/shim/index.ts";
+import type { ShimOptions } from "../../../src/manifests/shim/index.ts";
+import type { CertificateSpec, ManifestDocument } from "../../../src/manifests/types.ts";
 
 const source = { file: "apps/web/ingress.yaml", line: 3 };
 

@@ -1,21 +1,16 @@
 // cert-manager's gateway-shim: a Gateway annotated with an issuer asks for
 // one Certificate per Secret its TLS-terminating listeners reference, with
 // the hostnames of every listener that references it. The annotations are
-// the Ingress ones (certificate-shim.ts), except that `kubernetes.io/tls-acme`
-// does not trigger on a Gateway.
-import { diagnostic, type Diagnostic, type Severity } from "../diagnostics.ts";
-import {
-  ANNOTATION,
-  certificateForSecret,
-  hasErrors,
-  isRecord,
-  readShimObject,
-  type HostRef,
-  type ShimOptions,
-} from "./certificate-shim.ts";
-import type { CertificateResource, ManifestDocument } from "./types.ts";
+// the Ingress ones (annotations.ts, schema.ts), except that
+// `kubernetes.io/tls-acme` does not trigger on a Gateway.
+import { diagnostic, type Diagnostic, type Severity } from "../../diagnostics.ts";
+import { isRecord } from "../../schema/index.ts";
+import { ANNOTATION } from "./annotations.ts";
+import { certificateForSecret, type HostRef } from "./certificate-for-secret.ts";
+import { hasErrors, readShimObject, type ShimOptions } from "./shim-object.ts";
+import type { CertificateResource, ManifestDocument } from "../types.ts";
 
-export type { ShimOptions } from "./certificate-shim.ts";
+export type { ShimOptions } from "./shim-object.ts";
 
 const TLS_PROTOCOLS = new Set(["HTTPS", "TLS"]);
 

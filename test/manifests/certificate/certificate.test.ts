@@ -1,7 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { certificateFromManifest } from "../../src/manifests/certificate.ts";
-import type { CertificateSpec, ManifestDocument } from "../../src/manifests/types.ts";
+import { certificateFromManifest } from "../../../src/manifests/certificate/index.ts";
+import type { CertificateSpec, ManifestDocument } from "../../../src/manifests/types.ts";
 
 const source = { file: "apps/web/certificate.yaml", line: 3 };
 

@@ -1,8 +1,8 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { certificatesFromGateway } from "../../src/manifests/gateway-shim.ts";
-import type { ShimOptions } from "../../src/manifests/gateway-shim.ts";
-import type { CertificateSpec, ManifestDocument } from "../../src/manifests/types.ts";
+import { certificatesFromGateway } from "../../../src/manifests/shim/index.ts";
+import type { ShimOptions } from "../../../src/manifests/shim/index.ts";
+import type { CertificateSpec, ManifestDocument } from "../../../src/manifests/types.ts";
 
 const source = { file: "infra/gateway.yaml", line: 12 };
 

@@ -1,0 +1,48 @@
+// The annotations cert-manager's certificate-shim reads on an Ingress or a
+// Gateway (cert-manager-reference.md §4), and which of them ask for a
+// certificate at all.
+export const ANNOTATION = {
+  issuer: "cert-manager.io/issuer",
+  clusterIssuer: "cert-manager.io/cluster-issuer",
+  issuerKind: "cert-manager.io/issuer-kind",
+  issuerGroup: "cert-manager.io/issuer-group",
+  tlsAcme: "kubernetes.io/tls-acme",
+  commonName: "cert-manager.io/common-name",
+  altNames: "cert-manager.io/alt-names",
+  ipSans: "cert-manager.io/ip-sans",
+  emailSans: "cert-manager.io/email-sans",
+  subjectOrganizations: "cert-manager.io/subject-organizations",
+  subjectOrganizationalUnits: "cert-manager.io/subject-organizationalunits",
+  subjectCountries: "cert-manager.io/subject-countries",
+  subjectProvinces: "cert-manager.io/subject-provinces",
+  subjectLocalities: "cert-manager.io/subject-localities",
+  subjectPostalCodes: "cert-manager.io/subject-postalcodes",
+  subjectStreetAddresses: "cert-manager.io/subject-streetaddresses",
+  subjectSerialNumber: "cert-manager.io/subject-serialnumber",
+  duration: "cert-manager.io/duration",
+  renewBefore: "cert-manager.io/renew-before",
+  renewBeforePercentage: "cert-manager.io/renew-before-percentage",
+  usages: "cert-manager.io/usages",
+  revisionHistoryLimit: "cert-manager.io/revision-history-limit",
+  privateKeyAlgorithm: "cert-manager.io/private-key-algorithm",
+  privateKeyEncoding: "cert-manager.io/private-key-encoding",
+  privateKeySize: "cert-manager.io/private-key-size",
+  privateKeyRotationPolicy: "cert-manager.io/private-key-rotation-policy",
+  secretTemplate: "cert-manager.io/secret-template",
+  ignoreTlsListeners: "cert-manager.io/ignore-tls-listeners",
+} as const;
+
+/** Go's strconv.ParseBool truths, as cert-manager reads `kubernetes.io/tls-acme`. */
+function parseGoBool(value: unknown): boolean {
+  return typeof value === "string" && ["1", "t", "T", "TRUE", "true", "True"].includes(value);
+}
+
+/** Does the object ask for certificates? Most Ingresses do not, and are none of gitcert's business. */
+export function asksForCertificates(annotations: Record<string, unknown>, kind: "Ingress" | "Gateway"): boolean {
+  if (ANNOTATION.issuer in annotations || ANNOTATION.clusterIssuer in annotations) return true;
+  // The tls-acme trigger is Ingress-only in cert-manager too. An unquoted
+  // YAML `true` is not a valid annotation, but it is plainly a request:
+  // trigger, so the type error gets reported.
+  const tlsAcme = annotations[ANNOTATION.tlsAcme];
+  return kind === "Ingress" && (parseGoBool(tlsAcme) || tlsAcme === true);
+}
