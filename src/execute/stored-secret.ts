@@ -3,6 +3,7 @@
 import { posix } from "node:path";
 import { GitcertError, type ObjectRef, type SourceRef } from "../diagnostics.ts";
 import type { SecretKey } from "../issuers/types.ts";
+import { dns1123SubdomainProblem } from "../manifests/validate-names.ts";
 import type { Written } from "./carried.ts";
 import type { ExecuteContext } from "./execute.ts";
 import type { KustomizationEdit } from "./outcome.ts";
@@ -23,7 +24,7 @@ export async function storeSecret(
   near: SourceRef,
   ctx: Pick<ExecuteContext, "tree" | "encryptionRule" | "store">,
 ): Promise<{ stored: StoredSecret; written: Written }> {
-  if (!/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/.test(key.name) || key.name.includes("..")) {
+  if (dns1123SubdomainProblem(key.name) !== undefined) {
     throw new GitcertError("InvalidSecretName", `Secret name ${JSON.stringify(key.name)} cannot be used in a file name`, { source: near });
   }
   const dir = posix.dirname(near.file);

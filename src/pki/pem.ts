@@ -68,8 +68,3 @@ export function encodePem(label: string, der: Uint8Array, headers: string[] = []
 export function splitPem(text: string): string[] {
   return decodePem(text).map((b) => encodePem(b.label, b.der, b.headers));
 }
-
-/** The DER of every block with one of `labels`, in order. */
-export function pemBlocks(text: string, labels: readonly string[]): PemBlock[] {
-  return decodePem(text).filter((b) => labels.includes(b.label));
-}

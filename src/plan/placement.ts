@@ -2,15 +2,14 @@
 // result is checked to stay inside the repository before it is ever a path.
 import { posix } from "node:path";
 import type { CertificateResource } from "../manifests/types.ts";
-
-const SAFE_NAME = /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/;
+import { dns1123SubdomainProblem } from "../manifests/validate-names.ts";
 
 export type Placement = { path: string } | { error: string };
 
 export function secretFilePath(certificate: CertificateResource, template: string): Placement {
   const { namespace, name, spec } = certificate;
   for (const [field, value] of [["namespace", namespace], ["name", name], ["spec.secretName", spec.secretName]] as const) {
-    if (!SAFE_NAME.test(value) || value.includes("..")) {
+    if (dns1123SubdomainProblem(value) !== undefined) {
       return { error: `${field} ${JSON.stringify(value)} cannot be used in a file name` };
     }
   }

@@ -56,7 +56,7 @@ export const SPEC_SHAPE = {
   nameConstraints: unsupported("an alpha cert-manager feature"),
 };
 
-export const certificateSpecSchema = mapping(SPEC_SHAPE)
+const certificateSpecSchema = mapping(SPEC_SHAPE)
   .superRefine(
     (spec, ctx) => {
       if (typeof spec !== "object" || spec === null) return;

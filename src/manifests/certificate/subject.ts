@@ -7,7 +7,7 @@ import { COMMON_NAME_OID, parseLiteralSubject } from "../literal-subject.ts";
 import type { X509Subject } from "../types.ts";
 import { utf8Length } from "./fields.ts";
 
-export const SUBJECT_LISTS = [
+const SUBJECT_LISTS = [
   "organizations",
   "countries",
   "organizationalUnits",
