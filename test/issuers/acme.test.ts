@@ -250,3 +250,14 @@ describe("ARI (RFC 9773)", () => {
     assert.equal(await newIssuer().renewalHint(acmeIssuer(pebble), {}, new Date()), undefined);
   });
 });
+
+describe("readiness", () => {
+  test("ready when the ACME server answers its directory; not ready, with the reason, when it does not", async () => {
+    const issuer = newIssuer();
+    assert.deepEqual(await issuer.ready!(acmeIssuer(pebble)), { ready: true, message: `the ACME server ${pebble.directoryUrl} answers its directory` });
+    const [closed] = (await freePorts(1)) as [number];
+    const unreachable = await issuer.ready!(acmeIssuer(pebble, { server: `https://127.0.0.1:${closed}/dir` }, "gone"));
+    assert.equal(unreachable.ready, false);
+    assert.match(unreachable.message, new RegExp(`^the ACME server https://127\\.0\\.0\\.1:${closed}/dir does not answer: .*ECONNREFUSED`));
+  });
+});
