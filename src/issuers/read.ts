@@ -37,8 +37,8 @@ const readings = new WeakMap<IssuerResource, Map<Issuer, Reading<unknown>>>();
 function reading<Spec>(issuer: Issuer<Spec>, resource: IssuerResource): Reading<Spec> {
   let perKind = readings.get(resource);
   if (!perKind) readings.set(resource, (perKind = new Map()));
-  let r = perKind.get(issuer as Issuer);
-  if (!r) perKind.set(issuer as Issuer, (r = read(issuer.schema, resource.spec[issuer.type])));
+  let r = perKind.get(issuer);
+  if (!r) perKind.set(issuer, (r = read(issuer.schema, resource.spec[issuer.type])));
   return r as Reading<Spec>;
 }
 
@@ -51,7 +51,7 @@ function problemsOf(issuer: Issuer, resource: IssuerResource, r: Reading<unknown
 export function specOf<Spec>(issuer: Issuer<Spec>, resource: IssuerResource): Spec {
   const r = reading(issuer, resource);
   if (r.ok) return r.value;
-  const problems = problemsOf(issuer as Issuer, resource, r);
+  const problems = problemsOf(issuer, resource, r);
   throw new GitcertError(
     "InvalidIssuer",
     `${resource.kind} ${resource.name} (${resource.source.file}:${resource.source.line}): ${problems.map((p) => p.message).join("; ")}`,

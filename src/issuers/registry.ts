@@ -16,9 +16,9 @@ export interface IssuerOptions {
 
 export function defaultIssuers(options: IssuerOptions = {}): IssuerRegistry {
   const issuers: Issuer[] = [
-    selfSignedIssuer as Issuer,
-    caIssuer as Issuer,
-    createAcmeIssuer(options.acme) as Issuer,
+    selfSignedIssuer,
+    caIssuer,
+    createAcmeIssuer(options.acme),
   ];
   return new Map(issuers.map((issuer) => [issuer.type, issuer]));
 }
