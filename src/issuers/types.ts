@@ -101,8 +101,12 @@ export interface Issuer<Spec = unknown> {
    * place of the spec's renewal time, as cert-manager does with ARI.
    */
   renewalHint?(issuer: IssuerResource, annotations: Readonly<Record<string, string>>, now: Date): Promise<{ renewalTime: Date } | undefined>;
-  /** A live check of the server behind the issuer (ACME: its directory answers), for Issuer status. */
-  ready?(issuer: IssuerResource): Promise<IssuerReadiness>;
+  /**
+   * A live check of the server behind the issuer (ACME: its directory
+   * answers; Vault: sys/health), for Issuer status. `env` reads the Secrets
+   * a check may need (a CA bundle); nothing is written.
+   */
+  ready?(issuer: IssuerResource, env: IssuerEnv): Promise<IssuerReadiness>;
   /** Release listeners and connections the issuer holds. */
   close?(): Promise<void>;
 }

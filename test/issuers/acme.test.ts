@@ -254,9 +254,9 @@ describe("ARI (RFC 9773)", () => {
 describe("readiness", () => {
   test("ready when the ACME server answers its directory; not ready, with the reason, when it does not", async () => {
     const issuer = newIssuer();
-    assert.deepEqual(await issuer.ready!(acmeIssuer(pebble)), { ready: true, message: `the ACME server ${pebble.directoryUrl} answers its directory` });
+    assert.deepEqual(await issuer.ready!(acmeIssuer(pebble), memoryEnv()), { ready: true, message: `the ACME server ${pebble.directoryUrl} answers its directory` });
     const [closed] = (await freePorts(1)) as [number];
-    const unreachable = await issuer.ready!(acmeIssuer(pebble, { server: `https://127.0.0.1:${closed}/dir` }, "gone"));
+    const unreachable = await issuer.ready!(acmeIssuer(pebble, { server: `https://127.0.0.1:${closed}/dir` }, "gone"), memoryEnv());
     assert.equal(unreachable.ready, false);
     assert.match(unreachable.message, new RegExp(`^the ACME server https://127\\.0\\.0\\.1:${closed}/dir does not answer: .*ECONNREFUSED`));
   });
