@@ -1,5 +1,5 @@
 // The webhook provider against a local server implementing the contract in
-// src/acme/dns01/WEBHOOK.md.
+// src/acme/dns01/providers/webhook/WEBHOOK.md.
 import assert from "node:assert/strict";
 import { after, before, beforeEach, describe, it } from "node:test";
 import { webhookProvider } from "../../../../src/acme/dns01/providers/webhook/index.ts";

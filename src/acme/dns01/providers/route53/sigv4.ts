@@ -1,7 +1,7 @@
 // AWS Signature Version 4 for header-signed requests, with node:crypto only
 // (the AWS SDK would be the one dependency of the Route 53 provider, and a
 // large one). Pinned by AWS's published signature test suite in
-// test/acme/dns01/sigv4.test.ts.
+// test/acme/dns01/providers/sigv4.test.ts.
 import { createHash, createHmac } from "node:crypto";
 
 export interface AwsCredentials {
