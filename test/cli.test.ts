@@ -272,7 +272,9 @@ test("plan shows the Certificates of each kind of invalid issuer blocked with th
     "platform/half-ca.yaml": "apiVersion: v1\nkind: Secret\nmetadata: {name: half-ca, namespace: cert-manager}\ntype: kubernetes.io/tls\ndata: {tls.crt: \"\"}\n",
     "apps/certificates.yaml": ["no-server", "ca", "half-ca", "tsig", "eab", "selfsigned"].map((i) => certificate(`by-${i}`, i)).join(""),
   });
-  const env = { HOME: dir, GITCERT_LOG_LEVEL: "warn", GITCERT_REPO: url, GITCERT_WORKDIR: join(dir, "work") };
+  const { stdout: keys } = gitcert(["keygen"], {});
+  const recipient = /public key: (age1[0-9a-z]+)/.exec(keys)![1]!;
+  const env = { HOME: dir, GITCERT_LOG_LEVEL: "warn", GITCERT_REPO: url, GITCERT_WORKDIR: join(dir, "work"), GITCERT_AGE_RECIPIENTS: recipient };
 
   const plan = gitcert(["plan"], env);
   assert.equal(plan.code, 1, plan.stderr);
@@ -284,9 +286,7 @@ test("plan shows the Certificates of each kind of invalid issuer blocked with th
   assert.match(line("by-eab"), /Secret cert-manager\/eab \(EAB HMAC key, spec\.acme\.externalAccountBinding\.keySecretRef\): not found/);
   assert.match(line("by-selfsigned"), /^issue /);
 
-  const { stdout: keys } = gitcert(["keygen"], {});
-  const recipient = /public key: (age1[0-9a-z]+)/.exec(keys)![1]!;
-  const runEnv = { ...env, GITCERT_AGE_RECIPIENTS: recipient, SOPS_AGE_KEY: keys.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-"))! };
+  const runEnv = { ...env, SOPS_AGE_KEY: keys.split("\n").find((l) => l.startsWith("AGE-SECRET-KEY-"))! };
   const first = gitcert(["run", "--once"], runEnv);
   assert.equal(first.code, 1, "blocked Certificates make the run exit 1");
   assert.match(first.stdout, /shop\/by-selfsigned .* Issued/);
