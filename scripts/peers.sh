@@ -107,6 +107,45 @@ install_openbao() {
 # wire format the real client speaks.
 install_vcert() { go_wrapped vcert v5.13.9 github.com/Venafi/vcert/v5/cmd/vcert; }
 
+# etcd + kube-apiserver + kubectl (tests under test/kube): the team's own
+# script builds them (about 12 minutes of compiling on an empty Go cache,
+# 1.85 GB peak) and also starts and stops them.
+install_kube() {
+  need_go "etcd + kube-apiserver + kubectl"
+  bash "$(dirname "$0")/k8s-peers.sh" build
+}
+
+# What the deploy/ tests need from Argo CD and Flux, read from their Go
+# modules (never committed): Argo CD's Lua health checks for cert-manager.io
+# with a small gopher-lua runner (scripts/argocd-health) that evaluates them
+# as Argo CD does, and the CRDs of Argo CD's Application and Flux's
+# GitRepository and Kustomization, so the examples are checked against the
+# real schemas. Pinned to the newest releases whose go.mod Go 1.26 accepts
+# (argo-cd 3.6 and Flux 1.10 want 1.27). Linked as $BIN/gitops.d.
+install_gitops() {
+  local argocd=v3.5.7 flux=v1.9.6 gopherlua=v1.1.2 # gopher-lua: what that argo-cd evaluates its Lua with
+  local version="argocd-$argocd-flux-$flux" dir="$CACHE/gitops-argocd-$argocd-flux-$flux" src
+  if ! built gitops "$version"; then
+    need_go "the Argo CD and Flux test files"
+    log "fetching Argo CD $argocd and Flux $flux manifests, building argocd-health (first run only)"
+    [ -d "$dir" ] && chmod -R u+w "$dir"
+    rm -rf "$dir"; mkdir -p "$dir/src" "$dir/mod" "$dir/crds"
+    src=$(cd "$(dirname "$0")/argocd-health" && pwd)
+    (cd "$dir/src" && export GOFLAGS=-mod=mod GOMODCACHE="$dir/mod" GOWORK=off
+      moddir() { go mod download -json "$1" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p'; }
+      argo=$(moddir "github.com/argoproj/argo-cd/v3@$argocd")
+      cp -r "$argo/resource_customizations/cert-manager.io" "$dir/" && cp "$argo/manifests/crds/application-crd.yaml" "$dir/crds/"
+      cp "$(moddir "github.com/fluxcd/source-controller@$flux")/config/crd/bases/source.toolkit.fluxcd.io_gitrepositories.yaml" "$dir/crds/"
+      cp "$(moddir "github.com/fluxcd/kustomize-controller@$flux")/config/crd/bases/kustomize.toolkit.fluxcd.io_kustomizations.yaml" "$dir/crds/"
+      cp "$src/main.go" . && go mod init local/argocd-health >/dev/null 2>&1
+      go get "github.com/yuin/gopher-lua@$gopherlua" >/dev/null 2>&1
+      CGO_ENABLED=0 go build -trimpath -o "$dir/argocd-health" .)
+    chmod -R u+w "$dir" && rm -rf "$dir/mod"   # module files are read-only; only what the tests read is kept
+    touch "$dir/.done"
+  fi
+  ln -sfn "$dir" "$BIN/gitops.d"
+}
+
 # Peers the tests need; one per line, so that adding one merges cleanly.
 DEFAULT_PEERS=(
   sops
@@ -114,6 +153,8 @@ DEFAULT_PEERS=(
   pebble
   openbao
   vcert
+  kube
+  gitops
 )
 
 # ---------------------------------------------------------------- main

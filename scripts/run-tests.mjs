@@ -20,5 +20,22 @@ if (files.length === 0) {
   console.error("no test files matched", filters.join(" "));
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", "--test-reporter=spec", ...files], { stdio: "inherit" });
-process.exit(result.status ?? 1);
+// Files under test/kube/ share one etcd + kube-apiserver for the whole run
+// (each works in namespaces of its own), stopped here even when tests fail or
+// the run is interrupted: the signal handlers keep Node from exiting before
+// the finally block.
+const kube = files.some((f) => f.startsWith(join("test", "kube"))) && !process.env.GITCERT_TEST_KUBE ? await startSharedKube() : undefined;
+let status = 1;
+try {
+  const result = spawnSync(process.execPath, ["--test", "--test-concurrency=2", "--test-reporter=spec", ...files], { stdio: "inherit", env: kube ? { ...process.env, GITCERT_TEST_KUBE: kube.dir } : process.env });
+  status = result.status ?? 1;
+} finally {
+  await kube?.release();
+}
+process.exit(status);
+
+async function startSharedKube() {
+  for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => {});
+  const { startKube } = await import("../test/peers/kube.ts");
+  return startKube();
+}
