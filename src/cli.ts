@@ -191,13 +191,14 @@ async function openTarget(config: Config, env: NodeJS.ProcessEnv, log: Logger, d
 async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceRenew: "positionals" | undefined }): Promise<number> {
   const { values, flags, positionals } = await parse(args);
   if (!mode.forceRenew && !values.once) {
-    throw new UsageError("gitcert run needs --once: it runs one reconcile and exits (deploy/base schedules it as a CronJob)");
+    throw new UsageError("gitcert run needs --once: it runs one reconcile and exits (deploy/cronjob schedules it)");
   }
   if (mode.forceRenew && positionals.length === 0 && !values.all) throw new UsageError("gitcert renew needs NAMESPACE/NAME… or --all");
   const config = await configFrom(values, flags, env);
   const { log, statusLine } = await loggerFor(config);
   const { workspace, identities, demo } = await openTarget(config, env, log, true);
-  const { assess, reconcileRepository, runDiagnostics } = await import("./reconcile.ts");
+  const { assess, runDiagnostics } = await import("./reconcile.ts");
+  const { reconcileOnce } = await import("./reconcile-once.ts");
   const { formatTable, statusRows } = await import("./report.ts");
   const issuers = await issuersFor(config, log);
 
@@ -213,13 +214,13 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
 
   const { progressOn } = await import("./progress.ts");
   const onOutcome = progressOn(statusLine)?.onOutcome;
-  const report = await reconcileRepository(workspace, { config, issuers, identities, now: () => new Date(), log, forceRenew, onOutcome })
+  const { report, clusterDiagnostics } = await reconcileOnce(workspace, { config, issuers, identities, now: () => new Date(), log, forceRenew, onOutcome }, env)
     .finally(() => statusLine?.clear())
     .finally(() => closeIssuers(issuers));
   const { items, diagnostics } = report.assessment;
   console.log(formatTable(statusRows(items, report.outcomes)));
   const found = runDiagnostics(report);
-  printDiagnostics([...diagnostics, ...found]);
+  printDiagnostics([...diagnostics, ...found, ...clusterDiagnostics]);
   const unsettled = report.outcomes.filter((o) => o.kind === "failed" || o.kind === "blocked").length;
   if (report.commit) console.log(`\ncommitted ${report.commit.slice(0, 12)} and pushed to ${demo ? "the demo remote" : config.branch}${report.attempts > 1 ? ` (after ${report.attempts - 1} rejected push(es))` : ""}`);
   else if (unsettled > 0) console.log(`\nnothing to commit; ${unsettled === 1 ? "1 certificate is" : `${unsettled} certificates are`} blocked or failed (above)`);

@@ -56,6 +56,14 @@ export const OPTIONS = [
   { key: "acme.http01.selfCheckPasses", type: "number", default: 5, description: "Good self-check answers needed in a row, 2 s apart, before the ACME server is asked to validate (cert-manager: 5), so every ingress replica has the route.", range: [1, 30] },
   { key: "acme.dns01.nameservers", type: "list", default: [], description: "Nameservers (ip or ip:port) for DNS-01 propagation checks and CNAME following, like cert-manager's --dns01-recursive-nameservers (empty: the zone's authoritative servers)." },
   { key: "acme.dns01.propagationTimeoutSeconds", type: "number", default: 300, description: "How long to wait for a DNS-01 TXT record to be served before giving up.", range: [1, 86_400] },
+  { key: "kubeconfig", type: "string", default: "", description: "kubeconfig of the cluster gitcert reports status to, reads issuer Secrets from and elects a leader in (empty: the files in KUBECONFIG, else the in-cluster service account; neither: no cluster)." },
+  { key: "context", type: "string", default: "", description: "kubeconfig context to use (empty: its current context)." },
+  { key: "leaderElection.enabled", type: "boolean", default: true, description: "With a cluster, hold a coordination.k8s.io Lease while reconciling, so one replica works and the others wait." },
+  { key: "leaderElection.namespace", type: "string", default: "", description: "Namespace of the Lease (empty: gitcert's own: the pod's, else the kubeconfig context's)." },
+  { key: "leaderElection.leaseName", type: "string", default: "gitcert", description: "Name of the Lease." },
+  { key: "leaderElection.leaseDurationSeconds", type: "number", default: 60, description: "How long a leader's claim lasts without renewal; a new leader takes over this long after the old one died (cert-manager: 60).", range: [2, 3600] },
+  { key: "leaderElection.renewDeadlineSeconds", type: "number", default: 40, description: "How long the leader keeps trying to renew before it stops working (cert-manager: 40).", range: [1, 3600] },
+  { key: "leaderElection.retryPeriodSeconds", type: "number", default: 15, description: "Time between attempts to take or renew the Lease (cert-manager: 15).", range: [1, 3600] },
 ] as const satisfies readonly OptionDef[];
 
 type ValueOf<T extends OptionType> = T extends "string" ? string : T extends "number" ? number : T extends "boolean" ? boolean : string[];
@@ -137,6 +145,11 @@ function validate(config: Config): string[] {
   if (!["debug", "info", "warn", "error"].includes(config.logLevel)) errors.push(`logLevel ${config.logLevel} is not one of debug, info, warn, error`);
   if (!config.secretPath.includes("{secretName}") && !config.secretPath.includes("{name}")) {
     errors.push("secretPath must contain {secretName} or {name}, or every Secret would go to the same file");
+  }
+  const lease = config["leaderElection.leaseDurationSeconds"];
+  const renew = config["leaderElection.renewDeadlineSeconds"];
+  if (!(lease > renew && renew > 1.2 * config["leaderElection.retryPeriodSeconds"])) {
+    errors.push("leaderElection: leaseDurationSeconds must be greater than renewDeadlineSeconds, and renewDeadlineSeconds greater than 1.2 × retryPeriodSeconds");
   }
   for (const r of config.ageRecipients) {
     if (!/^age1[0-9a-z]+$/.test(r)) errors.push(`ageRecipients: ${JSON.stringify(r)} is not an age recipient (age1…)`);

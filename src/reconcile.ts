@@ -3,7 +3,7 @@
 import type { Config } from "./config.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { carriedKey, changedRepository, encryptionProblems, encryptionRules, executePlan, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
-import { issuerType, secretsOf, type IssuerRegistry } from "./issuers/index.ts";
+import { issuerType, secretsOf, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
 import { resolve, scanRepository } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
@@ -150,6 +150,12 @@ export interface ReconcileDeps {
   forceRenew?: ReadonlySet<string>;
   /** Progress: called as each Certificate's outcome is settled. */
   onOutcome?(outcome: Outcome, done: number, total: number): void;
+  /** Secrets issuers need that the repository does not hold: the cluster's (src/kube). */
+  readClusterSecret?: (key: SecretKey) => Promise<Record<string, Buffer> | undefined>;
+  /** Aborted when this replica must stop (it lost leadership): no new work, no commit. */
+  signal?: AbortSignal;
+  /** Called with the plan before anything is issued (the cluster shows Issuing while it runs). */
+  onAssessed?: (assessment: Assessment) => Promise<void>;
 }
 
 /** assess, then issue and write into the working tree at `root`. */
@@ -157,10 +163,12 @@ export async function reconcileTree(root: string, deps: ReconcileDeps, carried?:
   const now = deps.now();
   const tree = workingTree(root);
   const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true });
+  await deps.onAssessed?.(assessment);
+  deps.signal?.throwIfAborted();
   const execution = await executePlan(assessment.items, {
     tree,
     issuers: deps.issuers,
-    store: new SecretStore(tree, assessment.scan.secrets, deps.identities),
+    store: new SecretStore(tree, assessment.scan.secrets, deps.identities, deps.readClusterSecret),
     encryptionRule: encryptionRules(tree.read, { recipients: deps.config.ageRecipients }),
     now: deps.now,
     concurrency: deps.config.concurrency,
@@ -224,12 +232,14 @@ export async function reconcileRepository(workspace: Workspace, deps: ReconcileD
   const retry = { budgetMs: deps.config["git.pushRetrySeconds"] * 1000, log: deps.log };
   let forceRenew = deps.forceRenew;
   const pushed = await pushWithRetry(workspace, retry, async () => {
+    deps.signal?.throwIfAborted();
     const result = await reconcileTree(workspace.root, { ...deps, forceRenew }, carried);
     // Later rounds start from this one's commit, replayed: renewed already.
     forceRenew = undefined;
     for (const w of result.written) carried.set(carriedKey(w.content), w);
     for (const d of runDiagnostics(result)) deps.log.warn({ code: d.code, file: d.source?.file, line: d.source?.line }, formatForLog(d));
     if (!changedAnything(result)) return { result };
+    deps.signal?.throwIfAborted(); // another replica leads now: its commit, not this one
     return { result, message: commitMessage(deps.config["git.messageTemplate"], result) };
   });
   return { ...pushed.result, head: pushed.head, commit: pushed.commit, pushed: pushed.pushed, attempts: pushed.attempts, fromEarlierRuns: pushed.fromEarlierRuns };

@@ -1,6 +1,7 @@
 // Secrets issuers read (CA key pairs, and later EAB keys and DNS tokens):
 // first those issued earlier in this reconcile, kept in memory only, then
-// SOPS files in the repository, decrypted with their MAC verified.
+// SOPS files in the repository, decrypted with their MAC verified, then
+// (when a cluster is configured) the cluster's own Secrets.
 import { parseAllDocuments } from "yaml";
 import { GitcertError } from "../diagnostics.ts";
 import type { SecretKey } from "../issuers/types.ts";
@@ -15,14 +16,17 @@ export class SecretStore {
 
   private readonly tree: WorkingTree;
   private readonly identities: readonly string[];
+  private readonly fromCluster: ((key: SecretKey) => Promise<Record<string, Buffer> | undefined>) | undefined;
 
   constructor(
     tree: WorkingTree,
     secrets: readonly SecretFile[],
     identities: readonly string[],
+    fromCluster?: (key: SecretKey) => Promise<Record<string, Buffer> | undefined>,
   ) {
     this.tree = tree;
     this.identities = identities;
+    this.fromCluster = fromCluster;
     this.files = new Map(secrets.map((s) => [keyOf(s), s]));
   }
 
@@ -37,7 +41,7 @@ export class SecretStore {
     const fresh = this.issued.get(id);
     if (fresh) return fresh;
     const file = this.files.get(id);
-    if (!file) return undefined;
+    if (!file) return this.fromCluster?.(key);
     let pending = this.decrypted.get(id);
     if (!pending) {
       pending = this.decryptFile(file);

@@ -1,0 +1,152 @@
+// "report to the cluster": after a reconcile, show its results where cluster
+// users look. Certificates derived from Ingresses and Gateways are kept in
+// the cluster, each applied Certificate's status subresource is written
+// when it changed, Events are recorded (deduplicated), and Issuers and
+// ClusterIssuers get their Ready condition. Never throws: an unreachable API
+// server or a missing CRD is a warning, and one object's failure does not
+// stop the others.
+import { diagnostic, type Diagnostic } from "../diagnostics.ts";
+import type { Outcome } from "../execute/index.ts";
+import type { IssuerResource } from "../manifests/index.ts";
+import { certificateKey, ISSUING_ACTIONS, type FailureRecord, type PlanItem } from "../plan/index.ts";
+import { API_VERSION, listAll, objectKey, patchStatus, servedPlurals, type LiveObject, type Plural } from "./cert-manager-api.ts";
+import { KubeApiError, type Cluster } from "./client.ts";
+import { certificateEvents } from "./certificate-events.ts";
+import { certificateStatus, type CertificateStatus } from "./certificate-status.ts";
+import { syncDerivedCertificates } from "./derived-certificates.ts";
+import type { EventRecorder } from "./events.ts";
+import { issuerStatus, problemsOf } from "./issuer-status.ts";
+
+/** What the reconcile knew and did; the Assessment and outcomes of src/reconcile.ts fit. */
+export interface ReconcileResult {
+  items: readonly PlanItem[];
+  diagnostics: readonly Diagnostic[];
+  scan: { issuers: readonly IssuerResource[]; diagnostics: readonly Diagnostic[] };
+  /** The failure log that holds for what is reported: after the run, or before it for the "before-issuing" stage. */
+  failures: ReadonlyMap<string, FailureRecord>;
+}
+
+export interface ClusterReport {
+  diagnostics: Diagnostic[];
+  statusesWritten: number;
+  eventsRecorded: number;
+  certificatesCreated: number;
+  certificatesDeleted: number;
+}
+
+export interface ReportOptions {
+  now: Date;
+  events: EventRecorder;
+  /**
+   * "before-issuing": the plan is known, nothing issued yet; only the
+   * Certificates about to be issued are written (Issuing True), so a
+   * reconcile that issues nothing writes nothing twice.
+   */
+  stage?: "before-issuing" | "after";
+}
+
+export async function reportToCluster(cluster: Cluster, result: ReconcileResult, outcomes: readonly Outcome[], options: ReportOptions): Promise<ClusterReport> {
+  const report: ClusterReport = { diagnostics: [], statusesWritten: 0, eventsRecorded: 0, certificatesCreated: 0, certificatesDeleted: 0 };
+  try {
+    const served = await servedPlurals(cluster);
+    if (!served.has("certificates")) {
+      report.diagnostics.push(
+        diagnostic(
+          "CertificateCRDMissing",
+          `the cluster (${cluster.target.origin}) does not serve ${API_VERSION} Certificates: install deploy/crds (or cert-manager's CRDs) to see status in kubectl and Argo CD; issuance goes on without it`,
+          {},
+          "warning",
+        ),
+      );
+      return report;
+    }
+    await reportCertificates(cluster, result, outcomes, options, report);
+    if (options.stage === "before-issuing") return report;
+    // An issuer's problems: its own diagnostics, and failures its certificates met in its setup (a CA Secret missing, an invalid spec).
+    const issuerProblems = [...result.diagnostics, ...outcomes.flatMap((o) => o.diagnostics)];
+    for (const plural of ["issuers", "clusterissuers"] as const) {
+      if (served.has(plural)) await reportIssuers(cluster, plural, result.scan.issuers, issuerProblems, options, report);
+    }
+  } catch (err) {
+    // Only failures that stop everything get here (the server went away, listing was refused).
+    report.diagnostics.push(diagnostic(err instanceof KubeApiError ? err.code : "ClusterReportFailed", `cluster status not written: ${(err as Error).message}`, {}, "warning"));
+  }
+  return report;
+}
+
+async function reportCertificates(cluster: Cluster, result: ReconcileResult, outcomes: readonly Outcome[], options: ReportOptions, report: ClusterReport): Promise<void> {
+  const live = new Map((await listAll(cluster, "certificates")).map((o) => [objectKey(o.metadata), o]));
+  const items = result.items.filter((i) => i.certificate && (options.stage !== "before-issuing" || ISSUING_ACTIONS.has(i.action)));
+  const derived = items.map((i) => i.certificate!).filter((c) => c.owner);
+  // As the planner keeps Secret files then: an Ingress may hide in a file that failed to parse.
+  const scanFailed = result.scan.diagnostics.some((d) => d.severity === "error");
+  const sync = await syncDerivedCertificates(cluster, derived, live, !scanFailed);
+  report.certificatesCreated += sync.created;
+  report.certificatesDeleted += sync.deleted;
+  report.diagnostics.push(...sync.diagnostics);
+
+  const byItem = new Map(outcomes.map((o) => [o.item, o]));
+  for (const item of items) {
+    const object = live.get(objectKey(item.certificate!));
+    if (!object) continue; // not applied to this cluster (yet)
+    const outcome = byItem.get(item);
+    const current = object.status as CertificateStatus | undefined;
+    const next = certificateStatus({ item, outcome, current, generation: object.metadata.generation, failure: result.failures.get(certificateKey(item.certificate!)), now: options.now });
+    await forObject(object, item, report, async () => {
+      const changed = await writeStatusIfChanged(cluster, "certificates", object, current, next);
+      if (changed) report.statusesWritten++;
+      const readyChanged = readyOf(current) !== readyOf(next);
+      for (const event of certificateEvents(item, outcome, readyChanged)) {
+        await options.events.record({ apiVersion: object.apiVersion, kind: "Certificate", name: object.metadata.name, namespace: object.metadata.namespace, uid: object.metadata.uid }, event);
+        report.eventsRecorded++;
+      }
+    });
+  }
+}
+
+async function reportIssuers(cluster: Cluster, plural: "issuers" | "clusterissuers", issuers: readonly IssuerResource[], problems: readonly Diagnostic[], options: ReportOptions, report: ClusterReport): Promise<void> {
+  const live = new Map((await listAll(cluster, plural)).map((o) => [objectKey(o.metadata), o]));
+  const kind = plural === "issuers" ? "Issuer" : "ClusterIssuer";
+  for (const issuer of issuers.filter((i) => i.kind === kind)) {
+    const object = live.get(objectKey({ namespace: issuer.namespace, name: issuer.name }));
+    if (!object) continue;
+    const current = object.status as CertificateStatus | undefined;
+    const next = issuerStatus(issuer, problemsOf(issuer, problems), current, object.metadata.generation, options.now);
+    await forObject(object, undefined, report, async () => {
+      if (await writeStatusIfChanged(cluster, plural, object, current, next)) report.statusesWritten++;
+    });
+  }
+}
+
+/** One object's work; its failure is a warning about that object, unless the server is gone. */
+async function forObject(object: LiveObject, item: PlanItem | undefined, report: ClusterReport, work: () => Promise<void>): Promise<void> {
+  try {
+    await work();
+  } catch (err) {
+    if (err instanceof KubeApiError && err.code === "KubeUnreachable") throw err;
+    report.diagnostics.push(
+      diagnostic("ClusterWriteFailed", (err as Error).message, { source: item?.source, object: { kind: object.kind, namespace: object.metadata.namespace, name: object.metadata.name } }, "warning"),
+    );
+  }
+}
+
+/** Writes only a status that differs from the cluster's, so a quiet tick writes nothing. */
+async function writeStatusIfChanged(cluster: Cluster, plural: Plural, object: LiveObject, current: Record<string, unknown> | undefined, next: Record<string, unknown>): Promise<boolean> {
+  if (canonical(current ?? {}) === canonical(next)) return false;
+  // A merge patch: fields gitcert dropped are sent as null to remove them.
+  const patch: Record<string, unknown> = { ...next };
+  for (const key of Object.keys(current ?? {})) if (!(key in next)) patch[key] = null;
+  await patchStatus(cluster, plural, object, patch);
+  return true;
+}
+
+function readyOf(status: CertificateStatus | undefined): string | undefined {
+  return status?.conditions?.find((c) => c.type === "Ready")?.status;
+}
+
+/** JSON with object keys sorted, so field order never counts as a change. */
+function canonical(value: unknown): string {
+  return JSON.stringify(value, (_, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
+  );
+}

@@ -1,0 +1,112 @@
+// gitcert's use of a cluster for one run (or, for the daemon, one process):
+// connect, check the API server answers, lead through the Lease, lend the
+// reconcile the cluster's Secrets, and report the results. An API server
+// that cannot be reached is a warning, and the reconcile goes on without the
+// cluster: what needs none (Git, SelfSigned/CA, DNS-01) keeps working.
+import { VersionApi } from "@kubernetes/client-node";
+import type { Config } from "../config.ts";
+import { diagnostic, type Diagnostic } from "../diagnostics.ts";
+import type { Outcome } from "../execute/index.ts";
+import type { SecretKey } from "../issuers/types.ts";
+import type { Logger } from "../log.ts";
+import { Cluster } from "./client.ts";
+import { clusterTarget } from "./connect.ts";
+import { EventRecorder } from "./events.ts";
+import { defaultIdentity, LeaderElector } from "./leader-election.ts";
+import { reportToCluster, type ClusterReport, type ReconcileResult } from "./report.ts";
+import { ClusterSecrets } from "./secrets.ts";
+
+export interface ClusterSession {
+  cluster: Cluster;
+  /** Why the cluster is not used this run (unreachable); undefined when it answered. */
+  unavailable?: Diagnostic;
+  secrets: ClusterSecrets;
+  /**
+   * Waits for leadership (when leader election is on and the cluster
+   * answers) and returns its signal: aborted the moment leadership is lost.
+   */
+  lead(signal?: AbortSignal): Promise<AbortSignal | undefined>;
+  /** Status, Events and derived Certificates for a finished reconcile. */
+  report(result: ReconcileResult, outcomes: readonly Outcome[], now: Date): Promise<ClusterReport>;
+  /** Issuing True on the Certificates a reconcile is about to issue. */
+  reportIssuing(result: ReconcileResult, now: Date): Promise<void>;
+  /** Gives up leadership (the Lease is freed for the next candidate). */
+  close(): Promise<void>;
+}
+
+export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<ClusterSession | undefined> {
+  const target = clusterTarget({ kubeconfig: config.kubeconfig, context: config.context }, env);
+  if (!target) return undefined;
+  const cluster = new Cluster(target);
+  let unavailable: Diagnostic | undefined;
+  try {
+    const version = await cluster.call("get the server version", () => target.kubeConfig.makeApiClient(VersionApi).getCode());
+    log.info({ cluster: target.origin, server: target.server, version: version.gitVersion }, "cluster connected");
+  } catch (err) {
+    unavailable = diagnostic("KubeUnreachable", `${(err as Error).message}; going on without the cluster (no status, Events, cluster Secrets or leader election this run)`, {}, "warning");
+    log.warn({ cluster: target.origin }, unavailable.message);
+  }
+  const instance = env.POD_NAME || undefined;
+  const events = new EventRecorder(cluster, { instance });
+  let elector: LeaderElector | undefined;
+
+  return {
+    cluster,
+    unavailable,
+    secrets: new ClusterSecrets(cluster),
+    async lead(signal) {
+      if (unavailable || !config["leaderElection.enabled"]) return undefined;
+      const namespace = config["leaderElection.namespace"] || target.namespace;
+      const name = config["leaderElection.leaseName"];
+      elector = new LeaderElector(
+        cluster,
+        {
+          namespace,
+          name,
+          identity: defaultIdentity(env),
+          leaseDurationSeconds: config["leaderElection.leaseDurationSeconds"],
+          renewDeadlineSeconds: config["leaderElection.renewDeadlineSeconds"],
+          retryPeriodSeconds: config["leaderElection.retryPeriodSeconds"],
+        },
+        {
+          waiting: (holder) => log.info({ lease: `${namespace}/${name}`, holder }, "another gitcert leads; waiting for the Lease"),
+          leading: () => log.info({ lease: `${namespace}/${name}` }, "leading: this replica reconciles"),
+          stopped: (reason) => log.warn({ lease: `${namespace}/${name}` }, `stopped leading: ${reason}`),
+        },
+      );
+      return elector.acquire(signal);
+    },
+    async report(result, outcomes, now) {
+      if (unavailable) return { diagnostics: [unavailable], statusesWritten: 0, eventsRecorded: 0, certificatesCreated: 0, certificatesDeleted: 0 };
+      const report = await reportToCluster(cluster, result, outcomes, { now, events });
+      log.info({ statuses: report.statusesWritten, events: report.eventsRecorded, created: report.certificatesCreated, deleted: report.certificatesDeleted }, "reported to the cluster");
+      return report;
+    },
+    async reportIssuing(result, now) {
+      if (!unavailable) await reportToCluster(cluster, result, [], { now, events, stage: "before-issuing" });
+    },
+    async close() {
+      await elector?.release();
+    },
+  };
+}
+
+/** The SecretStore's fallback: a Secret issuers need that the repository does not hold. */
+export function clusterSecretReader(session: ClusterSession | undefined): ((key: SecretKey) => Promise<Record<string, Buffer> | undefined>) | undefined {
+  if (!session || session.unavailable) return undefined;
+  return (key) => session.secrets.read(key);
+}
+
+/**
+ * `work`, unless `signal` aborts first: then its reason is thrown at once and
+ * the caller stops waiting (the work itself checks the signal between steps).
+ */
+export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  return new Promise<T>((resolve, reject) => {
+    const stop = () => reject(signal.reason);
+    if (signal.aborted) return stop();
+    signal.addEventListener("abort", stop, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+  });
+}
