@@ -18,7 +18,7 @@ import { tempDir } from "../helpers.ts";
 import { uniqueName, useKube, type KubePeer } from "../peers/kube.ts";
 import { freePorts } from "../peers/pebble.ts";
 import { peerBinDir } from "../peers/tools.ts";
-import { applyDecrypted, conditionOf, getJson, gitcert, gitopsRepo, installCrds, ROOT, type CertificateView } from "./helpers.ts";
+import { applyDecrypted, argoHealth, conditionOf, getJson, gitcert, gitopsRepo, installCrds, ROOT, type CertificateView } from "./helpers.ts";
 
 let kube: KubePeer;
 
@@ -191,13 +191,6 @@ ${tls ? "  tls: [{hosts: [web.example.test], secretName: web-tls}]\n" : ""}  rul
       http:
         paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]
 `;
-
-/** Runs Argo CD's own health check for a cert-manager.io kind on an object (the gitops peer). */
-function argoHealth(kind: string, object: unknown): { status: string; message: string } {
-  const gitops = join(peerBinDir(), "gitops.d");
-  const out = execFileSync(join(gitops, "argocd-health"), [join(gitops, "cert-manager.io", kind, "health.lua")], { input: JSON.stringify(object), encoding: "utf8" });
-  return JSON.parse(out) as { status: string; message: string };
-}
 
 test("as deploy/'s service account, gitcert reports status, Events and the Ingress's Certificate, reads issuer Secrets from the cluster, and is refused outside its rights", async (t) => {
   const ns = uniqueName("shop");

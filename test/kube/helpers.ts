@@ -8,6 +8,7 @@ import type { TestContext } from "node:test";
 import { generateAgeIdentity } from "../../src/secrets/index.ts";
 import { git, sopsDecrypt, tempDir } from "../helpers.ts";
 import type { KubePeer } from "../peers/kube.ts";
+import { peerBinDir } from "../peers/tools.ts";
 
 export const CLI = join(import.meta.dirname, "..", "..", "src", "cli.ts");
 export const ROOT = join(import.meta.dirname, "..", "..");
@@ -106,4 +107,11 @@ export interface CertificateView {
 
 export function conditionOf(object: CertificateView, type: string): ConditionView | undefined {
   return object.status?.conditions?.find((c) => c.type === type);
+}
+
+/** Argo CD's own health check for a cert-manager.io kind (argo-cd's resource_customizations, the gitops peer), run on an object. */
+export function argoHealth(kind: string, object: unknown): { status: string; message: string } {
+  const gitops = join(peerBinDir(), "gitops.d");
+  const out = execFileSync(join(gitops, "argocd-health"), [join(gitops, "cert-manager.io", kind, "health.lua")], { input: JSON.stringify(object), encoding: "utf8" });
+  return JSON.parse(out) as { status: string; message: string };
 }
