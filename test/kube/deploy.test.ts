@@ -107,75 +107,27 @@ function caSecret(namespace: string, name: string, dir: string): string {
   return `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata: {name: ${name}, namespace: ${namespace}}\ndata:\n  tls.crt: ${b64(`${name}.crt`)}\n  tls.key: ${b64(`${name}.key`)}\n`;
 }
 
-const ISSUERS = (ns: string, hidden: string, acmePort: number) => `apiVersion: cert-manager.io/v1
-kind: Issuer
-metadata: {name: selfsigned, namespace: ${ns}}
-spec:
-  selfSigned: {}
----
-apiVersion: cert-manager.io/v1
-kind: Issuer
-metadata: {name: cluster-ca, namespace: ${ns}}
-spec:
-  ca: {secretName: ca-key-pair}
----
-apiVersion: cert-manager.io/v1
-kind: Issuer
-metadata: {name: unreachable-acme, namespace: ${ns}}
-spec:
-  acme:
-    server: http://127.0.0.1:${acmePort}/dir
-    email: ops@example.test
-    privateKeySecretRef: {name: acme-account}
-    solvers: [{http01: {ingress: {ingressClassName: traefik}}}]
----
-apiVersion: cert-manager.io/v1
-kind: Issuer
-metadata: {name: hidden-ca, namespace: ${hidden}}
-spec:
-  ca: {secretName: ca-key-pair}
-`;
+const issuer = (namespace: string, name: string, spec: string) => `apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec:\n${spec}`;
 
-const CERTIFICATES = (ns: string, hidden: string) => `apiVersion: cert-manager.io/v1
-kind: Certificate
-metadata: {name: good, namespace: ${ns}}
-spec:
-  secretName: good-tls
-  dnsNames: [good.example.test]
-  issuerRef: {name: selfsigned}
----
-apiVersion: cert-manager.io/v1
-kind: Certificate
-metadata: {name: from-cluster-ca, namespace: ${ns}}
-spec:
-  secretName: from-cluster-ca-tls
-  dnsNames: [ca.example.test]
-  issuerRef: {name: cluster-ca}
----
-apiVersion: cert-manager.io/v1
-kind: Certificate
-metadata: {name: doomed, namespace: ${ns}}
-spec:
-  secretName: doomed-tls
-  dnsNames: [doomed.example.test]
-  issuerRef: {name: unreachable-acme}
----
-apiVersion: cert-manager.io/v1
-kind: Certificate
-metadata: {name: lost, namespace: ${ns}}
-spec:
-  secretName: lost-tls
-  dnsNames: [lost.example.test]
-  issuerRef: {name: no-such-issuer}
----
-apiVersion: cert-manager.io/v1
-kind: Certificate
-metadata: {name: hidden, namespace: ${hidden}}
-spec:
-  secretName: hidden-tls
-  dnsNames: [hidden.example.test]
-  issuerRef: {name: hidden-ca}
-`;
+const ISSUERS = (ns: string, hidden: string, acmePort: number) =>
+  [
+    issuer(ns, "selfsigned", "  selfSigned: {}\n"),
+    issuer(ns, "cluster-ca", "  ca: {secretName: ca-key-pair}\n"),
+    issuer(ns, "unreachable-acme", `  acme:\n    server: http://127.0.0.1:${acmePort}/dir\n    email: ops@example.test\n    privateKeySecretRef: {name: acme-account}\n    solvers: [{http01: {ingress: {ingressClassName: traefik}}}]\n`),
+    issuer(hidden, "hidden-ca", "  ca: {secretName: ca-key-pair}\n"),
+  ].join("---\n");
+
+const certificate = (namespace: string, name: string, issuer: string, dnsNames: string[]) =>
+  `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: ${name}, namespace: ${namespace}}\nspec:\n  secretName: ${name}-tls\n  dnsNames: [${dnsNames.join(", ")}]\n  issuerRef: {name: ${issuer}}\n`;
+
+const CERTIFICATES = (ns: string, hidden: string, goodNames = ["good.example.test"]) =>
+  [
+    certificate(ns, "good", "selfsigned", goodNames),
+    certificate(ns, "from-cluster-ca", "cluster-ca", ["ca.example.test"]),
+    certificate(ns, "doomed", "unreachable-acme", ["doomed.example.test"]),
+    certificate(ns, "lost", "no-such-issuer", ["lost.example.test"]),
+    certificate(hidden, "hidden", "hidden-ca", ["hidden.example.test"]),
+  ].join("---\n");
 
 const INGRESS = (ns: string, tls: boolean) => `apiVersion: networking.k8s.io/v1
 kind: Ingress
@@ -247,8 +199,8 @@ test("as deploy/'s service account, gitcert reports status, Events and the Ingre
   assert.equal(conditionOf(web, "Ready")?.status, "True");
 
   // Issuers' Ready condition.
-  const issuer = (name: string) => getJson<CertificateView>(kube, ["issuer", name, "-n", ns]);
-  assert.deepEqual([conditionOf(issuer("selfsigned"), "Ready")?.status, conditionOf(issuer("selfsigned"), "Ready")?.reason], ["True", "IsReady"]);
+  const selfSigned = getJson<CertificateView>(kube, ["issuer", "selfsigned", "-n", ns]);
+  assert.deepEqual([conditionOf(selfSigned, "Ready")?.status, conditionOf(selfSigned, "Ready")?.reason], ["True", "IsReady"]);
   assert.match(kube.kubectl(["get", "issuer", "-n", ns]), /selfsigned\s+True/);
 
   // Events, with cert-manager's reasons, on the Certificate.
@@ -261,7 +213,7 @@ test("as deploy/'s service account, gitcert reports status, Events and the Ingre
   // Argo CD's own health check reads what gitcert wrote.
   assert.deepEqual(argoHealth("Certificate", good), { status: "Healthy", message: "Certificate is up to date and has not expired" });
   assert.equal(argoHealth("Certificate", doomed).status, "Degraded");
-  assert.equal(argoHealth("Issuer", issuer("selfsigned")).status, "Healthy");
+  assert.equal(argoHealth("Issuer", selfSigned).status, "Healthy");
 
   // A second run with nothing to do writes nothing: same resourceVersions, same Events.
   const versions = () => getJson<{ items: CertificateView[] }>(kube, ["certificates", "-n", ns]).items.map((c) => `${c.metadata.name}@${c.metadata.resourceVersion}`).sort();
@@ -278,7 +230,7 @@ test("as deploy/'s service account, gitcert reports status, Events and the Ingre
   assert.equal(cert("doomed").status?.failedIssuanceAttempts, 2);
 
   // Issuing: the plan before issuance (what run --once writes while orders run) makes Argo CD show Progressing.
-  repo.push({ "apps/certificates.yaml": CERTIFICATES(ns, hidden).replace("dnsNames: [good.example.test]", "dnsNames: [good.example.test, www.good.example.test]") }, "good: one more name");
+  repo.push({ "apps/certificates.yaml": CERTIFICATES(ns, hidden, ["good.example.test", "www.good.example.test"]) }, "good: one more name");
   const clone = repo.checkout();
   const { config } = loadConfig({ flags: { kubeconfig: account } });
   const assessment = await assess(clone, config, { now: new Date(), issuers: defaultIssuers() });
