@@ -11,6 +11,7 @@ import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
 import { setTimeout as sleep } from "node:timers/promises";
 import { V1MicroTime, type V1Lease } from "@kubernetes/client-node";
+import { GitcertError } from "../diagnostics.ts";
 import { isNotFound, KubeApiError, type Cluster } from "./client.ts";
 
 export interface LeaseSettings {
@@ -36,6 +37,8 @@ export function defaultIdentity(env: NodeJS.ProcessEnv = process.env): string {
 export interface LeaderEvents {
   /** Another candidate holds the Lease; called once per change of holder. */
   waiting?(holder: string): void;
+  /** An attempt to take the Lease failed (the API server did not answer); another follows. */
+  retrying?(error: Error): void;
   leading?(): void;
   /** Leadership ended; `reason` says why. */
   stopped?(reason: string): void;
@@ -68,7 +71,14 @@ export class LeaderElector {
     let lastHolder: string | undefined;
     for (;;) {
       signal?.throwIfAborted();
-      const attempt = await this.tryAcquireOrRenew().catch((err: unknown) => ({ ok: false as const, holder: undefined, error: err }));
+      const attempt = await this.tryAcquireOrRenew().catch((err: unknown) => {
+        // Waiting cannot mend missing rights: say so instead of waiting forever.
+        if (err instanceof KubeApiError && (err.status === 401 || err.status === 403)) {
+          throw new GitcertError("Configuration", `leader election: ${err.message} (gitcert needs create, get and update on Leases there: deploy/controller/rbac.yaml)`);
+        }
+        this.events.retrying?.(err as Error);
+        return { ok: false as const, holder: undefined };
+      });
       if (attempt.ok) break;
       if (attempt.holder && attempt.holder !== lastHolder) {
         lastHolder = attempt.holder;

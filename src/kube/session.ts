@@ -70,6 +70,7 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
         },
         {
           waiting: (holder) => log.info({ lease: `${namespace}/${name}`, holder }, "another gitcert leads; waiting for the Lease"),
+          retrying: (err) => log.warn({ lease: `${namespace}/${name}` }, `cannot take the Lease yet: ${err.message}`),
           leading: () => log.info({ lease: `${namespace}/${name}` }, "leading: this replica reconciles"),
           stopped: (reason) => log.warn({ lease: `${namespace}/${name}` }, `stopped leading: ${reason}`),
         },

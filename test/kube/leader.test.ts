@@ -10,7 +10,7 @@ import { after, before, test, type TestContext } from "node:test";
 import { setTimeout as sleep } from "node:timers/promises";
 import { listenOnLoopback } from "../peers/loopback.ts";
 import { uniqueName, useKube, type KubePeer } from "../peers/kube.ts";
-import { CLI, getJson, gitopsRepo, installCrds } from "./helpers.ts";
+import { CLI, getJson, gitcert, gitopsRepo, installCrds } from "./helpers.ts";
 
 let kube: KubePeer;
 before(async () => {
@@ -117,4 +117,15 @@ test("a leader that loses the Lease stops at once, mid-issuance", async (t) => {
   assert.match(a.output(), /lost leadership: the Lease is now held by thief/);
   assert.doesNotMatch(a.output(), /committed/);
   assert.equal(lease().spec.holderIdentity, "thief", "the loser does not touch the Lease on its way out");
+});
+
+test("no right to the Lease is a configuration error naming the RBAC, not an endless wait (exit 2)", async (t) => {
+  const ns = uniqueName("norights");
+  kube.kubectl(["create", "namespace", ns]);
+  kube.kubectl(["create", "serviceaccount", "gitcert", "-n", ns]);
+  const repo = await gitopsRepo(t, {});
+  const account = kube.serviceAccountKubeconfig(ns, "gitcert", repo.dir);
+  const run = await gitcert(["run", "--once", "--repo", repo.remote, "--workdir", join(repo.dir, "work"), "--kubeconfig", account], { HOME: repo.dir, SOPS_AGE_KEY: repo.identity, GITCERT_LOG_LEVEL: "error" });
+  assert.equal(run.code, 2, run.stdout + run.stderr);
+  assert.match(run.stderr, new RegExp(`leader election: get Lease ${ns}/gitcert: leases.coordination.k8s.io "gitcert" is forbidden: .*deploy/controller/rbac.yaml`));
 });
