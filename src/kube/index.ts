@@ -15,3 +15,4 @@ export { defaultIdentity, LEASE_DEFAULTS, LeaderElector, type LeaseSettings } fr
 export { reportToCluster, type ClusterReport, type ReconcileResult } from "./report.ts";
 export { ClusterSecrets, type ClusterSecretKeys, type SecretRef } from "./secrets.ts";
 export { clusterSecretReader, openClusterSession, untilAborted, type ClusterSession } from "./session.ts";
+export { applyManaged, deleteManaged, FIELD_MANAGER, managedLabels, ownerReferenceTo, PURPOSE_LABEL, sweepManaged, type SweepTarget } from "./managed-objects.ts";

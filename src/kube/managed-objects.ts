@@ -1,0 +1,61 @@
+// Objects gitcert creates in the cluster for a while (a challenge Ingress,
+// an HTTPRoute, a Service) and must never lose track of: each carries
+// gitcert's labels (managed-by, and what it is for), so whatever a killed
+// pod left behind is found by label and swept when a new leader starts.
+// Applied server-side with field manager "gitcert", so a retry after a
+// crash converges instead of failing on "already exists".
+import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
+import { isNotFound, type Cluster } from "./client.ts";
+import { MANAGED_BY, MANAGED_BY_LABEL } from "./certificate-manifest.ts";
+import type { LiveObject, OwnerReference } from "./cert-manager-api.ts";
+
+/** What a managed object is for (`http01-solver`, …): the sweep's selector. */
+export const PURPOSE_LABEL = "gitcert.dev/purpose";
+
+export const FIELD_MANAGER = "gitcert";
+
+export function managedLabels(purpose: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...extra, [MANAGED_BY_LABEL]: MANAGED_BY, [PURPOSE_LABEL]: purpose };
+}
+
+/** An owner reference to a live object (a Certificate), so the garbage collector removes what gitcert made for it with it. */
+export function ownerReferenceTo(owner: LiveObject): OwnerReference {
+  return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: false, blockOwnerDeletion: false };
+}
+
+/** Creates or updates `object` (server-side apply, gitcert owning the fields it sets). */
+export async function applyManaged<T extends KubernetesObject>(cluster: Cluster, object: T): Promise<T> {
+  const what = `apply ${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata?.name}`;
+  return cluster.call(what, () => cluster.objects.patch(object, undefined, undefined, FIELD_MANAGER, true, PatchStrategy.ServerSideApply));
+}
+
+/** Deletes `object`; one already gone is fine. */
+export async function deleteManaged(cluster: Cluster, object: KubernetesObject): Promise<void> {
+  const what = `delete ${object.kind} ${object.metadata?.namespace ? `${object.metadata.namespace}/` : ""}${object.metadata?.name}`;
+  try {
+    await cluster.call(what, () => cluster.objects.delete(object));
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+  }
+}
+
+export interface SweepTarget {
+  apiVersion: string;
+  kind: string;
+  purpose: string;
+  /** All namespaces when undefined. */
+  namespace?: string;
+  /** Objects still in use: not deleted. */
+  keep?: (object: KubernetesObject) => boolean;
+}
+
+/** Deletes gitcert's objects of one kind and purpose that are no longer in use; returns what it deleted. */
+export async function sweepManaged(cluster: Cluster, target: SweepTarget): Promise<KubernetesObject[]> {
+  const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${PURPOSE_LABEL}=${target.purpose}`;
+  const list = await cluster.call(`list ${target.kind} labelled ${selector}`, () =>
+    cluster.objects.list(target.apiVersion, target.kind, target.namespace, undefined, undefined, undefined, undefined, selector),
+  );
+  const stale = list.items.filter((o) => !target.keep?.(o));
+  for (const object of stale) await deleteManaged(cluster, { ...object, apiVersion: target.apiVersion, kind: target.kind });
+  return stale;
+}
