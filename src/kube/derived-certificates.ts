@@ -11,6 +11,7 @@ import type { CertificateResource } from "../manifests/index.ts";
 import { GROUP, VERSION, objectKey, type LiveObject } from "./cert-manager-api.ts";
 import { isNotFound, MERGE_PATCH, type Cluster } from "./client.ts";
 import { derivedCertificate, isDerivedByGitcert, OWNER_API_VERSIONS } from "./certificate-manifest.ts";
+import { sameJson } from "./same-json.ts";
 
 export interface DerivedSync {
   created: number;
@@ -49,7 +50,7 @@ export async function syncDerivedCertificates(
         )) as LiveObject;
         live.set(key, created);
         result.created++;
-      } else if (JSON.stringify(existing.spec) !== JSON.stringify(desired.spec) || !sameLabels(existing, desired.metadata.labels) || existing.metadata.ownerReferences?.[0]?.uid !== ownerUid) {
+      } else if (!sameJson(existing.spec, desired.spec) || !sameLabels(existing, desired.metadata.labels) || existing.metadata.ownerReferences?.[0]?.uid !== ownerUid) {
         const body = { metadata: { labels: desired.metadata.labels, ownerReferences: desired.metadata.ownerReferences }, spec: desired.spec };
         const updated = (await cluster.call(`update Certificate ${key}`, () =>
           cluster.custom.patchNamespacedCustomObject({ group: GROUP, version: VERSION, plural: "certificates", namespace: certificate.namespace, name: certificate.name, body }, MERGE_PATCH),

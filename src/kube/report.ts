@@ -11,6 +11,7 @@ import type { IssuerResource } from "../manifests/index.ts";
 import { certificateKey, ISSUING_ACTIONS, type FailureRecord, type PlanItem } from "../plan/index.ts";
 import { API_VERSION, listAll, objectKey, patchStatus, servedPlurals, type LiveObject, type Plural } from "./cert-manager-api.ts";
 import { KubeApiError, type Cluster } from "./client.ts";
+import { sameJson } from "./same-json.ts";
 import { certificateEvents } from "./certificate-events.ts";
 import { certificateStatus, type CertificateStatus } from "./certificate-status.ts";
 import { syncDerivedCertificates } from "./derived-certificates.ts";
@@ -31,6 +32,7 @@ export interface ClusterReport {
   statusesWritten: number;
   eventsRecorded: number;
   certificatesCreated: number;
+  certificatesUpdated: number;
   certificatesDeleted: number;
 }
 
@@ -46,7 +48,7 @@ export interface ReportOptions {
 }
 
 export async function reportToCluster(cluster: Cluster, result: ReconcileResult, outcomes: readonly Outcome[], options: ReportOptions): Promise<ClusterReport> {
-  const report: ClusterReport = { diagnostics: [], statusesWritten: 0, eventsRecorded: 0, certificatesCreated: 0, certificatesDeleted: 0 };
+  const report: ClusterReport = { diagnostics: [], statusesWritten: 0, eventsRecorded: 0, certificatesCreated: 0, certificatesUpdated: 0, certificatesDeleted: 0 };
   try {
     const served = await servedPlurals(cluster);
     if (!served.has("certificates")) {
@@ -82,6 +84,7 @@ async function reportCertificates(cluster: Cluster, result: ReconcileResult, out
   const scanFailed = result.scan.diagnostics.some((d) => d.severity === "error");
   const sync = await syncDerivedCertificates(cluster, derived, live, !scanFailed);
   report.certificatesCreated += sync.created;
+  report.certificatesUpdated += sync.updated;
   report.certificatesDeleted += sync.deleted;
   report.diagnostics.push(...sync.diagnostics);
 
@@ -132,7 +135,7 @@ async function forObject(object: LiveObject, item: PlanItem | undefined, report:
 
 /** Writes only a status that differs from the cluster's, so a quiet tick writes nothing. */
 async function writeStatusIfChanged(cluster: Cluster, plural: Plural, object: LiveObject, current: Record<string, unknown> | undefined, next: Record<string, unknown>): Promise<boolean> {
-  if (canonical(current ?? {}) === canonical(next)) return false;
+  if (sameJson(current ?? {}, next)) return false;
   // A merge patch: fields gitcert dropped are sent as null to remove them.
   const patch: Record<string, unknown> = { ...next };
   for (const key of Object.keys(current ?? {})) if (!(key in next)) patch[key] = null;
@@ -142,11 +145,4 @@ async function writeStatusIfChanged(cluster: Cluster, plural: Plural, object: Li
 
 function readyOf(status: CertificateStatus | undefined): string | undefined {
   return status?.conditions?.find((c) => c.type === "Ready")?.status;
-}
-
-/** JSON with object keys sorted, so field order never counts as a change. */
-function canonical(value: unknown): string {
-  return JSON.stringify(value, (_, v: unknown) =>
-    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : 1))) : v,
-  );
 }

@@ -78,9 +78,10 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
       return elector.acquire(signal);
     },
     async report(result, outcomes, now) {
-      if (unavailable) return { diagnostics: [unavailable], statusesWritten: 0, eventsRecorded: 0, certificatesCreated: 0, certificatesDeleted: 0 };
+      if (unavailable) return { diagnostics: [unavailable], statusesWritten: 0, eventsRecorded: 0, certificatesCreated: 0, certificatesUpdated: 0, certificatesDeleted: 0 };
       const report = await reportToCluster(cluster, result, outcomes, { now, events });
-      log.info({ statuses: report.statusesWritten, events: report.eventsRecorded, created: report.certificatesCreated, deleted: report.certificatesDeleted }, "reported to the cluster");
+      const { statusesWritten: statuses, eventsRecorded, certificatesCreated: created, certificatesUpdated: updated, certificatesDeleted: deleted } = report;
+      log.info({ statuses, events: eventsRecorded, created, updated, deleted }, "reported to the cluster");
       return report;
     },
     async reportIssuing(result, now) {

@@ -218,8 +218,9 @@ test("as deploy/'s service account, gitcert reports status, Events and the Ingre
   // A second run with nothing to do writes nothing: same resourceVersions, same Events.
   const versions = () => getJson<{ items: CertificateView[] }>(kube, ["certificates", "-n", ns]).items.map((c) => `${c.metadata.name}@${c.metadata.resourceVersion}`).sort();
   const before2 = versions();
-  const second = await gitcert(["run", "--once", ...args], env);
+  const second = await gitcert(["run", "--once", ...args], { ...env, GITCERT_LOG_LEVEL: "info" });
   assert.match(second.stdout, /nothing to commit|committed/, second.stderr);
+  assert.match(second.stderr, /"statuses":0,"events":0,"created":0,"updated":0,"deleted":0,"msg":"reported to the cluster"/, "no write request at all");
   assert.deepEqual(versions(), before2, "no status write when nothing changed");
   assert.deepEqual(events("doomed").map((e) => e.count), [1, 1], "doomed waits in backoff: nothing attempted, no Event");
 
