@@ -68,7 +68,7 @@ export class ClusterSecrets {
         throw new GitcertError(
           "SecretForbidden",
           `Secret ${ref.namespace}/${ref.name} is not in the repository, and gitcert may not read it from the cluster: ${err.message}. ` +
-            `Allow "get" on it for gitcert's service account (deploy/base/rbac.yaml, Role gitcert-issuer-secrets)`,
+            `Allow "get" on it for gitcert's service account (deploy/controller/rbac.yaml, Role gitcert-issuer-secrets)`,
           { object: { kind: "Secret", namespace: ref.namespace, name: ref.name } },
         );
       }
