@@ -58,6 +58,7 @@ export const OPTIONS = [
   { key: "acme.dns01.propagationTimeoutSeconds", type: "number", default: 300, description: "How long to wait for a DNS-01 TXT record to be served before giving up.", range: [1, 86_400] },
   { key: "kubeconfig", type: "string", default: "", description: "kubeconfig of the cluster gitcert reports status to, reads issuer Secrets from and elects a leader in (empty: the files in KUBECONFIG, else the in-cluster service account; neither: no cluster)." },
   { key: "context", type: "string", default: "", description: "kubeconfig context to use (empty: its current context)." },
+  { key: "instance", type: "string", default: "", description: "Marks the objects this gitcert creates in the cluster (label gitcert.dev/instance), so gitcerts for other repositories leave them alone (empty: a hash of repo and branch)." },
   { key: "leaderElection.enabled", type: "boolean", default: true, description: "With a cluster, hold a coordination.k8s.io Lease while reconciling, so one replica works and the others wait." },
   { key: "leaderElection.namespace", type: "string", default: "", description: "Namespace of the Lease (empty: gitcert's own: the pod's, else the kubeconfig context's)." },
   { key: "leaderElection.leaseName", type: "string", default: "gitcert", description: "Name of the Lease." },
@@ -150,6 +151,9 @@ function validate(config: Config): string[] {
   const renew = config["leaderElection.renewDeadlineSeconds"];
   if (!(lease > renew && renew > 1.2 * config["leaderElection.retryPeriodSeconds"])) {
     errors.push("leaderElection: leaseDurationSeconds must be greater than renewDeadlineSeconds, and renewDeadlineSeconds greater than 1.2 × retryPeriodSeconds");
+  }
+  if (config.instance && !/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(config.instance)) {
+    errors.push(`instance ${JSON.stringify(config.instance)} is not a Kubernetes label value (up to 63 letters, digits, -, _ or ., starting and ending with a letter or digit)`);
   }
   for (const r of config.ageRecipients) {
     if (!/^age1[0-9a-z]+$/.test(r)) errors.push(`ageRecipients: ${JSON.stringify(r)} is not an age recipient (age1…)`);

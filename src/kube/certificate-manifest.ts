@@ -5,6 +5,7 @@
 // Pure.
 import { formatDuration, type CertificateResource } from "../manifests/index.ts";
 import { API_VERSION, type LiveObject, type OwnerReference } from "./cert-manager-api.ts";
+import { INSTANCE_LABEL } from "./instance.ts";
 
 /** On every object gitcert creates in a cluster; the sweep deletes only objects carrying it. */
 export const MANAGED_BY_LABEL = "app.kubernetes.io/managed-by";
@@ -23,7 +24,7 @@ export interface DesiredCertificate {
   spec: Record<string, unknown>;
 }
 
-export function derivedCertificate(certificate: CertificateResource, ownerUid: string): DesiredCertificate {
+export function derivedCertificate(certificate: CertificateResource, ownerUid: string, instance: string): DesiredCertificate {
   const owner = certificate.owner!;
   return {
     apiVersion: API_VERSION,
@@ -31,7 +32,7 @@ export function derivedCertificate(certificate: CertificateResource, ownerUid: s
     metadata: {
       name: certificate.name,
       namespace: certificate.namespace,
-      labels: { ...certificate.labels, [MANAGED_BY_LABEL]: MANAGED_BY },
+      labels: { ...certificate.labels, [MANAGED_BY_LABEL]: MANAGED_BY, [INSTANCE_LABEL]: instance },
       ownerReferences: [{ apiVersion: OWNER_API_VERSIONS[owner.kind] ?? "v1", kind: owner.kind, name: owner.name, uid: ownerUid, controller: true, blockOwnerDeletion: true }],
     },
     spec: certificateSpecManifest(certificate),
@@ -68,7 +69,8 @@ export function certificateSpecManifest(certificate: CertificateResource): Recor
   return spec;
 }
 
-/** The object was created by gitcert for an owner (and so may be updated or swept by it). */
-export function isDerivedByGitcert(object: LiveObject): boolean {
-  return object.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY && (object.metadata.ownerReferences ?? []).some((r) => r.controller && r.kind in OWNER_API_VERSIONS);
+/** The object was created by this gitcert instance for an owner (and so may be updated or swept by it). */
+export function isDerivedByGitcert(object: LiveObject, instance: string): boolean {
+  const labels = object.metadata.labels ?? {};
+  return labels[MANAGED_BY_LABEL] === MANAGED_BY && labels[INSTANCE_LABEL] === instance && (object.metadata.ownerReferences ?? []).some((r) => r.controller && r.kind in OWNER_API_VERSIONS);
 }

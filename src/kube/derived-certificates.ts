@@ -23,14 +23,16 @@ export interface DerivedSync {
 /**
  * Brings the derived Certificates in the cluster in line with Git. `live`
  * (namespace/name → object) is updated in place with what was created.
- * `sweep`: delete gitcert's derived Certificates Git no longer asks for —
- * off when some file failed to parse, since an Ingress may be hiding in it.
+ * `sweep`: delete this instance's derived Certificates Git no longer asks
+ * for — off when some file failed to parse, since an Ingress may be hiding
+ * in it. Other gitcert instances' (other repositories') are never touched.
  */
 export async function syncDerivedCertificates(
   cluster: Cluster,
   wanted: readonly CertificateResource[],
   live: Map<string, LiveObject>,
   sweep: boolean,
+  instance: string,
 ): Promise<DerivedSync> {
   const result: DerivedSync = { created: 0, updated: 0, deleted: 0, diagnostics: [] };
   const keep = new Set<string>();
@@ -40,10 +42,10 @@ export async function syncDerivedCertificates(
     const where = { source: certificate.source, object: { kind: "Certificate", namespace: certificate.namespace, name: certificate.name } };
     try {
       const existing = live.get(key);
-      if (existing && !isDerivedByGitcert(existing)) continue; // someone else's Certificate: never touched (the shim's rule)
+      if (existing && !isDerivedByGitcert(existing, instance)) continue; // someone else's Certificate: never touched (the shim's rule)
       const ownerUid = await ownerUidOf(cluster, certificate);
       if (!ownerUid) continue; // the Ingress is not applied yet; next time
-      const desired = derivedCertificate(certificate, ownerUid);
+      const desired = derivedCertificate(certificate, ownerUid, instance);
       if (!existing) {
         const created = (await cluster.call(`create Certificate ${key}`, () =>
           cluster.custom.createNamespacedCustomObject({ group: GROUP, version: VERSION, plural: "certificates", namespace: certificate.namespace, body: desired }),
@@ -65,7 +67,7 @@ export async function syncDerivedCertificates(
   }
   if (!sweep) return result;
   for (const [key, object] of live) {
-    if (keep.has(key) || !isDerivedByGitcert(object)) continue;
+    if (keep.has(key) || !isDerivedByGitcert(object, instance)) continue;
     try {
       await cluster.call(`delete Certificate ${key}`, () =>
         cluster.custom.deleteNamespacedCustomObject({ group: GROUP, version: VERSION, plural: "certificates", namespace: object.metadata.namespace!, name: object.metadata.name }),

@@ -16,3 +16,4 @@ export { reportToCluster, type ClusterReport, type ReconcileResult } from "./rep
 export { ClusterSecrets, type ClusterSecretKeys, type SecretRef } from "./secrets.ts";
 export { clusterSecretReader, openClusterSession, untilAborted, type ClusterSession } from "./session.ts";
 export { applyManaged, deleteManaged, FIELD_MANAGER, managedLabels, ownerReferenceTo, PURPOSE_LABEL, sweepManaged, type SweepTarget } from "./managed-objects.ts";
+export { INSTANCE_LABEL, instanceOf } from "./instance.ts";

@@ -8,14 +8,16 @@ import { PatchStrategy, type KubernetesObject } from "@kubernetes/client-node";
 import { isNotFound, type Cluster } from "./client.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "./certificate-manifest.ts";
 import type { LiveObject, OwnerReference } from "./cert-manager-api.ts";
+import { INSTANCE_LABEL } from "./instance.ts";
 
 /** What a managed object is for (`http01-solver`, …): the sweep's selector. */
 export const PURPOSE_LABEL = "gitcert.dev/purpose";
 
 export const FIELD_MANAGER = "gitcert";
 
-export function managedLabels(purpose: string, extra: Record<string, string> = {}): Record<string, string> {
-  return { ...extra, [MANAGED_BY_LABEL]: MANAGED_BY, [PURPOSE_LABEL]: purpose };
+/** gitcert's labels for an object of this instance (instance.ts) made for `purpose`. */
+export function managedLabels(purpose: string, instance: string, extra: Record<string, string> = {}): Record<string, string> {
+  return { ...extra, [MANAGED_BY_LABEL]: MANAGED_BY, [INSTANCE_LABEL]: instance, [PURPOSE_LABEL]: purpose };
 }
 
 /** An owner reference to a live object (a Certificate), so the garbage collector removes what gitcert made for it with it. */
@@ -43,15 +45,17 @@ export interface SweepTarget {
   apiVersion: string;
   kind: string;
   purpose: string;
+  /** Only this instance's objects are swept. */
+  instance: string;
   /** All namespaces when undefined. */
   namespace?: string;
   /** Objects still in use: not deleted. */
   keep?: (object: KubernetesObject) => boolean;
 }
 
-/** Deletes gitcert's objects of one kind and purpose that are no longer in use; returns what it deleted. */
+/** Deletes this instance's objects of one kind and purpose that are no longer in use; returns what it deleted. */
 export async function sweepManaged(cluster: Cluster, target: SweepTarget): Promise<KubernetesObject[]> {
-  const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${PURPOSE_LABEL}=${target.purpose}`;
+  const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${INSTANCE_LABEL}=${target.instance},${PURPOSE_LABEL}=${target.purpose}`;
   const list = await cluster.call(`list ${target.kind} labelled ${selector}`, () =>
     cluster.objects.list(target.apiVersion, target.kind, target.namespace, undefined, undefined, undefined, undefined, selector),
   );

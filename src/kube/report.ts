@@ -39,6 +39,8 @@ export interface ClusterReport {
 export interface ReportOptions {
   now: Date;
   events: EventRecorder;
+  /** This gitcert's instance label value (instance.ts). */
+  instance: string;
   /**
    * "before-issuing": the plan is known, nothing issued yet; only the
    * Certificates about to be issued are written (Issuing True), so a
@@ -82,7 +84,7 @@ async function reportCertificates(cluster: Cluster, result: ReconcileResult, out
   const derived = items.map((i) => i.certificate!).filter((c) => c.owner);
   // As the planner keeps Secret files then: an Ingress may hide in a file that failed to parse.
   const scanFailed = result.scan.diagnostics.some((d) => d.severity === "error");
-  const sync = await syncDerivedCertificates(cluster, derived, live, !scanFailed);
+  const sync = await syncDerivedCertificates(cluster, derived, live, !scanFailed, options.instance);
   report.certificatesCreated += sync.created;
   report.certificatesUpdated += sync.updated;
   report.certificatesDeleted += sync.deleted;

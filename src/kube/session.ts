@@ -12,6 +12,7 @@ import type { Logger } from "../log.ts";
 import { Cluster } from "./client.ts";
 import { clusterTarget } from "./connect.ts";
 import { EventRecorder } from "./events.ts";
+import { instanceOf } from "./instance.ts";
 import { defaultIdentity, LeaderElector } from "./leader-election.ts";
 import { reportToCluster, type ClusterReport, type ReconcileResult } from "./report.ts";
 import { ClusterSecrets } from "./secrets.ts";
@@ -46,8 +47,8 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
     unavailable = diagnostic("KubeUnreachable", `${(err as Error).message}; going on without the cluster (no status, Events, cluster Secrets or leader election this run)`, {}, "warning");
     log.warn({ cluster: target.origin }, unavailable.message);
   }
-  const instance = env.POD_NAME || undefined;
-  const events = new EventRecorder(cluster, { instance });
+  const events = new EventRecorder(cluster, { instance: env.POD_NAME || undefined });
+  const instance = instanceOf(config);
   let elector: LeaderElector | undefined;
 
   return {
@@ -79,13 +80,13 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
     },
     async report(result, outcomes, now) {
       if (unavailable) return { diagnostics: [unavailable], statusesWritten: 0, eventsRecorded: 0, certificatesCreated: 0, certificatesUpdated: 0, certificatesDeleted: 0 };
-      const report = await reportToCluster(cluster, result, outcomes, { now, events });
+      const report = await reportToCluster(cluster, result, outcomes, { now, events, instance });
       const { statusesWritten: statuses, eventsRecorded, certificatesCreated: created, certificatesUpdated: updated, certificatesDeleted: deleted } = report;
       log.info({ statuses, events: eventsRecorded, created, updated, deleted }, "reported to the cluster");
       return report;
     },
     async reportIssuing(result, now) {
-      if (!unavailable) await reportToCluster(cluster, result, [], { now, events, stage: "before-issuing" });
+      if (!unavailable) await reportToCluster(cluster, result, [], { now, events, instance, stage: "before-issuing" });
     },
     async close() {
       await elector?.release();

@@ -9,7 +9,7 @@ import { execFileSync } from "node:child_process";
 import { copyFileSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { after, before, test } from "node:test";
-import { Cluster, clusterTarget, EventRecorder, reportToCluster } from "../../src/kube/index.ts";
+import { Cluster, clusterTarget, EventRecorder, instanceOf, reportToCluster } from "../../src/kube/index.ts";
 import { loadConfig } from "../../src/config.ts";
 import { defaultIssuers } from "../../src/issuers/index.ts";
 import { assess } from "../../src/reconcile.ts";
@@ -197,6 +197,11 @@ test("as deploy/'s service account, gitcert reports status, Events and the Ingre
   assert.equal(web.metadata.labels?.["app.kubernetes.io/managed-by"], "gitcert");
   assert.equal(web.metadata.labels?.app, "web", "the Ingress's labels, as ingress-shim copies them");
   assert.equal(conditionOf(web, "Ready")?.status, "True");
+  // A gitcert for another repository on the same cluster leaves this one's Certificates alone.
+  const neighbour = await gitopsRepo(t, { "apps/issuer.yaml": issuer(hidden, "selfsigned", "  selfSigned: {}\n") });
+  const other = await gitcert(["run", "--once", "--repo", neighbour.remote, "--workdir", join(neighbour.dir, "work"), "--kubeconfig", kube.kubeconfig, "--leader-election-namespace", hidden], { ...env, SOPS_AGE_KEY: neighbour.identity });
+  assert.equal(other.code, 0, other.stdout + other.stderr);
+  assert.equal(cert("web-tls").metadata.uid, web.metadata.uid);
 
   // Issuers' Ready condition.
   const selfSigned = getJson<CertificateView>(kube, ["issuer", "selfsigned", "-n", ns]);
@@ -236,7 +241,7 @@ test("as deploy/'s service account, gitcert reports status, Events and the Ingre
   const { config } = loadConfig({ flags: { kubeconfig: account } });
   const assessment = await assess(clone, config, { now: new Date(), issuers: defaultIssuers() });
   const cluster = new Cluster(clusterTarget({ kubeconfig: account, context: "" }, {})!);
-  await reportToCluster(cluster, assessment, [], { now: new Date(), events: new EventRecorder(cluster), stage: "before-issuing" });
+  await reportToCluster(cluster, assessment, [], { now: new Date(), events: new EventRecorder(cluster), instance: instanceOf({ instance: "", repo: repo.remote, branch: "main" }), stage: "before-issuing" });
   const issuing = cert("good");
   assert.equal(conditionOf(issuing, "Issuing")?.status, "True");
   assert.equal(conditionOf(issuing, "Issuing")?.reason, "RequestChanged");

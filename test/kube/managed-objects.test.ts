@@ -28,23 +28,24 @@ function challengeIngress(namespace: string, name: string, labels: Record<string
   };
 }
 
-test("managed objects: apply converges, the sweep removes gitcert's leftovers of one purpose only", async () => {
+test("managed objects: apply converges, the sweep removes this gitcert's leftovers of one purpose only", async () => {
   const ns = uniqueName("managed");
   kube.kubectl(["create", "namespace", ns]);
-  const solver = managedLabels("http01-solver", { "acme.cert-manager.io/http01-solver": "true" });
+  const solver = managedLabels("http01-solver", "team-a", { "acme.cert-manager.io/http01-solver": "true" });
   const applied = await applyManaged(cluster, challengeIngress(ns, "token-a", solver));
   assert.equal(applied.metadata?.labels?.["app.kubernetes.io/managed-by"], "gitcert");
   await applyManaged(cluster, challengeIngress(ns, "token-a", solver)); // a retry after a crash: no "already exists"
   await applyManaged(cluster, challengeIngress(ns, "token-b", solver));
-  await applyManaged(cluster, challengeIngress(ns, "other-purpose", managedLabels("something-else")));
+  await applyManaged(cluster, challengeIngress(ns, "other-purpose", managedLabels("something-else", "team-a")));
+  await applyManaged(cluster, challengeIngress(ns, "other-instance", managedLabels("http01-solver", "team-b")));
   kube.kubectl(["apply", "-f", "-"], { input: JSON.stringify(challengeIngress(ns, "users-own", { app: "web" })) });
 
-  const swept = await sweepManaged(cluster, { apiVersion: "networking.k8s.io/v1", kind: "Ingress", purpose: "http01-solver", keep: (o) => o.metadata?.name === "token-b" });
+  const swept = await sweepManaged(cluster, { apiVersion: "networking.k8s.io/v1", kind: "Ingress", purpose: "http01-solver", instance: "team-a", keep: (o) => o.metadata?.name === "token-b" });
   assert.deepEqual(swept.map((o) => o.metadata?.name), ["token-a"]);
   const left = getJson<{ items: Array<{ metadata: { name: string } }> }>(kube, ["ingress", "-n", ns]).items.map((i) => i.metadata.name).sort();
-  assert.deepEqual(left, ["other-purpose", "token-b", "users-own"]);
+  assert.deepEqual(left, ["other-instance", "other-purpose", "token-b", "users-own"], "another gitcert's, another purpose's and a user's stay");
 
   await deleteManaged(cluster, challengeIngress(ns, "token-b", solver));
   await deleteManaged(cluster, challengeIngress(ns, "token-b", solver)); // already gone: fine
-  assert.deepEqual(getJson<{ items: unknown[] }>(kube, ["ingress", "-n", ns, "-l", "gitcert.dev/purpose=http01-solver"]).items, []);
+  assert.deepEqual(getJson<{ items: unknown[] }>(kube, ["ingress", "-n", ns, "-l", "gitcert.dev/purpose=http01-solver,gitcert.dev/instance=team-a"]).items, []);
 });
