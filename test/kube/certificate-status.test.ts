@@ -34,19 +34,21 @@ function planOne(options: { secret?: "none" | "valid" | "due" | "expired"; failu
   return item!;
 }
 
+/** execute's outcome for a certificate it issued now (90 days, renewal at 60). */
 function issued(item: PlanItem): Outcome {
-  const notAfter = new Date(NOW.getTime() + 90 * DAY);
-  return { item, status: "done", diagnostics: [], notAfter, renewalTime: new Date(NOW.getTime() + 60 * DAY), revision: (item.state?.revision ?? 0) + 1 };
+  const secret = { notBefore: NOW, notAfter: new Date(NOW.getTime() + 90 * DAY), renewalTime: new Date(NOW.getTime() + 60 * DAY), revision: (item.state?.revision ?? 0) + 1, serial: "01" };
+  return { kind: "issued", certificate: item.object, reason: item.reason, message: item.message, diagnostics: [], item, issuer: { kind: "ClusterIssuer", name: "ca" }, secret };
 }
 
+/** execute's outcome for a failure at the CA. */
 function failed(item: PlanItem, message = "urn:ietf:params:acme:error:rejectedIdentifier: no"): Outcome {
-  return { item, status: "failed", diagnostics: [{ severity: "error", code: "IssuanceFailed", message }] };
+  return { kind: "failed", atCA: true, certificate: item.object, reason: "IssuanceFailed", message, diagnostics: [{ severity: "error", code: "IssuanceFailed", message }], item };
 }
 
 /** The failure log after `outcome` failed, as the reconcile writes it to Git. */
 function logAfter(item: PlanItem, outcome: Outcome, before: ReadonlyMap<string, FailureRecord> = new Map()): FailureRecord | undefined {
   const key = "shop/web";
-  return nextFailureLog(before, [{ key, requestHash: item.requestHash!, ok: false, message: outcome.diagnostics[0]?.message }], new Set([key]), NOW).get(key);
+  return nextFailureLog(before, [{ key, requestHash: item.requestHash!, issuerHash: item.issuerHash!, ok: false, message: outcome.diagnostics[0]?.message }], new Set([key]), NOW).get(key);
 }
 
 const condition = (status: CertificateStatus, type: string) => status.conditions?.find((c) => c.type === type);
@@ -95,7 +97,8 @@ test("a failed first issuance: Ready False DoesNotExist, Issuing False Failed, t
 
 test("a failed renewal keeps Ready True while the certificate in Git is still valid, and counts on from the failure log", () => {
   const cert = certificate();
-  const earlier = new Map([["shop/web", { attempts: 2, lastFailureTime: new Date(NOW.getTime() - 5 * DAY), requestHash: planOne({ secret: "due" }).requestHash!, message: "old" }]]);
+  const due = planOne({ secret: "due" });
+  const earlier = new Map([["shop/web", { attempts: 2, lastFailureTime: new Date(NOW.getTime() - 5 * DAY), requestHash: due.requestHash!, issuerHash: due.issuerHash!, message: "old" }]]);
   const item = planOne({ secret: "due", failures: earlier });
   assert.equal(item.action, "renew", `${cert.name} is due for renewal`);
   const status = certificateStatus({ item, outcome: failed(item, "timeout"), failure: logAfter(item, failed(item, "timeout"), earlier), now: NOW });
@@ -113,8 +116,8 @@ test("an expired certificate whose renewal failed is Ready False Expired", () =>
 });
 
 test("backoff: the last failure stays in Issuing and the counters, nothing is attempted, no Event", () => {
-  const hash = planOne().requestHash!;
-  const failures = new Map([["shop/web", { attempts: 1, lastFailureTime: new Date(NOW.getTime() - 60_000), requestHash: hash, message: "rate limited" }]]);
+  const fresh = planOne();
+  const failures = new Map([["shop/web", { attempts: 1, lastFailureTime: new Date(NOW.getTime() - 60_000), requestHash: fresh.requestHash!, issuerHash: fresh.issuerHash!, message: "rate limited" }]]);
   const item = planOne({ failures });
   assert.equal(item.reason, "Backoff");
   const status = certificateStatus({ item, failure: failures.get("shop/web"), now: NOW });
@@ -160,4 +163,13 @@ test("fields gitcert does not own (another controller's) survive", () => {
   const item = planOne({ secret: "valid" });
   const status = certificateStatus({ item, current: { nextPrivateKeySecretName: "web-abc" }, now: NOW });
   assert.equal(status.nextPrivateKeySecretName, "web-abc");
+});
+
+test("a local failure (not at the CA) shows in Issuing, but counts no attempt: it is not in the failure log", () => {
+  const item = planOne();
+  const local: Outcome = { kind: "failed", atCA: false, certificate: item.object, reason: "NoRecipients", message: "no age recipient for apps/web-tls.sops.yaml", diagnostics: [{ severity: "error", code: "NoRecipients", message: "no age recipient for apps/web-tls.sops.yaml" }], item };
+  const status = certificateStatus({ item, outcome: local, now: NOW });
+  assert.equal(condition(status, "Issuing")?.message, "The certificate request has failed to complete and will be retried: no age recipient for apps/web-tls.sops.yaml");
+  assert.equal(status.failedIssuanceAttempts, undefined);
+  assert.equal(status.lastFailureTime, undefined);
 });
