@@ -80,26 +80,32 @@ export async function reportToCluster(cluster: Cluster, result: ReconcileResult,
 
 async function reportCertificates(cluster: Cluster, result: ReconcileResult, outcomes: readonly Outcome[], options: ReportOptions, report: ClusterReport): Promise<void> {
   const live = new Map((await listAll(cluster, "certificates")).map((o) => [objectKey(o.metadata), o]));
-  const items = result.items.filter((i) => i.certificate && (options.stage !== "before-issuing" || ISSUING_ACTIONS.has(i.action)));
-  const derived = items.map((i) => i.certificate!).filter((c) => c.owner);
-  // As the planner keeps Secret files then: an Ingress may hide in a file that failed to parse.
-  const scanFailed = result.scan.diagnostics.some((d) => d.severity === "error");
-  const sync = await syncDerivedCertificates(cluster, derived, live, !scanFailed, options.instance);
+  const beforeIssuing = options.stage === "before-issuing";
+  const all = result.items.filter((i) => i.certificate);
+  const derived = all.map((i) => i.certificate!).filter((c) => c.owner);
+  // No sweep before issuing, and none when a file failed to parse: an Ingress may hide in it (as the planner keeps Secret files then).
+  const sweep = !beforeIssuing && !result.scan.diagnostics.some((d) => d.severity === "error");
+  const sync = await syncDerivedCertificates(cluster, derived, live, sweep, options.instance);
   report.certificatesCreated += sync.created;
   report.certificatesUpdated += sync.updated;
   report.certificatesDeleted += sync.deleted;
   report.diagnostics.push(...sync.diagnostics);
 
   const byItem = new Map(outcomes.map((o) => [o.item, o]));
-  for (const item of items) {
+  for (const item of all) {
     const object = live.get(objectKey(item.certificate!));
     if (!object) continue; // not applied to this cluster (yet)
-    const outcome = byItem.get(item);
     const current = object.status as CertificateStatus | undefined;
+    // Before issuing, only what is about to be issued is announced, and not a retry after a failure: a local
+    // failure is retried every run, and announcing each retry would flip the status twice a run.
+    if (beforeIssuing && (!ISSUING_ACTIONS.has(item.action) || issuingOf(current)?.reason === "Failed")) continue;
+    const outcome = byItem.get(item);
     const next = certificateStatus({ item, outcome, current, generation: object.metadata.generation, failure: result.failures.get(certificateKey(item.certificate!)), now: options.now });
     await forObject(object, item, report, async () => {
       const changed = await writeStatusIfChanged(cluster, "certificates", object, current, next);
       if (changed) report.statusesWritten++;
+      // The same local failure again (retried every run) is nothing new: no Events to count up.
+      if (outcome?.kind === "failed" && !outcome.atCA && issuingOf(current)?.message === issuingOf(next)?.message) return;
       const readyChanged = readyOf(current) !== readyOf(next);
       for (const event of certificateEvents(item, outcome, readyChanged)) {
         await options.events.record({ apiVersion: object.apiVersion, kind: "Certificate", name: object.metadata.name, namespace: object.metadata.namespace, uid: object.metadata.uid }, event);
@@ -147,4 +153,8 @@ async function writeStatusIfChanged(cluster: Cluster, plural: Plural, object: Li
 
 function readyOf(status: CertificateStatus | undefined): string | undefined {
   return status?.conditions?.find((c) => c.type === "Ready")?.status;
+}
+
+function issuingOf(status: CertificateStatus | undefined) {
+  return status?.conditions?.find((c) => c.type === "Issuing");
 }
