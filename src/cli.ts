@@ -243,7 +243,8 @@ async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" 
   const { assess } = await import("./reconcile.ts");
   const { formatPlan, formatTable, planJson, statusRows } = await import("./report.ts");
   const issuers = await issuersFor(config, log);
-  const assessment: Assessment = await assess(workspace.root, config, { now: new Date(), issuers, consultIssuers: kind === "plan" }).finally(() => closeIssuers(issuers));
+  const secretIndex = await (await import("./reconcile-once.ts")).clusterSecretIndex(config, env, log);
+  const assessment: Assessment = await assess(workspace.root, config, { now: new Date(), issuers, consultIssuers: kind === "plan", secretIndex }).finally(() => closeIssuers(issuers));
   const { items, diagnostics } = assessment;
   if (values.json) {
     console.log(JSON.stringify(kind === "plan" ? planJson(items, diagnostics) : statusRows(items), null, 2));

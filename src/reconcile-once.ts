@@ -6,7 +6,7 @@
 import type { Diagnostic } from "./diagnostics.ts";
 import { clusterConfigured } from "./kube/configured.ts";
 import { ISSUING_ACTIONS } from "./plan/index.ts";
-import { reconcileRepository, type Assessment, type ReconcileDeps, type ReconcileReport } from "./reconcile.ts";
+import { reconcileRepository, type Assessment, type ReconcileDeps, type ReconcileReport, type SecretIndexSource } from "./reconcile.ts";
 import type { Workspace } from "./repo/index.ts";
 
 export interface OnceResult {
@@ -25,11 +25,22 @@ export async function reconcileOnce(workspace: Workspace, deps: ReconcileDeps, e
       // Issuing True while certificates are being issued (ACME orders take a while): Argo CD shows Progressing.
       if (session && assessment.items.some((i) => ISSUING_ACTIONS.has(i.action))) await session.reportIssuing(assessment, deps.now());
     };
-    const reconciling = reconcileRepository(workspace, { ...deps, readClusterSecret: kube.clusterSecretReader(session), signal: leadership, onAssessed });
+    const reconciling = reconcileRepository(workspace, { ...deps, readClusterSecret: kube.clusterSecretReader(session), secretIndex: session?.secretIndex, signal: leadership, onAssessed });
     const report = await kube.untilAborted(reconciling, leadership);
     const cluster = await session?.report({ ...report.assessment, failures: report.failures }, report.outcomes, deps.now());
     return { report, clusterDiagnostics: cluster?.diagnostics ?? [] };
   } finally {
     await session?.close();
   }
+}
+
+/**
+ * For `plan` and `status`: the cluster's Secrets for the Issuer checks, so
+ * they block exactly what `run` would. Undefined without a cluster (or when
+ * it does not answer); never leader election, never a write.
+ */
+export async function clusterSecretIndex(config: ReconcileDeps["config"], env: NodeJS.ProcessEnv, log: ReconcileDeps["log"]): Promise<SecretIndexSource | undefined> {
+  if (!clusterConfigured(config, env)) return undefined;
+  const kube = await import("./kube/index.ts");
+  return (await kube.openClusterSession(config, env, log))?.secretIndex;
 }

@@ -5,7 +5,7 @@ import type { Diagnostic } from "./diagnostics.ts";
 import { carriedKey, changedRepository, encryptionProblems, encryptionRules, executePlan, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, secretsOf, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
-import { resolve, scanRepository } from "./manifests/index.ts";
+import { repositorySecrets, resolve, scanRepository, type SecretIndex } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
 import {
   backoffUntil,
@@ -34,6 +34,8 @@ export interface Assessment {
   items: PlanItem[];
   /** Problems not tied to one Certificate's plan (files, issuers, Ingresses). */
   diagnostics: Diagnostic[];
+  /** Why each Issuer that cannot sign cannot (resolve's check of all it needs). */
+  issuerProblems: Map<IssuerResource, Diagnostic>;
 }
 
 export interface AssessOptions {
@@ -47,7 +49,12 @@ export interface AssessOptions {
   consultIssuers?: boolean;
   /** How long to wait, in all, for those hints (default 10 s). */
   hintsDeadlineMs?: number;
+  /** Adds the Secrets a cluster holds to the repository's, for the Issuer checks (src/kube); none: the repository's alone. */
+  secretIndex?: SecretIndexSource;
 }
+
+/** The Secret index from the repository's and the Secrets issuers need (fetched at the edge). */
+export type SecretIndexSource = (repository: SecretIndex, needed: readonly SecretKey[]) => Promise<SecretIndex>;
 
 /**
  * scan → resolve → plan: reads files, writes nothing, decrypts nothing. A
@@ -65,14 +72,13 @@ export async function assess(root: string, config: Config, options: AssessOption
       ? { name: config.defaultIssuerName, kind: config.defaultIssuerKind, group: config.defaultIssuerGroup }
       : undefined,
   });
+  const needed = scan.issuers.flatMap((issuer) => secretsOf(options.issuers, issuer, config.clusterResourceNamespace));
   const resolution = resolve(scan, {
     clusterResourceNamespace: config.clusterResourceNamespace,
     issuers: options.issuers,
+    secrets: await options.secretIndex?.(repositorySecrets(scan.secrets), needed),
   });
-  const issuerSecrets = new Set<string>();
-  for (const issuer of scan.issuers) {
-    for (const key of secretsOf(options.issuers, issuer, config.clusterResourceNamespace)) issuerSecrets.add(`${key.namespace}/${key.name}`);
-  }
+  const issuerSecrets = new Set(needed.map((key) => `${key.namespace}/${key.name}`));
   const failures = parseFailureLog(await tree.read(FAILURE_LOG).catch(() => undefined));
   const renewalHints = options.consultIssuers ? await gatherRenewalHints(resolution.ready, scan.secrets, options) : undefined;
   const planned = plan({
@@ -90,7 +96,7 @@ export async function assess(root: string, config: Config, options: AssessOption
   });
   const ruleFor = encryptionRules(tree.read, { recipients: config.ageRecipients });
   const items = blockUnencryptable(planned, await encryptionProblems(secretPathsToWrite(planned), ruleFor));
-  return { scan, failures, items, diagnostics: [...scan.diagnostics, ...resolution.diagnostics] };
+  return { scan, failures, items, diagnostics: [...scan.diagnostics, ...resolution.diagnostics], issuerProblems: resolution.issuerProblems };
 }
 
 /** How long `run` and `plan` wait, in all, for issuers' renewal hints. */
@@ -156,13 +162,15 @@ export interface ReconcileDeps {
   signal?: AbortSignal;
   /** Called with the plan before anything is issued (the cluster shows Issuing while it runs). */
   onAssessed?: (assessment: Assessment) => Promise<void>;
+  /** The cluster's Secrets for the Issuer checks (src/kube). */
+  secretIndex?: SecretIndexSource;
 }
 
 /** assess, then issue and write into the working tree at `root`. */
 export async function reconcileTree(root: string, deps: ReconcileDeps, carried?: ReadonlyMap<string, Written>): Promise<TreeResult> {
   const now = deps.now();
   const tree = workingTree(root);
-  const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true });
+  const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true, secretIndex: deps.secretIndex });
   await deps.onAssessed?.(assessment);
   deps.signal?.throwIfAborted();
   const execution = await executePlan(assessment.items, {

@@ -23,7 +23,7 @@ export function issuerStatus(issuer: IssuerResource, problems: readonly Diagnost
   return { ...current, conditions: nextConditions(current?.conditions, [ready], [], generation, now) };
 }
 
-/** The problems reported against one issuer, by kind, namespace and name. */
-export function problemsOf(issuer: IssuerResource, diagnostics: readonly Diagnostic[]): Diagnostic[] {
+/** The diagnostics about one issuer, by kind, namespace and name. */
+export function diagnosticsAbout(issuer: IssuerResource, diagnostics: readonly Diagnostic[]): Diagnostic[] {
   return diagnostics.filter((d) => d.object?.kind === issuer.kind && d.object.name === issuer.name && (d.object.namespace ?? "") === issuer.namespace);
 }

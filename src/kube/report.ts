@@ -16,13 +16,15 @@ import { certificateEvents } from "./certificate-events.ts";
 import { certificateStatus, type CertificateStatus } from "./certificate-status.ts";
 import { syncDerivedCertificates } from "./derived-certificates.ts";
 import type { EventRecorder } from "./events.ts";
-import { issuerStatus, problemsOf } from "./issuer-status.ts";
+import { diagnosticsAbout, issuerStatus } from "./issuer-status.ts";
 
 /** What the reconcile knew and did; the Assessment and outcomes of src/reconcile.ts fit. */
 export interface ReconcileResult {
   items: readonly PlanItem[];
   diagnostics: readonly Diagnostic[];
   scan: { issuers: readonly IssuerResource[]; diagnostics: readonly Diagnostic[] };
+  /** Why each Issuer that cannot sign cannot (resolve's check). */
+  issuerProblems?: ReadonlyMap<IssuerResource, Diagnostic>;
   /** The failure log that holds for what is reported: after the run, or before it for the "before-issuing" stage. */
   failures: ReadonlyMap<string, FailureRecord>;
 }
@@ -66,10 +68,11 @@ export async function reportToCluster(cluster: Cluster, result: ReconcileResult,
     }
     await reportCertificates(cluster, result, outcomes, options, report);
     if (options.stage === "before-issuing") return report;
-    // An issuer's problems: its own diagnostics, and failures its certificates met in its setup (a CA Secret missing, an invalid spec).
-    const issuerProblems = [...result.diagnostics, ...outcomes.flatMap((o) => o.diagnostics)];
+    // An issuer's problems: resolve's verdict on all it needs, and failures its certificates met in its setup (a CA Secret that does not hold a CA).
+    const seen = [...result.diagnostics, ...outcomes.flatMap((o) => o.diagnostics)];
+    const problemsOf = (issuer: IssuerResource) => [...(result.issuerProblems?.has(issuer) ? [result.issuerProblems.get(issuer)!] : []), ...diagnosticsAbout(issuer, seen)];
     for (const plural of ["issuers", "clusterissuers"] as const) {
-      if (served.has(plural)) await reportIssuers(cluster, plural, result.scan.issuers, issuerProblems, options, report);
+      if (served.has(plural)) await reportIssuers(cluster, plural, result.scan.issuers, problemsOf, options, report);
     }
   } catch (err) {
     // Only failures that stop everything get here (the server went away, listing was refused).
@@ -115,14 +118,14 @@ async function reportCertificates(cluster: Cluster, result: ReconcileResult, out
   }
 }
 
-async function reportIssuers(cluster: Cluster, plural: "issuers" | "clusterissuers", issuers: readonly IssuerResource[], problems: readonly Diagnostic[], options: ReportOptions, report: ClusterReport): Promise<void> {
+async function reportIssuers(cluster: Cluster, plural: "issuers" | "clusterissuers", issuers: readonly IssuerResource[], problemsOf: (issuer: IssuerResource) => Diagnostic[], options: ReportOptions, report: ClusterReport): Promise<void> {
   const live = new Map((await listAll(cluster, plural)).map((o) => [objectKey(o.metadata), o]));
   const kind = plural === "issuers" ? "Issuer" : "ClusterIssuer";
   for (const issuer of issuers.filter((i) => i.kind === kind)) {
     const object = live.get(objectKey({ namespace: issuer.namespace, name: issuer.name }));
     if (!object) continue;
     const current = object.status as CertificateStatus | undefined;
-    const next = issuerStatus(issuer, problemsOf(issuer, problems), current, object.metadata.generation, options.now);
+    const next = issuerStatus(issuer, problemsOf(issuer), current, object.metadata.generation, options.now);
     await forObject(object, undefined, report, async () => {
       if (await writeStatusIfChanged(cluster, plural, object, current, next)) report.statusesWritten++;
     });

@@ -12,8 +12,8 @@ export interface SecretRef {
   name: string;
 }
 
-/** What the cluster says about one Secret, for resolve's SecretIndex: its keys, or why it cannot be known. */
-export type ClusterSecretKeys = { found: true; keys: string[] } | { found: false; reason: string };
+/** What the cluster says about one Secret, for resolve's SecretIndex: its keys, that it has none of that name, or why it would not say. */
+export type ClusterSecretKeys = { found: true; keys: string[] } | { found: false; refused: false } | { found: false; refused: true; reason: string };
 
 export class ClusterSecrets {
   private readonly cache = new Map<string, Promise<Record<string, Buffer> | undefined>>();
@@ -46,9 +46,10 @@ export class ClusterSecrets {
         const id = `${ref.namespace}/${ref.name}`;
         try {
           const data = await this.read(ref);
-          out.set(id, data ? { found: true, keys: Object.keys(data).sort() } : { found: false, reason: `not in the cluster either (${this.cluster.target.origin})` });
+          out.set(id, data ? { found: true, keys: Object.keys(data).sort() } : { found: false, refused: false });
         } catch (err) {
-          out.set(id, { found: false, reason: (err as Error).message });
+          const forbidden = err instanceof GitcertError && err.code === "SecretForbidden";
+          out.set(id, { found: false, refused: true, reason: forbidden ? `gitcert may not read it (allow "get": deploy/controller/rbac.yaml, Role gitcert-issuer-secrets)` : (err as Error).message });
         }
       }),
     );

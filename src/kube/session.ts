@@ -9,12 +9,14 @@ import { diagnostic, type Diagnostic } from "../diagnostics.ts";
 import type { Outcome } from "../execute/index.ts";
 import type { SecretKey } from "../issuers/types.ts";
 import type { Logger } from "../log.ts";
+import type { SecretIndexSource } from "../reconcile.ts";
 import { Cluster } from "./client.ts";
 import { clusterTarget } from "./connect.ts";
 import { EventRecorder } from "./events.ts";
 import { instanceOf } from "./instance.ts";
 import { defaultIdentity, LeaderElector } from "./leader-election.ts";
 import { reportToCluster, type ClusterReport, type ReconcileResult } from "./report.ts";
+import { withClusterSecrets } from "./secret-index.ts";
 import { ClusterSecrets } from "./secrets.ts";
 
 export interface ClusterSession {
@@ -33,6 +35,8 @@ export interface ClusterSession {
   reportIssuing(result: ReconcileResult, now: Date): Promise<void>;
   /** Gives up leadership (the Lease is freed for the next candidate). */
   close(): Promise<void>;
+  /** The repository's Secret index with the cluster's added; undefined when the cluster did not answer. */
+  secretIndex?: SecretIndexSource;
 }
 
 export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<ClusterSession | undefined> {
@@ -51,10 +55,12 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
   const instance = instanceOf(config);
   let elector: LeaderElector | undefined;
 
+  const secrets = new ClusterSecrets(cluster);
   return {
     cluster,
     unavailable,
-    secrets: new ClusterSecrets(cluster),
+    secrets,
+    secretIndex: unavailable ? undefined : (repository, needed) => withClusterSecrets(repository, needed, secrets, target.origin),
     async lead(signal) {
       if (unavailable || !config["leaderElection.enabled"]) return undefined;
       const namespace = config["leaderElection.namespace"] || target.namespace;

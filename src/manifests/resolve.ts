@@ -39,6 +39,11 @@ export interface Resolution {
    * Issuer that is invalid or not ready). Not repeated from `blocked`.
    */
   diagnostics: Diagnostic[];
+  /**
+   * Why each Issuer that cannot sign cannot (all it needs checked, not one
+   * Certificate's share): an Issuer's own Ready condition in the cluster.
+   */
+  issuerProblems: Map<IssuerResource, Diagnostic>;
 }
 
 export function resolve(scan: ScanResult, options: ResolveOptions): Resolution {
@@ -62,7 +67,8 @@ export function resolve(scan: ScanResult, options: ResolveOptions): Resolution {
     if ("issuer" in found) chosen.set(cert, found.issuer);
     else block(cert, found.problem);
   }
-  diagnostics.push(...checkIssuers(owners, chosen, issuers, knownTypes, new Set(problems.keys()), block, scan, options));
+  const issuerProblems = new Map<IssuerResource, Diagnostic>();
+  diagnostics.push(...checkIssuers(owners, chosen, issuers, knownTypes, new Set(problems.keys()), block, scan, options, issuerProblems));
 
   const ready: Resolution["ready"] = [];
   const blocked: Resolution["blocked"] = [];
@@ -72,7 +78,7 @@ export function resolve(scan: ScanResult, options: ResolveOptions): Resolution {
     if (reasons) blocked.push({ certificate, diagnostics: reasons });
     else if (issuer) ready.push({ certificate, issuer });
   }
-  return { ready, blocked, diagnostics };
+  return { ready, blocked, diagnostics, issuerProblems };
 }
 
 /**
@@ -89,6 +95,7 @@ function checkIssuers(
   block: (c: CertificateResource, d: Diagnostic) => void,
   scan: ScanResult,
   options: ResolveOptions,
+  issuerProblems: Map<IssuerResource, Diagnostic>,
 ): Diagnostic[] {
   const readiness = new IssuerReadiness({
     issuers: options.issuers,
@@ -109,9 +116,12 @@ function checkIssuers(
   for (const issuer of issuers.values()) {
     // Issuers without exactly one type were reported by the scan already.
     const types = issuerTypesIn(issuer.spec, knownTypes);
-    if (used.has(issuer) || types.length !== 1 || !options.issuers.has(types[0]!)) continue;
+    if (types.length !== 1 || !options.issuers.has(types[0]!)) continue;
     const problem = readiness.problem(issuer);
-    if (problem) unused.push(diagnostic(problem.code, problem.message, { source: issuer.source, object: issuerObject(issuer) }, "warning"));
+    if (!problem) continue;
+    const where = { source: issuer.source, object: issuerObject(issuer) };
+    issuerProblems.set(issuer, diagnostic(problem.code, problem.message.replace(/^is (not ready|invalid): /, ""), where));
+    if (!used.has(issuer)) unused.push(diagnostic(problem.code, problem.message, where, "warning"));
   }
   return unused;
 }

@@ -171,8 +171,16 @@ test("as deploy/'s service account, gitcert reports status, Events and the Ingre
   assert.match(first.stdout, new RegExp(`${ns}/good .* Issued`));
   assert.match(first.stdout, new RegExp(`${ns}/from-cluster-ca .* Issued`), "the CA key pair came from the cluster");
   assert.match(first.stdout, new RegExp(`${ns}/web-tls .* Issued`));
-  assert.match(first.stdout, /SecretForbidden|may not read it from the cluster/, "the Secret in a namespace gitcert may not read is named, with the RBAC to add");
+  assert.match(
+    first.stdout,
+    new RegExp(`${hidden}/hidden .* Blocked: Issuer ${hidden}/hidden-ca .* is not ready: Secret ${hidden}/ca-key-pair .*the cluster would not show ${hidden}/ca-key-pair: gitcert may not read it \\(allow "get"`),
+    "checked before issuing: the Secret gitcert may not read in the cluster is named, with the RBAC to add",
+  );
   assert.doesNotMatch(first.stdout + first.stderr, /AGE-SECRET-KEY|PRIVATE KEY/);
+  // plan sees the cluster's Secrets too, and so blocks exactly what run blocks.
+  const planned = await gitcert(["plan", ...args], env);
+  assert.match(planned.stdout, new RegExp(`blocked +${hidden}/hidden .*the cluster would not show ${hidden}/ca-key-pair`), planned.stdout + planned.stderr);
+  assert.doesNotMatch(planned.stdout, /from-cluster-ca.*(blocked|not ready)/);
 
   // kubectl shows cert-manager's columns, filled in by gitcert.
   const table = kube.kubectl(["get", "certificate", "-n", ns, "-o", "wide", "--sort-by=.metadata.name"]);
@@ -189,6 +197,10 @@ test("as deploy/'s service account, gitcert reports status, Events and the Ingre
   assert.equal(doomed.status?.failedIssuanceAttempts, 1);
   assert.ok(doomed.status?.lastFailureTime);
   assert.equal(conditionOf(cert("hidden", hidden), "Ready")?.status, "False");
+  const hiddenIssuer = getJson<CertificateView>(kube, ["issuer", "hidden-ca", "-n", hidden]);
+  assert.equal(conditionOf(hiddenIssuer, "Ready")?.status, "False", "the Issuer says why it cannot sign");
+  assert.match(conditionOf(hiddenIssuer, "Ready")?.message ?? "", /may not read it/);
+  assert.equal(argoHealth("Issuer", hiddenIssuer).status, "Degraded");
 
   // The Certificate for the Ingress: made in the cluster, owned by the Ingress (garbage-collected with it).
   const web = cert("web-tls");

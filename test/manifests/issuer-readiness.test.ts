@@ -64,6 +64,13 @@ test("a CA issuer whose Secret is missing: what, which field, and where it was l
     "apps/web.yaml:1: Certificate shop/web: ClusterIssuer ca at platform/issuers.yaml:9 is not ready: Secret cert-manager/ca-key-pair (CA key pair, spec.ca.secretName): not found in the repository (no cluster configured)",
   );
   assert.equal(r.blocked[0]!.diagnostics[0]!.code, "IssuerNotReady");
+  // The Issuer's own verdict, for its Ready condition in the cluster.
+  assert.deepEqual([...r.issuerProblems].map(([issuer, problem]) => [issuer.name, problem.code, problem.message]), [[
+    "ca",
+    "IssuerNotReady",
+    "Secret cert-manager/ca-key-pair (CA key pair, spec.ca.secretName): not found in the repository (no cluster configured)",
+  ]]);
+  assert.equal(run([clusterIssuer("ca", { ca: { secretName: "ca-key-pair" } })], [cert("web", "ca")], [secret("cert-manager", "ca-key-pair", ["tls.crt", "tls.key"])]).issuerProblems.size, 0);
 });
 
 test("a CA Secret without tls.key names the file it was found in", () => {
