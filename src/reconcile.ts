@@ -185,6 +185,7 @@ export async function reconcileTree(root: string, deps: ReconcileDeps, carried?:
     kustomizeResources: deps.config.kustomizeResources,
     carried,
     onOutcome: deps.onOutcome,
+    signal: deps.signal,
   });
   const existing = new Set(assessment.items.filter((i) => i.certificate).map((i) => certificateKey(i.certificate!)));
   const failures = nextFailureLog(assessment.failures, attemptsAtCA(execution.outcomes), existing, now);

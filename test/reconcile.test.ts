@@ -485,3 +485,20 @@ test("a Secret that cannot be written is found before the issuer is asked: no ce
   assert.equal(counting.signed(), 3, "the three others were signed; api was not");
   assert.equal(report.failureLogChanged, false);
 });
+
+test("leadership lost mid-reconcile: no further issuance starts and nothing is committed or pushed", async (t) => {
+  const { reconcile, checkout } = await setup(t);
+  const { issuers, signed } = countingIssuers();
+  const leadership = new AbortController();
+  const run = reconcile(new Date(), {
+    issuers,
+    signal: leadership.signal,
+    // The root CA is the first wave; leadership goes as soon as it is issued.
+    onOutcome: (o) => {
+      if (o.kind === "issued") leadership.abort(new Error("lost leadership: the Lease is now held by replica-b"));
+    },
+  });
+  await assert.rejects(run, /lost leadership: the Lease is now held by replica-b/);
+  assert.equal(signed(), 1, "the leaves of the next wave were never signed");
+  assert.equal(git(checkout(), "log", "--format=%s").trim().split("\n").length, 1, "the remote has only its first commit");
+});

@@ -38,6 +38,8 @@ export interface ExecuteContext {
   carried?: Carried;
   /** Called as each outcome is settled, for progress output. */
   onOutcome?(outcome: Outcome, done: number, total: number): void;
+  /** Aborted when this replica stops leading: no further issuance starts, and executePlan rejects with the reason. */
+  signal?: AbortSignal;
 }
 
 export interface ExecuteResult {
@@ -92,6 +94,7 @@ export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContex
   }
   for (const wave of waves) {
     await mapLimit(wave, ctx.concurrency, async ({ item, index }) => {
+      ctx.signal?.throwIfAborted();
       const { outcome, written } = await writeCertificateSecret(item, ctx, env);
       if (written) result.written.push(written);
       await settle(index, outcome, outcome.kind === "failed" ? undefined : true);
