@@ -35,8 +35,8 @@ export interface ClusterSession {
   reportIssuing(result: ReconcileResult, now: Date): Promise<void>;
   /** Gives up leadership (the Lease is freed for the next candidate). */
   close(): Promise<void>;
-  /** The repository's Secret index with the cluster's added; undefined when the cluster did not answer. */
-  secretIndex?: SecretIndexSource;
+  /** The repository's Secret index with the cluster's added (when it answered; else saying it did not). */
+  secretIndex: SecretIndexSource;
 }
 
 export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<ClusterSession | undefined> {
@@ -60,7 +60,9 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
     cluster,
     unavailable,
     secrets,
-    secretIndex: unavailable ? undefined : (repository, needed) => withClusterSecrets(repository, needed, secrets, target.origin),
+    secretIndex: unavailable
+      ? async (repository) => ({ secrets: repository.secrets, lookedIn: `the repository (the cluster, ${target.server}, could not be reached)` })
+      : (repository, needed) => withClusterSecrets(repository, needed, secrets, target.origin),
     async lead(signal) {
       if (unavailable || !config["leaderElection.enabled"]) return undefined;
       const namespace = config["leaderElection.namespace"] || target.namespace;

@@ -31,6 +31,11 @@ test("an API server that cannot be reached: a warning, and the certificate is is
   assert.match(run.stdout, new RegExp(`${ns}/web .* Issued`));
   assert.match(run.stdout, /committed [0-9a-f]{12}/);
   assert.match(run.stdout, new RegExp(`warning: get the server version: cannot reach https://127.0.0.1:${port} \\(ECONNREFUSED\\); going on without the cluster`));
+
+  // An Issuer whose Secret may be in that cluster is not called "missing": the diagnostic says the cluster could not be asked.
+  repo.push({ "apps/ca.yaml": `apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: ca, namespace: ${ns}}\nspec:\n  ca: {secretName: ca-key-pair}\n---\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: api, namespace: ${ns}}\nspec:\n  secretName: api-tls\n  dnsNames: [api.example.test]\n  issuerRef: {name: ca}\n` }, "a CA issuer");
+  const plan = await gitcert(["plan", "--repo", repo.remote, "--workdir", join(repo.dir, "plan"), "--kubeconfig", kubeconfig], { HOME: repo.dir, GITCERT_LOG_LEVEL: "error" });
+  assert.match(plan.stdout, new RegExp(`Secret ${ns}/ca-key-pair \\(CA key pair, spec\\.ca\\.secretName\\): not found in the repository \\(the cluster, https://127\\.0\\.0\\.1:${port}, could not be reached\\)`), plan.stdout + plan.stderr);
 });
 
 test("a cluster without the cert-manager.io CRDs: a warning naming deploy/crds, and the certificate is issued and committed", async (t) => {
