@@ -45,13 +45,14 @@ export async function vaultRequest(server: VaultServer, call: VaultCall): Promis
     return await requestJson({ method: call.method, url: url.href, headers, body: call.body, tls, timeoutMs: server.timeoutMs });
   } catch (err) {
     if (!(err instanceof UnreachableError)) throw err;
-    const what = err.tls ? "TLS with the server failed" : "no answer";
-    const hint = err.tls ? "; check caBundle / caBundleSecretRef and serverName" : "";
-    throw new VaultError(
-      VaultErrorCode.Unreachable,
-      `Vault ${callLabel(call)} at ${base.origin}: ${what}: ${redactedExcerpt(err.reason, call.secrets, EXCERPT_CHARS)}${hint}`,
-      { atCA: true },
-    );
+    const where = `Vault ${callLabel(call)} at ${base.origin}`;
+    const reason = redactedExcerpt(err.reason, call.secrets, EXCERPT_CHARS);
+    // A server we do not trust is ours to fix (caBundle, serverName), not
+    // the CA's failure: no backoff, tried again as soon as it is fixed.
+    if (err.tls) {
+      throw new VaultError(VaultErrorCode.Untrusted, `${where}: TLS with the server failed: ${reason}; check spec.vault.caBundle / caBundleSecretRef, serverName, and clientCertSecretRef if the server asks for a client certificate`, { atCA: false });
+    }
+    throw new VaultError(VaultErrorCode.Unreachable, `${where}: no answer: ${reason}`, { atCA: true });
   }
 }
 

@@ -2,8 +2,10 @@
 import { CaApiError } from "../http/index.ts";
 
 export const VaultErrorCode = {
-  /** No answer: refused, timed out, TLS handshake failed. */
+  /** No answer: refused, reset, timed out. */
   Unreachable: "VaultUnreachable",
+  /** The TLS handshake failed: the server's certificate is not trusted or not for serverName (local configuration). */
+  Untrusted: "VaultServerUntrusted",
   Sealed: "VaultSealed",
   Uninitialized: "VaultUninitialized",
   /** A login was refused, or answered without a token. */

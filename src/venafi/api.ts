@@ -31,13 +31,17 @@ export async function venafiRequest(endpoint: Endpoint, call: VenafiCall): Promi
     return await requestJson({ method: call.method, url: endpoint.base + call.path, headers: call.headers, body: call.body, tls: endpoint.tls, timeoutMs: endpoint.timeoutMs });
   } catch (err) {
     if (!(err instanceof UnreachableError)) throw err;
-    const what = err.tls ? "TLS with the server failed" : "no answer";
-    const hint = err.tls && endpoint.platform === "TPP" ? "; check caBundle / caBundleSecretRef" : "";
-    throw new VenafiError(
-      VenafiErrorCode.Unreachable,
-      `Venafi ${endpoint.platform} ${callLabel(call)} at ${new URL(endpoint.base).origin}: ${what}: ${redactedExcerpt(err.reason, endpoint.secrets, EXCERPT_CHARS)}${hint}`,
-      { atCA: true },
-    );
+    const where = `Venafi ${endpoint.platform} ${callLabel(call)} at ${new URL(endpoint.base).origin}`;
+    const reason = redactedExcerpt(err.reason, endpoint.secrets, EXCERPT_CHARS);
+    // A server we do not trust is ours to fix, not the CA's failure: no backoff.
+    if (err.tls) {
+      const hint =
+        endpoint.platform === "TPP"
+          ? "check spec.venafi.tpp.caBundle / caBundleSecretRef"
+          : "spec.venafi.cloud has no caBundle: the system's roots (and NODE_EXTRA_CA_CERTS) must trust it";
+      throw new VenafiError(VenafiErrorCode.Untrusted, `${where}: TLS with the server failed: ${reason}; ${hint}`, { atCA: false });
+    }
+    throw new VenafiError(VenafiErrorCode.Unreachable, `${where}: no answer: ${reason}`, { atCA: true });
   }
 }
 

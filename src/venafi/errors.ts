@@ -4,7 +4,10 @@
 import { CaApiError } from "../http/index.ts";
 
 export const VenafiErrorCode = {
+  /** No answer: refused, reset, timed out. */
   Unreachable: "VenafiUnreachable",
+  /** The TLS handshake failed: the server's certificate is not trusted (local configuration). */
+  Untrusted: "VenafiServerUntrusted",
   AuthFailed: "VenafiAuthFailed",
   ZoneNotFound: "VenafiZoneNotFound",
   /** The request breaks the zone's policy; nothing was sent. */

@@ -37,17 +37,19 @@ describe("vault: TLS, caBundle, serverName and cert auth against OpenBao -dev-tl
     opensslVerify(bundle.chainPem, bundle.caPem!);
   });
 
-  it("without caBundle the server is not trusted, and the message points at caBundle", async () => {
+  it("without caBundle the server is not trusted: a local failure (no backoff) whose message points at caBundle", async () => {
     const err = await failure(sign({ url: bao.url }));
     assert.ok(err instanceof VaultError, String(err));
-    assert.equal(err.code, "VaultUnreachable");
-    assert.match(err.message, /caBundle/);
+    assert.equal(err.code, "VaultServerUntrusted");
+    assert.equal(err.atCA, false);
+    assert.match(err.message, /spec\.vault\.caBundle/);
   });
 
   it("serverName is the name the server certificate must carry", async () => {
     await sign({ url: bao.url, tls: { caPem: bao.caPem!, serverName: "localhost" } });
     const err = await failure(sign({ url: bao.url, tls: { caPem: bao.caPem!, serverName: "vault.elsewhere.test" } }));
     assert.ok(err instanceof VaultError, String(err));
+    assert.equal(err.code, "VaultServerUntrusted");
     assert.match(err.message, /vault\.elsewhere\.test/);
   });
 

@@ -159,12 +159,13 @@ describe("venafi TPP client against the double", () => {
     assert.deepEqual(issued.overrides, ['organization: requested none, issued "Acme Corp"', 'country: requested none, issued "NL"']);
   });
 
-  it("without the listener's CA the server is not trusted, and caBundle is named", async () => {
+  it("without the listener's CA the server is not trusted: a local failure (no backoff), and caBundle is named", async () => {
     double.configure({});
     const { csrPem } = await csrFor({ commonName: "web.example.test", dnsNames: ["web.example.test"] });
     const err = await failure(venafiClient(tpp({ caPem: undefined })).issue({ csrPem, durationSeconds: 86400 }));
     assert.ok(err instanceof VenafiError, String(err));
-    assert.equal(err.code, "VenafiUnreachable");
+    assert.equal(err.code, "VenafiServerUntrusted");
+    assert.equal(err.atCA, false);
     assert.match(err.message, /TLS with the server failed: .*caBundle/);
   });
 
