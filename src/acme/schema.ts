@@ -7,6 +7,7 @@ import {
   looseMapping,
   mapping,
   optionalText,
+  pemBundle,
   requiredText,
   secretKeySelector,
   stringMap,
@@ -78,14 +79,6 @@ const server = requiredText().check(
   }),
 );
 
-const caBundle = optionalText().transform((bundle, ctx) => {
-  if (bundle === undefined) return undefined;
-  const pem = Buffer.from(bundle, "base64").toString("utf8");
-  if (pem.includes("-----BEGIN CERTIFICATE-----")) return pem;
-  ctx.issues.push({ code: "custom", message: "must be base64-encoded PEM certificates", input: bundle });
-  return z.NEVER;
-});
-
 const externalAccountBinding = mapping({
   keyID: requiredText(),
   keySecretRef: secretKeySelector(),
@@ -146,7 +139,7 @@ export function acmeSpecSchema(providers: ReadonlyMap<string, Dns01ProviderInfo>
     privateKeySecretRef: secretKeySelector("tls.key"),
     externalAccountBinding: externalAccountBinding.optional(),
     preferredChain: optionalText(),
-    caBundle,
+    caBundle: pemBundle(),
     skipTLSVerify: z.boolean().default(false),
     disableAccountKeyGeneration: z.boolean().default(false),
     profile: optionalText(),

@@ -44,6 +44,29 @@ export function optionalText() {
     .transform((s) => (s === "" ? undefined : s));
 }
 
+/** An absolute http:// or https:// URL (a CA's API). */
+export function httpUrl() {
+  return requiredText().check(
+    z.superRefine((url: string, ctx) => {
+      if (!URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(url)} is not an http:// or https:// URL` });
+    }),
+  );
+}
+
+/**
+ * cert-manager's `caBundle` ([]byte, so base64 in YAML): decoded to PEM,
+ * which must hold at least one certificate. Empty is unset.
+ */
+export function pemBundle() {
+  return optionalText().transform((bundle, ctx) => {
+    if (bundle === undefined) return undefined;
+    const pem = Buffer.from(bundle, "base64").toString("utf8");
+    if (pem.includes("-----BEGIN CERTIFICATE-----")) return pem;
+    ctx.issues.push({ code: "custom", message: "must be base64-encoded PEM certificates", input: bundle });
+    return z.NEVER;
+  });
+}
+
 /** An integer a Kubernetes int32 field can hold; checks added after it see only such integers. */
 export function integer() {
   const error = (issue: { input?: unknown }) => `must be an integer, not ${describeValue(issue.input)}`;
