@@ -124,11 +124,13 @@ async function writeCertificateSecret(item: PlanItem, ctx: ExecuteContext, env: 
   try {
     // Checked first: a Secret that cannot be written must not cost an order.
     const target = await secretTarget(item.secretPath!, owner, item.existing !== undefined, ctx);
-    const content = item.action === "update" ? await rewriteSecret(item, ctx) : (reuseCarried(item, ctx.carried) ?? (await issue(item, ctx, env)));
+    const warnings: Diagnostic[] = [];
+    const content = item.action === "update" ? await rewriteSecret(item, ctx) : (reuseCarried(item, ctx.carried) ?? (await issue(item, ctx, env, (d) => warnings.push(d))));
     await target.write(content);
     ctx.store.remember(owner, content.data);
     const leaf = parseCertificate(content.data["tls.crt"]!.toString("utf8"));
-    return { outcome: secretWritten(item, leaf, Number(content.annotations[ANNOTATION.revision])), written: { content, requestHash: item.requestHash } };
+    const outcome = secretWritten(item, leaf, Number(content.annotations[ANNOTATION.revision]));
+    return { outcome: { ...outcome, diagnostics: [...outcome.diagnostics, ...warnings] }, written: { content, requestHash: item.requestHash } };
   } catch (err) {
     return { outcome: failed(item, toDiagnostic(err, { code: "IssuanceFailed", source: item.source, object: item.object })) };
   }

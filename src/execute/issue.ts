@@ -1,7 +1,8 @@
 // A new certificate for a plan item: key (kept or new, per rotationPolicy)
-// → CSR → issuer.sign → the Secret's content. Nothing is written here.
+// → CSR → issuer.sign → the Secret's content, and the issuer's warnings as
+// diagnostics on the Certificate. Nothing is written here.
 import type { KeyObject } from "node:crypto";
-import { GitcertError } from "../diagnostics.ts";
+import { diagnostic, GitcertError, type Diagnostic } from "../diagnostics.ts";
 import { issuerRef, issuerType } from "../issuers/index.ts";
 import type { IssuerEnv } from "../issuers/types.ts";
 import { renewalTime, type PlanItem } from "../plan/index.ts";
@@ -9,7 +10,12 @@ import { certificateMatchesKey, createCsr, generatePrivateKey, keyMatchesSpec, p
 import type { ExecuteContext } from "./execute.ts";
 import { buildTlsSecret, type SecretContent } from "./tls-secret.ts";
 
-export async function issue(item: PlanItem, ctx: Pick<ExecuteContext, "issuers" | "store">, env: IssuerEnv): Promise<SecretContent> {
+export async function issue(
+  item: PlanItem,
+  ctx: Pick<ExecuteContext, "issuers" | "store">,
+  env: IssuerEnv,
+  warn: (d: Diagnostic) => void = () => {},
+): Promise<SecretContent> {
   const certificate = item.certificate!;
   const issuerResource = item.issuer!;
   const type = issuerType(issuerResource, ctx.issuers.keys());
@@ -25,6 +31,7 @@ export async function issue(item: PlanItem, ctx: Pick<ExecuteContext, "issuers" 
   if (!certificateMatchesKey(issued.chainPem, privateKey)) {
     throw new GitcertError("IssuedCertificateMismatch", "the issuer returned a certificate for a different key");
   }
+  for (const w of issued.warnings ?? []) warn(diagnostic(w.code, w.message, { source: item.source, object: item.object }, "warning"));
   const leaf = parseCertificate(issued.chainPem);
   return buildTlsSecret(
     {

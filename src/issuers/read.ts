@@ -1,7 +1,7 @@
 // Reading an Issuer with its kind's schema: which implementation handles
 // it, its typed spec, and the Secrets it needs. A reading is kept per
 // Issuer object, so resolve, planning and signing read each spec once.
-import { diagnostic, GitcertError, type Diagnostic, type ObjectRef } from "../diagnostics.ts";
+import { diagnostic, GitcertError, objectLabel, type Diagnostic, type ObjectRef } from "../diagnostics.ts";
 import type { CertificateResource, IssuerResource } from "../manifests/types.ts";
 import { problemText, read, type Reading } from "../schema/index.ts";
 import type { Issuer, SecretNeed } from "./types.ts";
@@ -16,6 +16,11 @@ export function issuerRef(issuer: IssuerResource): ObjectRef {
   return issuer.kind === "ClusterIssuer"
     ? { kind: issuer.kind, name: issuer.name }
     : { kind: issuer.kind, namespace: issuer.namespace, name: issuer.name };
+}
+
+/** `ClusterIssuer vault at platform/issuers.yaml:4`: how messages name an issuer. */
+export function issuerLabel(issuer: IssuerResource): string {
+  return `${objectLabel(issuerRef(issuer))} at ${issuer.source.file}:${issuer.source.line}`;
 }
 
 /**

@@ -27,6 +27,12 @@ export interface IssuedCertificate {
    * decrypting (ACME: the ARI CertID and the account URL).
    */
   annotations?: Record<string, string>;
+  /**
+   * What the CA did that the Certificate did not ask for (a Venafi zone's
+   * overrides): reported as warnings on the Certificate, the certificate
+   * kept.
+   */
+  warnings?: Array<{ code: string; message: string }>;
 }
 
 /** Where an issuer finds a Secret it needs (CA keypair, EAB key, DNS token). */
@@ -73,8 +79,22 @@ export interface IssuerEnv {
    */
   writeSecret(key: SecretKey, data: Record<string, Buffer>, near: SourceRef): Promise<void>;
   now(): Date;
+  /**
+   * A short-lived token of a Kubernetes service account, from the cluster's
+   * TokenRequest API (Vault's kubernetes auth with serviceAccountRef).
+   * Absent when gitcert has no cluster.
+   */
+  serviceAccountToken?(request: ServiceAccountTokenRequest): Promise<string>;
   /** Where a ClusterIssuer's Secrets live (cert-manager's default: `cert-manager`). */
   clusterResourceNamespace: string;
+}
+
+export interface ServiceAccountTokenRequest {
+  namespace: string;
+  /** The service account's name. */
+  name: string;
+  audiences: string[];
+  expirationSeconds: number;
 }
 
 /** An answer to "could this issuer sign now?", as cert-manager's Issuer Ready condition gives it. */
