@@ -45,6 +45,15 @@ export class VaultClient {
     return checkHealth(this.server);
   }
 
+  /**
+   * Logs in (or finds the cached token), as cert-manager's issuer setup
+   * does. A token from tokenSecretRef is used as it is, unchecked until a
+   * signature, as there too.
+   */
+  async authenticate(): Promise<void> {
+    await this.token();
+  }
+
   async sign(input: SignInput): Promise<ChainBundle> {
     const body = signRequestBody(input.csrPem, input.durationSeconds);
     const path = joinPath("/v1", input.path);
