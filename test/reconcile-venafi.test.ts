@@ -85,7 +85,7 @@ test("TPP (username/password and access token) and Cloud issue into SOPS Secrets
   assert.equal(small.reason, "VenafiPolicyViolation");
   assert.match(
     formatDiagnostic(small.diagnostics[0]!),
-    new RegExp(`^apps/shop/certificates\\.yaml:\\d+: Certificate shop/small-key: ClusterIssuer venafi-strict ${repo.at("venafi-strict")}: the Venafi TPP zone "Certificates\\\\\\\\Strict" does not allow this certificate: key RSA 2048 is not allowed \\(zone allows RSA 4096/8192\\)$`),
+    new RegExp(`^apps/shop/certificates\\.yaml:\\d+: Certificate shop/small-key: ClusterIssuer venafi-strict ${repo.at("venafi-strict")}: the Venafi TPP zone "Certificates\\\\Strict" does not allow this certificate: key RSA 2048 is not allowed \\(zone allows RSA 4096/8192\\)$`),
   );
   const requested = double.requests.filter((r) => r.path === "/vedsdk/certificates/request").map((r) => (r.body as { ObjectName: string }).ObjectName);
   assert.deepEqual(requested.sort(), ["strong.example.test", "web.example.test"], "nothing was requested for the key the zone forbids");
@@ -143,7 +143,7 @@ test("a Cloud request the CA rejects is a diagnostic with backoff; the zone's ov
   const overridden = report.outcomes.find((o) => o.certificate.name === "overridden")!;
   assert.equal(overridden.kind, "issued", JSON.stringify(overridden.diagnostics));
   const warnings = overridden.diagnostics.filter((d) => d.severity === "warning").map(formatDiagnostic);
-  const prefix = `apps/shop/certificates.yaml:${lineOf(certificates, "name: overridden")}: Certificate shop/overridden: Issuer shop/venafi-tpp ${repo.at("venafi-tpp")}: the Venafi zone "Certificates\\\\Web" changed the certificate against the request:`;
+  const prefix = `apps/shop/certificates.yaml:${lineOf(certificates, "name: overridden")}: Certificate shop/overridden: Issuer shop/venafi-tpp ${repo.at("venafi-tpp")}: the Venafi zone "Certificates\\Web" changed the certificate against the request:`;
   assert.deepEqual(warnings, [`${prefix} organization: requested none, issued "Acme Corp"`, `${prefix} country: requested none, issued "NL"`]);
   assert.ok(runDiagnostics(report).some((d) => d.code === "VenafiZoneOverride"), "the warnings are reported with the run");
 
@@ -194,7 +194,7 @@ test("Issuer readiness: TPP answers with the credentials, Cloud refuses a wrong 
   };
   const resource = (venafiSpec: Record<string, unknown>) => ({ kind: "ClusterIssuer" as const, name: "venafi", namespace: "", source: { file: "platform/venafi.yaml", line: 2 }, spec: { venafi: venafiSpec } });
   const tpp = await venafi.ready!(resource({ zone: "Certificates\\Web", tpp: { url: double.url, credentialsRef: { name: "tpp-token" }, caBundle: b64(double.tlsCaPem) } }), env);
-  assert.deepEqual(tpp, { ready: true, message: 'Venafi TPP verified: the credentials work for zone "Certificates\\\\Web"' });
+  assert.deepEqual(tpp, { ready: true, message: 'Venafi TPP verified: the credentials work for zone "Certificates\\Web"' });
   const cloud = await venafi.ready!(resource({ zone: "Web\\Default", cloud: { url: double.url, apiTokenSecretRef: { name: "cloud-key" } } }), env);
   assert.equal(cloud.ready, false);
   assert.match(cloud.message, /^ClusterIssuer venafi at platform\/venafi\.yaml:2: the Cloud API key was refused: Venafi Cloud GET \/v1\/useraccounts answered 401: Invalid or missing API key$/);

@@ -53,14 +53,14 @@ export class CloudClient {
   async issue(request: VenafiRequest): Promise<VenafiIssued> {
     const csr = readCsrOrThrow(request.csrPem);
     if (!this.template) {
-      throw new VenafiError(VenafiErrorCode.InvalidRequest, `zone ${JSON.stringify(this.conn.zone)} is not "Application\\Issuing Template Alias"`, { atCA: false });
+      throw new VenafiError(VenafiErrorCode.InvalidRequest, `zone "${this.conn.zone}" is not "Application\\Issuing Template Alias"`, { atCA: false });
     }
     await this.verify();
     const { applicationId, templateId } = await this.lookupZone();
     const template = await this.readTemplate();
     const problems = policyViolations(csr, zoneFromCloud(template));
     if (problems.length > 0) {
-      throw new VenafiError(VenafiErrorCode.PolicyViolation, `the Venafi Cloud issuing template ${JSON.stringify(this.conn.zone)} does not allow this certificate: ${problems.join("; ")}`, { atCA: false });
+      throw new VenafiError(VenafiErrorCode.PolicyViolation, `the Venafi Cloud issuing template "${this.conn.zone}" does not allow this certificate: ${problems.join("; ")}`, { atCA: false });
     }
     const requestId = await this.request(request, applicationId, templateId);
     const certificateId = await this.waitForIssued(requestId);
@@ -87,7 +87,7 @@ export class CloudClient {
   private async readTemplate(): Promise<CloudTemplate> {
     const call = this.call("GET", `outagedetection/v1/applications/${encodeURIComponent(this.app)}/certificateissuingtemplates/${encodeURIComponent(this.template)}`);
     const res = await venafiRequest(this.endpoint, call);
-    if (res.status !== 200 || !res.json || typeof res.json !== "object") throw answerError(this.endpoint, VenafiErrorCode.ZoneNotFound, call, res, `cannot read issuing template ${JSON.stringify(this.conn.zone)}`);
+    if (res.status !== 200 || !res.json || typeof res.json !== "object") throw answerError(this.endpoint, VenafiErrorCode.ZoneNotFound, call, res, `cannot read issuing template "${this.conn.zone}"`);
     return res.json as CloudTemplate;
   }
 

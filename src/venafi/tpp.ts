@@ -66,7 +66,7 @@ export class TppClient {
     }
     const problems = policyViolations(csr, zone);
     if (problems.length > 0) {
-      throw new VenafiError(VenafiErrorCode.PolicyViolation, `the Venafi TPP zone ${JSON.stringify(this.conn.zone)} does not allow this certificate: ${problems.join("; ")}`, { atCA: false });
+      throw new VenafiError(VenafiErrorCode.PolicyViolation, `the Venafi TPP zone "${this.conn.zone}" does not allow this certificate: ${problems.join("; ")}`, { atCA: false });
     }
     const name = friendlyName(csr);
     const dn = `${policyDN(this.conn.zone)}\\${name}`;
@@ -123,7 +123,7 @@ export class TppClient {
     const res = await this.post(token, call.path, body);
     const answer = (res.json ?? {}) as { Policy?: TppPolicy; Error?: unknown };
     if (res.status === 400 && /PolicyDN: .+ does not exist/.test(String(answer.Error ?? ""))) {
-      throw new VenafiError(VenafiErrorCode.ZoneNotFound, `Venafi TPP has no policy folder ${body.PolicyDN} (zone ${JSON.stringify(this.conn.zone)}): ${serverErrorText(res)}`, { atCA: true, status: 400 });
+      throw new VenafiError(VenafiErrorCode.ZoneNotFound, `Venafi TPP has no policy folder ${body.PolicyDN} (zone "${this.conn.zone}"): ${serverErrorText(res)}`, { atCA: true, status: 400 });
     }
     if (res.status === 401) throw answerError(this.endpoint, VenafiErrorCode.AuthFailed, call, res, "the TPP token was refused");
     if (res.status !== 200 || !answer.Policy) throw answerError(this.endpoint, VenafiErrorCode.InvalidResponse, call, res, "cannot read the zone's policy");

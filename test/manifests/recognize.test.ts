@@ -43,7 +43,7 @@ const issuerProblems: Array<{ name: string; yaml: string; kept: boolean; codes: 
   { name: "no issuer type", yaml: "metadata: {name: x}\nspec: {foo: {}}", kept: true, codes: ["error:InvalidIssuer"] },
   { name: "two issuer types", yaml: "metadata: {name: x}\nspec: {ca: {}, selfSigned: {}}", kept: true, codes: ["error:InvalidIssuer"] },
   { name: "a type written with no value", yaml: "metadata: {name: x}\nspec:\n  selfSigned:", kept: true, codes: ["error:InvalidIssuer"] },
-  { name: "venafi is a type (unsupported later, not invalid)", yaml: "metadata: {name: x}\nspec: {venafi: {}}", kept: true, codes: [] },
+  { name: "venafi is a type", yaml: "metadata: {name: x}\nspec: {venafi: {}}", kept: true, codes: [] },
 ];
 for (const c of issuerProblems) {
   test(`Issuer problem: ${c.name}`, () => {

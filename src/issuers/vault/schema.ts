@@ -40,26 +40,30 @@ export interface VaultIssuerSpec {
   auth: VaultAuthSpec;
 }
 
+/** A path in Vault's API: `..` would leave the mount it names (`pki/../../sys/seal`). */
+const apiPath = <T extends z.ZodType<string | undefined, unknown>>(text: T): T =>
+  text.refine((p) => p === undefined || !p.split("/").includes(".."), { message: 'must not contain ".."' });
+
 /** cert-manager's order of precedence (internal/vault/vault.go setToken). */
 const AUTH_ORDER = ["tokenSecretRef", "appRole", "clientCertificate", "kubernetes", "aws", "gcp", "azure"] as const;
 const SUPPORTED_AUTH = new Set(["tokenSecretRef", "appRole", "clientCertificate", "kubernetes"]);
 
 const appRole = mapping({
-  path: z.string().default("approle").transform((p) => p || "approle"),
+  path: apiPath(z.string().default("approle").transform((p) => p || "approle")),
   roleId: requiredText().transform((id) => id.trim()),
   // No default key: cert-manager reads exactly the key given.
   secretRef: secretKeySelector(),
 });
 
 const clientCertificate = mapping({
-  mountPath: optionalText(),
+  mountPath: apiPath(optionalText()),
   name: optionalText(),
   secretName: optionalSecretName(),
 });
 
 const kubernetes = mapping({
   role: requiredText(),
-  mountPath: optionalText(),
+  mountPath: apiPath(optionalText()),
   secretRef: secretKeySelector("token").optional(),
   serviceAccountRef: mapping({ name: secretName(), audiences: stringList() }).optional(),
 }).superRefine((k, ctx) => {
@@ -93,7 +97,7 @@ const auth = mapping({
 
 export const vaultSchema: z.ZodType<VaultIssuerSpec, unknown> = mapping({
   server: httpUrl(),
-  path: requiredText(),
+  path: apiPath(requiredText()),
   namespace: optionalText(),
   caBundle: pemBundle(),
   caBundleSecretRef: secretKeySelector("ca.crt").optional(),

@@ -80,7 +80,7 @@ export function createVenafiIssuer(options: VenafiIssuerOptions = {}): Issuer<Ve
         // cert-manager takes what the zone changed silently; a user should know.
         const warnings = issued.overrides.map((change) => ({
           code: "VenafiZoneOverride",
-          message: `${issuerLabel(request.issuer)}: the Venafi zone ${JSON.stringify(spec.zone)} changed the certificate against the request: ${change}`,
+          message: `${issuerLabel(request.issuer)}: the Venafi zone "${spec.zone}" changed the certificate against the request: ${change}`,
         }));
         return { chainPem: issued.chain.chainPem, ...(issued.chain.caPem ? { caPem: issued.chain.caPem } : {}), ...(warnings.length > 0 ? { warnings } : {}) };
       });
@@ -92,7 +92,7 @@ export function createVenafiIssuer(options: VenafiIssuerOptions = {}): Issuer<Ve
         const spec = specOf(issuer, resource);
         return asIssuer(resource, async () => {
           await venafiClient(await connection(resource, spec, env, options), { tokens, now: env.now }).verify();
-          return `Venafi ${spec.platform === "tpp" ? "TPP" : "Cloud"} verified: the credentials work for zone ${JSON.stringify(spec.zone)}`;
+          return `Venafi ${spec.platform === "tpp" ? "TPP" : "Cloud"} verified: the credentials work for zone "${spec.zone}"`;
         });
       }),
   };

@@ -74,6 +74,8 @@ test("each mistake is named with its field, in cert-manager's words", () => {
     [{ ...base, auth: { kubernetes: { role: "r" } } }, ["spec.vault.auth.kubernetes: please supply one of: secretRef, serviceAccountRef"]],
     [{ ...base, auth: { kubernetes: { secretRef: { name: "t" }, serviceAccountRef: { name: "sa" } } } }, ["spec.vault.auth.kubernetes.role: is required"]],
     [{ ...base, auth: { tokenSecretRef: { name: "../etc" } } }, ['spec.vault.auth.tokenSecretRef.name: "../etc" is not a valid Secret name: must consist of lower case alphanumeric characters, \'-\' or \'.\', and must start and end with an alphanumeric character']],
+    [{ ...base, path: "pki/../../sys/seal", auth: { appRole: { path: "../sys", roleId: "r", secretRef: { name: "s", key: "k" } } } }, ['spec.vault.path: must not contain ".."', 'spec.vault.auth.appRole.path: must not contain ".."']],
+    [{ ...base, auth: { kubernetes: { role: "r", mountPath: "/v1/auth/../../sys", secretRef: { name: "t" } } } }, ['spec.vault.auth.kubernetes.mountPath: must not contain ".."']],
     [{ ...base, caBundle: "bm90IGEgY2VydA==", auth: token }, ["spec.vault.caBundle: must be base64-encoded PEM certificates"]],
     [{ ...base, caBundle: pem, caBundleSecretRef: { name: "ca" }, auth: token }, ["spec.vault.caBundleSecretRef: specified caBundleSecretRef and caBundle cannot be used together"]],
     [{ ...base, clientCertSecretRef: { name: "c" }, auth: token }, ["spec.vault.clientKeySecretRef: clientKeySecretRef must be provided when defining the clientCertSecretRef"]],
