@@ -25,13 +25,27 @@ export interface RepositorySecret {
   data: Record<string, string>;
 }
 
-export async function issuerRepository(t: TestContext, files: Record<string, string>, secrets: RepositorySecret[], issuers: () => IssuerRegistry) {
+export interface RepositoryOptions {
+  /** Settings over the defaults. */
+  config?: Partial<Config>;
+  /** false: the repository has no .sops.yaml. */
+  sopsConfig?: boolean;
+}
+
+export async function issuerRepository(
+  t: TestContext,
+  files: Record<string, string>,
+  secrets: RepositorySecret[],
+  issuers: (config: Config) => IssuerRegistry,
+  options: RepositoryOptions = {},
+) {
   const dir = tempDir(t);
   const demo = await prepareDemo(join(dir, "demo"));
   const recipient = /public key: (age1\S+)/.exec(readFileSync(demo.keyFile, "utf8"))![1]!;
   const seed = join(dir, "seed");
   execFileSync("git", ["clone", "--quiet", demo.remote, seed]);
   git(seed, "rm", "-r", "--quiet", "apps", "platform");
+  if (options.sopsConfig === false) git(seed, "rm", "--quiet", ".sops.yaml");
   const all: Record<string, string> = { ...files };
   for (const s of secrets) {
     const data = Object.fromEntries(Object.entries(s.data).map(([k, v]) => [k, Buffer.from(v)]));
@@ -47,9 +61,9 @@ export async function issuerRepository(t: TestContext, files: Record<string, str
   git(seed, "push", "--quiet", "origin", "main");
 
   const { config: defaults } = loadConfig({});
-  const config: Config = { ...defaults, logLevel: "error" };
+  const config: Config = { ...defaults, logLevel: "error", ...options.config };
   const run = async (workdir = "work", now = new Date()) => {
-    const registry = issuers();
+    const registry = issuers(config);
     const workspace = await openWorkspace({ url: demo.remote, branch: "main", workdir: join(dir, workdir), author: { name: "gitcert", email: "gitcert@test.invalid" } });
     try {
       return await reconcileRepository(workspace, { config, issuers: registry, identities: demo.identities, now: () => now, log: createLogger("error") });
@@ -63,7 +77,7 @@ export async function issuerRepository(t: TestContext, files: Record<string, str
     const doc = parseYaml(sopsDecrypt(t, join(clone, path), demo.identities[0]!)) as { data: Record<string, string> };
     return Object.fromEntries(Object.entries(doc.data).map(([k, v]) => [k, Buffer.from(v, "base64").toString("utf8")]));
   };
-  return { dir, remote: demo.remote, run, checkout, pushOther, secretData };
+  return { dir, remote: demo.remote, recipient, identity: demo.identities[0]!, run, checkout, pushOther, secretData };
 }
 
 const yamlString = (s: string) => JSON.stringify(s);

@@ -9,15 +9,10 @@ import { join } from "node:path";
 import { after, before, test, type TestContext } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { acmeOptionsFromConfig } from "../src/acme/index.ts";
-import { loadConfig, type Config } from "../src/config.ts";
-import { prepareDemo } from "../src/demo.ts";
 import { defaultIssuers } from "../src/issuers/index.ts";
-import { createLogger } from "../src/log.ts";
-import { reconcileRepository } from "../src/reconcile.ts";
 import { statusRows } from "../src/report.ts";
-import { openWorkspace } from "../src/repo/index.ts";
-import { encryptYaml, renderSecretManifest } from "../src/secrets/index.ts";
-import { git, remoteClones, sopsDecrypt, tempDir } from "./helpers.ts";
+import { git, sopsDecrypt, tempDir } from "./helpers.ts";
+import { issuerRepository } from "./issuer-repository.ts";
 import { startBind, type BindServer } from "./peers/bind.ts";
 import { freePorts, startPebble, type Pebble } from "./peers/pebble.ts";
 
@@ -118,52 +113,30 @@ spec:
 `;
 
 async function setup(t: TestContext, files: Record<string, string>, options: { sopsConfig?: boolean } = {}) {
-  const dir = tempDir(t);
-  const demo = await prepareDemo(join(dir, "demo"));
-  const recipient = /public key: (age1\S+)/.exec(readFileSync(demo.keyFile, "utf8"))![1]!;
   // A fresh repository: .sops.yaml, the issuer, and the TSIG secret encrypted as a user would.
-  const seed = join(dir, "seed");
-  execFileSync("git", ["clone", "--quiet", demo.remote, seed]);
-  git(seed, "rm", "-r", "--quiet", "apps", "platform");
-  if (options.sopsConfig === false) git(seed, "rm", "--quiet", ".sops.yaml");
-  const tsig = renderSecretManifest({ name: "rfc2136-tsig", namespace: "cert-manager", type: "Opaque", annotations: {}, labels: {}, data: { secret: Buffer.from(bind.keys["gitcert-sha256"]!.secret) } });
-  const all: Record<string, string> = {
-    "platform/issuer.yaml": ISSUER(),
-    "platform/rfc2136-tsig.sops.yaml": await encryptYaml(tsig, { recipients: [recipient], encryptedRegex: "^(data|stringData)$" }),
-    ...files,
-  };
-  for (const [path, text] of Object.entries(all)) {
-    execFileSync("mkdir", ["-p", join(seed, path, "..")]);
-    writeFileSync(join(seed, path), text);
-  }
-  git(seed, "add", "--all");
-  git(seed, "commit", "--quiet", "-m", "platform with ACME");
-  git(seed, "push", "--quiet", "origin", "main");
-
-  const { config: defaults } = loadConfig({});
-  const config: Config = {
-    ...defaults,
-    "acme.http01.address": "127.0.0.1",
-    "acme.http01.port": http01Port,
-    "acme.http01.selfCheckPort": http01Port,
-    "acme.http01.selfCheckNameservers": [bind.nameserver],
-    "acme.dns01.nameservers": [bind.nameserver],
-    "acme.dns01.propagationTimeoutSeconds": 20,
-  };
-  const run = async (workdir = "work", now = new Date()) => {
-    const options = acmeOptionsFromConfig(config);
-    // A domain that cannot validate should fail in seconds here, not minutes.
-    const issuers = defaultIssuers({ acme: { ...options, selfCheck: { ...options.selfCheck, timeoutMs: 3000, intervalMs: 100 } } });
-    const workspace = await openWorkspace({ url: demo.remote, branch: "main", workdir: join(dir, workdir), author: { name: "gitcert", email: "gitcert@test.invalid" } });
-    try {
-      return await reconcileRepository(workspace, { config, issuers, identities: demo.identities, now: () => now, log: createLogger("error") });
-    } finally {
-      await Promise.all([...issuers.values()].map((i) => i.close?.()));
-    }
-  };
-  const { checkout, pushOther } = remoteClones(dir, demo.remote);
-  const sopsConfig = `creation_rules:\n  - path_regex: \\.sops\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: ${recipient}\n`;
-  return { run, checkout, pushOther, sopsConfig, identity: demo.identities[0]!, dir };
+  const repo = await issuerRepository(
+    t,
+    { "platform/issuer.yaml": ISSUER(), ...files },
+    [{ path: "platform/rfc2136-tsig.sops.yaml", namespace: "cert-manager", name: "rfc2136-tsig", data: { secret: bind.keys["gitcert-sha256"]!.secret } }],
+    (config) => {
+      const acme = acmeOptionsFromConfig(config);
+      // A domain that cannot validate should fail in seconds here, not minutes.
+      return defaultIssuers({ acme: { ...acme, selfCheck: { ...acme.selfCheck, timeoutMs: 3000, intervalMs: 100 } } });
+    },
+    {
+      sopsConfig: options.sopsConfig,
+      config: {
+        "acme.http01.address": "127.0.0.1",
+        "acme.http01.port": http01Port,
+        "acme.http01.selfCheckPort": http01Port,
+        "acme.http01.selfCheckNameservers": [bind.nameserver],
+        "acme.dns01.nameservers": [bind.nameserver],
+        "acme.dns01.propagationTimeoutSeconds": 20,
+      },
+    },
+  );
+  const sopsConfig = `creation_rules:\n  - path_regex: \\.sops\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: ${repo.recipient}\n`;
+  return { run: repo.run, checkout: repo.checkout, pushOther: repo.pushOther, sopsConfig, identity: repo.identity, dir: repo.dir };
 }
 
 function tlsData(t: TestContext, file: string, identity: string): Record<string, string> {
