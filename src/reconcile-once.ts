@@ -25,7 +25,7 @@ export async function reconcileOnce(workspace: Workspace, deps: ReconcileDeps, e
       // Issuing True while certificates are being issued (ACME orders take a while): Argo CD shows Progressing.
       if (session && assessment.items.some((i) => ISSUING_ACTIONS.has(i.action))) await session.reportIssuing(assessment, deps.now());
     };
-    const reconciling = reconcileRepository(workspace, { ...deps, readClusterSecret: kube.clusterSecretReader(session), secretIndex: session?.secretIndex, signal: leadership, onAssessed });
+    const reconciling = reconcileRepository(workspace, { ...deps, readClusterSecret: kube.clusterSecretReader(session), serviceAccountToken: kube.clusterTokenRequester(session), secretIndex: session?.secretIndex, signal: leadership, onAssessed });
     const report = await kube.untilAborted(reconciling, leadership);
     const cluster = await session?.report({ ...report.assessment, failures: report.failures }, report.outcomes, deps.now());
     return { report, clusterDiagnostics: cluster?.diagnostics ?? [] };

@@ -3,7 +3,7 @@
 import type { Config } from "./config.ts";
 import type { Diagnostic } from "./diagnostics.ts";
 import { carriedKey, changedRepository, encryptionProblems, encryptionRules, executePlan, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
-import { issuerType, secretsOf, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
+import { issuerType, secretsOf, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
 import { repositorySecrets, resolve, scanRepository, type SecretIndex } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
@@ -158,6 +158,8 @@ export interface ReconcileDeps {
   onOutcome?(outcome: Outcome, done: number, total: number): void;
   /** Secrets issuers need that the repository does not hold: the cluster's (src/kube). */
   readClusterSecret?: (key: SecretKey) => Promise<Record<string, Buffer> | undefined>;
+  /** Service account tokens from the cluster, for issuers that log in with one (src/kube). */
+  serviceAccountToken?: IssuerEnv["serviceAccountToken"];
   /** Aborted when this replica must stop (it lost leadership): no new work, no commit. */
   signal?: AbortSignal;
   /** Called with the plan before anything is issued (the cluster shows Issuing while it runs). */
@@ -186,6 +188,7 @@ export async function reconcileTree(root: string, deps: ReconcileDeps, carried?:
     carried,
     onOutcome: deps.onOutcome,
     signal: deps.signal,
+    serviceAccountToken: deps.serviceAccountToken,
   });
   const existing = new Set(assessment.items.filter((i) => i.certificate).map((i) => certificateKey(i.certificate!)));
   const failures = nextFailureLog(assessment.failures, attemptsAtCA(execution.outcomes), existing, now);

@@ -40,6 +40,8 @@ export interface ExecuteContext {
   onOutcome?(outcome: Outcome, done: number, total: number): void;
   /** Aborted when this replica stops leading: no further issuance starts, and executePlan rejects with the reason. */
   signal?: AbortSignal;
+  /** Service account tokens from the cluster, when there is one (IssuerEnv.serviceAccountToken). */
+  serviceAccountToken?: IssuerEnv["serviceAccountToken"];
 }
 
 export interface ExecuteResult {
@@ -77,7 +79,13 @@ export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContex
     if (listing.problem) result.diagnostics.push(listing.problem);
     result.stored.push(listing.edit ? { ...stored, kustomization: listing.edit } : stored);
   };
-  const env: IssuerEnv = { readSecret: (key) => ctx.store.read(key), writeSecret: keepSecret, now: ctx.now, clusterResourceNamespace: ctx.clusterResourceNamespace };
+  const env: IssuerEnv = {
+    readSecret: (key) => ctx.store.read(key),
+    writeSecret: keepSecret,
+    now: ctx.now,
+    clusterResourceNamespace: ctx.clusterResourceNamespace,
+    ...(ctx.serviceAccountToken ? { serviceAccountToken: ctx.serviceAccountToken } : {}),
+  };
   await restoreCarriedSecrets(ctx, keepSecret, result.diagnostics);
 
   const indexed = items.map((item, index) => ({ item, index }));

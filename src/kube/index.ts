@@ -14,6 +14,6 @@ export { issuerStatus } from "./issuer-status.ts";
 export { defaultIdentity, LEASE_DEFAULTS, LeaderElector, type LeaseSettings } from "./leader-election.ts";
 export { reportToCluster, type ClusterReport, type ReconcileResult } from "./report.ts";
 export { ClusterSecrets, type ClusterSecretKeys, type SecretRef } from "./secrets.ts";
-export { clusterSecretReader, openClusterSession, untilAborted, type ClusterSession } from "./session.ts";
+export { clusterSecretReader, clusterTokenRequester, openClusterSession, untilAborted, type ClusterSession } from "./session.ts";
 export { applyManaged, deleteManaged, FIELD_MANAGER, managedLabels, ownerReferenceTo, PURPOSE_LABEL, sweepManaged, type SweepTarget } from "./managed-objects.ts";
 export { INSTANCE_LABEL, instanceOf } from "./instance.ts";

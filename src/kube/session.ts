@@ -7,7 +7,7 @@ import { VersionApi } from "@kubernetes/client-node";
 import type { Config } from "../config.ts";
 import { diagnostic, type Diagnostic } from "../diagnostics.ts";
 import type { Outcome } from "../execute/index.ts";
-import type { SecretKey } from "../issuers/types.ts";
+import type { IssuerEnv, SecretKey } from "../issuers/types.ts";
 import type { Logger } from "../log.ts";
 import type { SecretIndexSource } from "../reconcile.ts";
 import { Cluster } from "./client.ts";
@@ -18,6 +18,7 @@ import { defaultIdentity, LeaderElector } from "./leader-election.ts";
 import { reportToCluster, type ClusterReport, type ReconcileResult } from "./report.ts";
 import { withClusterSecrets } from "./secret-index.ts";
 import { ClusterSecrets } from "./secrets.ts";
+import { serviceAccountToken } from "./service-account-token.ts";
 
 export interface ClusterSession {
   cluster: Cluster;
@@ -106,6 +107,12 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
 export function clusterSecretReader(session: ClusterSession | undefined): ((key: SecretKey) => Promise<Record<string, Buffer> | undefined>) | undefined {
   if (!session || session.unavailable) return undefined;
   return (key) => session.secrets.read(key);
+}
+
+/** Service account tokens from the cluster's TokenRequest API, for issuers (Vault's kubernetes auth). */
+export function clusterTokenRequester(session: ClusterSession | undefined): IssuerEnv["serviceAccountToken"] {
+  if (!session || session.unavailable) return undefined;
+  return (request) => serviceAccountToken(session.cluster, request);
 }
 
 /**
