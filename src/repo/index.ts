@@ -9,4 +9,4 @@ export type { GitErrorCode, GitFailureKind } from "./git-errors.ts";
 export { PathOutsideRepositoryError, readFileInside, removeFile, writeFileAtomic } from "./write.ts";
 export { workingTree, type WorkingTree } from "./working-tree.ts";
 export type { WriteResult } from "./write.ts";
-export { addResource, removeResource } from "./kustomization.ts";
+export { addListEntry, addResource, removeListEntry, removeResource } from "./kustomization.ts";

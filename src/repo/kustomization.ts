@@ -1,16 +1,16 @@
-// Keeping kustomization.yaml in step with the Secrets gitcert writes. These
-// files are written by people, so an edit must look like a person made it:
-// only the one list item changes, every comment, blank line, indentation and
-// quoting style elsewhere stays byte for byte. yaml.parseDocument gives us
-// exact source ranges; we splice the text at those ranges instead of
-// re-serialising the whole document, and re-parse the result to prove the
-// edit did what it meant to.
+// Keeping kustomization.yaml in step with the Secrets gitcert writes (its
+// `resources:` list, or a KSOPS generator's `files:` list). These files are
+// written by people, so an edit must look like a person made it: only the
+// one list item changes, every comment, blank line, indentation and quoting
+// style elsewhere stays byte for byte, and the new entry is written the way
+// its siblings are (`./` prefix or not; in sorted place when the list is
+// sorted). yaml.parseDocument gives us exact source ranges; we splice the
+// text at those ranges instead of re-serialising the whole document, and
+// re-parse the result to prove the edit did what it meant to.
 import { isMap, isScalar, isSeq, parse, parseDocument } from "yaml";
 import type { Document, Pair, YAMLMap, YAMLSeq } from "yaml";
 import { yamlNestingProblem } from "../yaml-nesting.ts";
 import { GitcertError } from "../diagnostics.ts";
-
-const KEY = "resources";
 
 function invalid(message: string): GitcertError {
   return new GitcertError("InvalidKustomization", message);
@@ -53,7 +53,7 @@ interface Parsed {
   pair: Pair | undefined;
 }
 
-function load(text: string): Parsed {
+function load(text: string, key: string): Parsed {
   const tooDeep = yamlNestingProblem(text);
   if (tooDeep) throw invalid(`kustomization: ${tooDeep.message}`);
   const doc = parseDocument(text);
@@ -61,14 +61,14 @@ function load(text: string): Parsed {
   const contents = doc.contents;
   if (contents === null || (isScalar(contents) && contents.value === null)) return { doc, map: undefined, pair: undefined };
   if (!isMap(contents)) throw invalid("kustomization is not a YAML mapping");
-  const pair = contents.items.find((p) => isScalar(p.key) && p.key.value === KEY);
+  const pair = contents.items.find((p) => isScalar(p.key) && p.key.value === key);
   return { doc, map: contents as YAMLMap.Parsed, pair };
 }
 
-/** The `resources:` list as data, or `false` when the text no longer parses as a kustomization. */
-function entriesOf(text: string): unknown[] | null | undefined | false {
+/** The list under `key` as data, or `false` when the text no longer parses as a kustomization. */
+function entriesOf(text: string, key: string): unknown[] | null | undefined | false {
   try {
-    const value = (parse(text) as Record<string, unknown> | null)?.[KEY];
+    const value = (parse(text) as Record<string, unknown> | null)?.[key];
     return Array.isArray(value) ? value : value == null ? null : false;
   } catch {
     return false;
@@ -104,44 +104,55 @@ function appendLines(text: string, lines: string): string {
   return text + sep + lines;
 }
 
-function spliceAdd(text: string, parsed: Parsed, entry: string): string {
+/** Inserts `entry` as item `index` (the end when it equals the length), or undefined when the layout is not one the splice knows. */
+function spliceAdd(text: string, parsed: Parsed, key: string, entry: string, index: number): string | undefined {
   const eol = eolOf(text);
   const item = render(entry);
   const { map, pair } = parsed;
 
-  if (!map) return appendLines(text, `${KEY}:${eol}- ${item}${eol}`);
+  if (!map) return appendLines(text, `${key}:${eol}- ${item}${eol}`);
   if (map.flow) throw invalid("kustomization written as a flow mapping ({...}) is not supported");
   if (!pair) {
     const indent = " ".repeat(column(text, map.range[0]));
-    return appendLines(text, `${indent}${KEY}:${eol}${indent}- ${item}${eol}`);
+    return appendLines(text, `${indent}${key}:${eol}${indent}- ${item}${eol}`);
   }
 
   const value = pair.value;
-  const key = pair.key as { range: [number, number, number] };
+  const keyNode = pair.key as { range: [number, number, number] };
   if (value === null || (isScalar(value) && value.value === null)) {
     // `resources:`, `resources: ~` or `resources: null`: drop the null and
     // start a block list on the next line, at the key's own indentation
     // (the layout `kustomize edit add` writes).
-    const colon = text.indexOf(":", key.range[1]);
+    const colon = text.indexOf(":", keyNode.range[1]);
     const valueEnd = isScalar(value) && value.range ? value.range[1] : colon + 1;
     const nullText = text.slice(colon + 1, valueEnd);
     const withoutNull = nullText.trim() && !nullText.includes("\n") ? splice(text, colon + 1, valueEnd, "") : text;
-    const indent = " ".repeat(column(text, key.range[0]));
+    const indent = " ".repeat(column(text, keyNode.range[0]));
     const at = nextLine(withoutNull, colon + 1);
     const line = `${indent}- ${item}${eol}`;
     return at === withoutNull.length && !withoutNull.endsWith("\n")
       ? withoutNull + eol + line
       : splice(withoutNull, at, at, line);
   }
-  if (!isSeq(value)) throw invalid(`"${KEY}" in kustomization is not a list`);
+  if (!isSeq(value)) throw invalid(`"${key}" in kustomization is not a list`);
   const seq = value as YAMLSeq.Parsed;
-  const last = seq.items.at(-1) as { range?: [number, number, number] } | undefined;
+  const items = seq.items as Array<{ range?: [number, number, number] }>;
+  const before = index < items.length ? items[index]?.range : undefined;
 
   if (seq.flow) {
-    if (!last?.range) return splice(text, seq.range[0] + 1, seq.range[0] + 1, item);
-    return splice(text, last.range[1], last.range[1], `, ${item}`);
+    if (before) return splice(text, before[0], before[0], `${item}, `);
+    const last = items.at(-1)?.range;
+    if (!last) return splice(text, seq.range[0] + 1, seq.range[0] + 1, item);
+    return splice(text, last[1], last[1], `, ${item}`);
   }
-  if (!last?.range) throw invalid(`"${KEY}" in kustomization is an empty block list`);
+  if (before) {
+    const start = lineStart(text, before[0]);
+    const written = text.slice(start, before[0]);
+    if (!/^[ \t]*-[ \t]+$/.test(written)) return undefined;
+    return splice(text, start, start, `${written}${item}${eol}`);
+  }
+  const last = items.at(-1);
+  if (!last?.range) throw invalid(`"${key}" in kustomization is an empty block list`);
   const lastLine = lineStart(text, last.range[0]);
   const written = text.slice(lastLine, last.range[0]);
   const prefix = /^[ \t]*-[ \t]+$/.test(written) ? written : `${" ".repeat(column(text, seq.range[0]))}- `;
@@ -150,13 +161,13 @@ function spliceAdd(text: string, parsed: Parsed, entry: string): string {
   return splice(text, at, at, `${prefix}${item}${eol}`);
 }
 
-function spliceRemove(text: string, entry: string): string {
+function spliceRemove(text: string, key: string, entry: string): string {
   const wanted = normalise(entry);
   let out = text;
   // One item per pass, re-parsing in between: neighbouring hits in a flow
   // list share their commas, and fresh ranges keep that simple.
   for (;;) {
-    const parsed = load(out);
+    const parsed = load(out, key);
     const seq = parsed.pair?.value;
     if (!isSeq(seq)) return out;
     const items = seq.items as Array<{ value?: unknown; range?: [number, number, number] }>;
@@ -175,8 +186,8 @@ function spliceRemove(text: string, entry: string): string {
     if (items.length === 1) {
       // An emptied block list would read back as null; say "no resources"
       // the way people write it.
-      const key = parsed.pair?.key as { range: [number, number, number] };
-      const colon = out.indexOf(":", key.range[1]);
+      const keyNode = parsed.pair?.key as { range: [number, number, number] };
+      const colon = out.indexOf(":", keyNode.range[1]);
       return splice(out, colon + 1, colon + 1, " []");
     }
   }
@@ -189,43 +200,73 @@ function sameList(actual: unknown[] | null | undefined | false, expected: string
 }
 
 /** The structural edit, for layouts the splice does not understand. Comments survive; spacing may not. */
-function rewrite(doc: Document.Parsed, list: string[]): string {
-  doc.set(KEY, doc.createNode(list));
+function rewrite(doc: Document.Parsed, key: string, list: string[]): string {
+  doc.set(key, doc.createNode(list));
   return doc.toString({ lineWidth: 0 });
 }
 
-function current(parsed: Parsed): string[] {
+function current(parsed: Parsed, key: string): string[] {
   const value = parsed.pair?.value;
   if (value == null || (isScalar(value) && value.value === null)) return [];
-  if (!isSeq(value)) throw invalid(`"${KEY}" in kustomization is not a list`);
+  if (!isSeq(value)) throw invalid(`"${key}" in kustomization is not a list`);
   return value.items.map((it) => (isScalar(it) ? String(it.value) : String(it)));
 }
 
-/**
- * Add `entry` to the `resources:` list of a kustomization.yaml, creating the
- * key when missing. Returns `kustomizationText` itself when the entry is
- * already there (`./a.yaml` and `a.yaml` count as the same).
- */
-export function addResource(kustomizationText: string, entry: string): string {
-  checkEntry(entry);
-  const parsed = load(kustomizationText);
-  const before = current(parsed);
-  if (before.some((e) => normalise(e) === normalise(entry))) return kustomizationText;
-  const expected = [...before, entry];
-  const edited = spliceAdd(kustomizationText, parsed, entry);
-  return sameList(entriesOf(edited), expected) ? edited : rewrite(parsed.doc, expected);
+/** A remote base or URL: not a sibling file whose style a new entry should copy. */
+function isRemote(entry: string): boolean {
+  return /^[a-z][a-z0-9+.-]*:\/\/|^git@|^github\.com\//i.test(entry);
 }
 
 /**
- * Remove every spelling of `entry` from the `resources:` list. Returns
- * `kustomizationText` itself when it is not listed.
+ * `entry` written like its siblings: with `./` when most local entries have
+ * it, without when most do not; and where it goes: in sorted place when the
+ * list (of two or more) is sorted, else at the end.
  */
-export function removeResource(kustomizationText: string, entry: string): string {
+function styled(before: readonly string[], entry: string): { entry: string; index: number } {
+  const local = before.filter((e) => !isRemote(e));
+  const dotted = local.filter((e) => e.startsWith("./")).length;
+  let out = normalise(entry);
+  if (dotted * 2 > local.length && !out.startsWith("../")) out = `./${out}`;
+  const keys = before.map(normalise);
+  const sorted = keys.length >= 2 && keys.every((k, i) => i === 0 || keys[i - 1]! <= k);
+  const at = sorted ? keys.findIndex((k) => k > normalise(entry)) : -1;
+  return { entry: out, index: at === -1 ? before.length : at };
+}
+
+/**
+ * Add `entry` to the list under `key` (a kustomization's `resources`, a
+ * KSOPS generator's `files`), creating the key when missing. Returns the
+ * text itself when the entry is already there (`./a.yaml` and `a.yaml`
+ * count as the same).
+ */
+export function addListEntry(text: string, key: string, entry: string): string {
   checkEntry(entry);
-  const parsed = load(kustomizationText);
-  const before = current(parsed);
+  const parsed = load(text, key);
+  const before = current(parsed, key);
+  if (before.some((e) => normalise(e) === normalise(entry))) return text;
+  const { entry: written, index } = styled(before, entry);
+  const expected = [...before.slice(0, index), written, ...before.slice(index)];
+  const edited = spliceAdd(text, parsed, key, written, index);
+  return edited !== undefined && sameList(entriesOf(edited, key), expected) ? edited : rewrite(parsed.doc, key, expected);
+}
+
+/** Remove every spelling of `entry` from the list under `key`. Returns the text itself when it is not listed. */
+export function removeListEntry(text: string, key: string, entry: string): string {
+  checkEntry(entry);
+  const parsed = load(text, key);
+  const before = current(parsed, key);
   const expected = before.filter((e) => normalise(e) !== normalise(entry));
-  if (expected.length === before.length) return kustomizationText;
-  const edited = spliceRemove(kustomizationText, entry);
-  return sameList(entriesOf(edited), expected) ? edited : rewrite(parsed.doc, expected);
+  if (expected.length === before.length) return text;
+  const edited = spliceRemove(text, key, entry);
+  return sameList(entriesOf(edited, key), expected) ? edited : rewrite(parsed.doc, key, expected);
+}
+
+/** Add `entry` to a kustomization.yaml's `resources:` list (see addListEntry). */
+export function addResource(kustomizationText: string, entry: string): string {
+  return addListEntry(kustomizationText, "resources", entry);
+}
+
+/** Remove every spelling of `entry` from a kustomization.yaml's `resources:` list. */
+export function removeResource(kustomizationText: string, entry: string): string {
+  return removeListEntry(kustomizationText, "resources", entry);
 }

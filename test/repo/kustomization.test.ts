@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { parse } from "yaml";
 import { GitcertError } from "../../src/diagnostics.ts";
-import { addResource, removeResource } from "../../src/repo/kustomization.ts";
+import { addListEntry, addResource, removeListEntry, removeResource } from "../../src/repo/kustomization.ts";
 
 const KUSTOMIZATION = `apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -181,5 +181,54 @@ describe("removeResource", () => {
 
   it("add then remove gives the original text back", () => {
     assert.equal(removeResource(addResource(KUSTOMIZATION, "new.yaml"), "new.yaml"), KUSTOMIZATION);
+  });
+});
+
+describe("a new entry is written like its siblings", () => {
+  const cases: Array<{ name: string; before: string; entry: string; after: string }> = [
+    {
+      name: "with ./ when the siblings have it, in sorted place when they are sorted",
+      before: "resources:\n  - ./certificate.yaml\n  - ./ingress.yaml\n",
+      entry: "api-tls.sops.yaml",
+      after: "resources:\n  - ./api-tls.sops.yaml\n  - ./certificate.yaml\n  - ./ingress.yaml\n",
+    },
+    {
+      name: "in the middle of a sorted list, keeping a comment on the item after it",
+      before: "resources:\n- a.yaml\n- c.yaml # the app\n",
+      entry: "b.yaml",
+      after: "resources:\n- a.yaml\n- b.yaml\n- c.yaml # the app\n",
+    },
+    {
+      name: "at the end of a list that is not sorted",
+      before: "resources:\n- ./namespace.yaml\n- ./deployment.yaml\n",
+      entry: "api-tls.sops.yaml",
+      after: "resources:\n- ./namespace.yaml\n- ./deployment.yaml\n- ./api-tls.sops.yaml\n",
+    },
+    {
+      name: "without ./ when most siblings do without, whatever the remote bases",
+      before: "resources:\n- https://github.com/example/base?ref=v1\n- a.yaml\n- z.yaml\n",
+      entry: "b.yaml",
+      after: "resources:\n- https://github.com/example/base?ref=v1\n- a.yaml\n- z.yaml\n- b.yaml\n",
+    },
+    {
+      name: "in a sorted flow list",
+      before: "resources: [./a.yaml, ./c.yaml]\n",
+      entry: "b.yaml",
+      after: "resources: [./a.yaml, ./b.yaml, ./c.yaml]\n",
+    },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      assert.equal(addResource(c.before, c.entry), c.after);
+      assert.equal(removeResource(c.after, c.entry), c.before, "and removed again to the same text");
+    });
+  }
+
+  it("a KSOPS generator's files list is kept the same way", () => {
+    const generator = "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata:\n  name: web-secrets\nfiles:\n  - ./db-credentials.enc.yaml\n";
+    const added = addListEntry(generator, "files", "web-tls.enc.yaml");
+    assert.equal(added, generator + "  - ./web-tls.enc.yaml\n");
+    assert.equal(addListEntry(added, "files", "./web-tls.enc.yaml"), added);
+    assert.equal(removeListEntry(added, "files", "web-tls.enc.yaml"), generator);
   });
 });
