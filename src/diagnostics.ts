@@ -15,7 +15,8 @@ export interface ObjectRef {
   name: string;
 }
 
-export type Severity = "error" | "warning" | "debug";
+/** `info`: worth showing in `plan`, not a problem (an object gitcert cannot see from Git alone). */
+export type Severity = "error" | "warning" | "info" | "debug";
 
 export interface Diagnostic {
   severity: Severity;

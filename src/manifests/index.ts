@@ -18,12 +18,12 @@ export type {
 export { certificateRef } from "./types.ts";
 
 export { DEFAULT_SCAN_OPTIONS, scanFiles, scanRepository } from "./scan-repository.ts";
-export type { ScanOptions, SourceFile } from "./scan-repository.ts";
+export type { ScanOptions, SealedVariableReader, SourceFile } from "./scan-repository.ts";
 export { CERT_MANAGER_ISSUER_TYPES, issuerTypesIn, resolve } from "./resolve.ts";
 export type { Resolution, ResolveOptions } from "./resolve.ts";
 export { repositorySecrets, secretKey } from "./secret-index.ts";
 export type { KnownSecret, SecretIndex } from "./secret-index.ts";
-export { chartDirsOf, isTemplateFile, MAX_ALIAS_COUNT, parseManifests } from "./parse.ts";
+export { chartDirsOf, chartOfTemplate, isTemplateFile, MAX_ALIAS_COUNT, parseManifests } from "./parse.ts";
 export type { ParsedFile, ParseOptions } from "./parse.ts";
 export { isKustomizationPath, kustomizationFromDocuments, recognize, RECOGNIZED_KINDS } from "./recognize.ts";
 export type { RecognizeContext, RecognizeSink } from "./recognize.ts";

@@ -162,19 +162,23 @@ function unresolvedAliasLine(doc: Document.Parsed, lineAt: (offset: number | und
 
 /**
  * Helm and other Go templates are not manifests until rendered: anything
- * with `{{`, and any file below a chart's `templates/` folder (a chart is a
- * folder holding Chart.yaml). `chartDirs` are repository-relative folders.
+ * with `{{`. A file below a chart's `templates/` folder without template
+ * syntax renders to itself, so it is read like any manifest.
  */
-export function isTemplateFile(path: string, text: string, chartDirs: ReadonlySet<string>): boolean {
-  if (text.includes("{{")) return true;
-  if (chartDirs.size === 0) return false;
+export function isTemplateFile(text: string): boolean {
+  return text.includes("{{");
+}
+
+/** The chart folder when `path` is below a chart's `templates/` folder (Helm renders it), else undefined. */
+export function chartOfTemplate(path: string, chartDirs: ReadonlySet<string>): string | undefined {
+  if (chartDirs.size === 0) return undefined;
   let at = path.indexOf("templates/");
   while (at !== -1) {
-    if (at === 0 && chartDirs.has("")) return true;
-    if (at > 0 && path.charCodeAt(at - 1) === 47 /* "/" */ && chartDirs.has(path.slice(0, at - 1))) return true;
+    if (at === 0 && chartDirs.has("")) return "";
+    if (at > 0 && path.charCodeAt(at - 1) === 47 /* "/" */ && chartDirs.has(path.slice(0, at - 1))) return path.slice(0, at - 1);
     at = path.indexOf("templates/", at + 1);
   }
-  return false;
+  return undefined;
 }
 
 /** Folders holding a Helm chart, from the paths of all scanned files. */
@@ -190,7 +194,7 @@ export function chartDirsOf(paths: Iterable<string>): Set<string> {
 export function templateSkipped(path: string): Diagnostic {
   return diagnostic(
     "TemplateSkipped",
-    "Go/Helm template, not a plain manifest; skipped (certificates from a chart must be rendered into the repository)",
+    "Go/Helm template, not a plain manifest; skipped (what a chart renders is seen with cluster access)",
     { source: { file: path, line: 1 } },
     "debug",
   );

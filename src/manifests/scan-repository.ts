@@ -3,7 +3,8 @@
 // scanRepository reads; scanFiles does everything after reading and is a
 // pure function of the file texts, so tests and the benchmark drive it
 // without a file system.
-import { diagnostic, type Diagnostic } from "../diagnostics.ts";
+import { diagnostic, type Diagnostic, type SourceRef } from "../diagnostics.ts";
+import { GITOPS_KINDS, readGitOps, type KustomizationDocument } from "../gitops/index.ts";
 import { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readRepositoryFiles } from "../repo/scan.ts";
 import { namespaceResolver } from "./namespace.ts";
 import { chartDirsOf, isTemplateFile, parseManifests, templateSkipped, type ParseOptions } from "./parse.ts";
@@ -19,6 +20,10 @@ export interface ScanOptions {
   defaultNamespace: string;
   /** The issuer for Ingresses annotated only `kubernetes.io/tls-acme: "true"`. */
   defaultIssuer?: IssuerRef;
+  /** The folder of the cluster gitcert serves, when the repository holds several (`gitops.clusterPath`). */
+  clusterPath?: string;
+  /** Decrypted SOPS Secrets (`namespace/name` → values) Flux substitutes from: `run` only, `plan` never decrypts. */
+  decryptedSecrets?: ReadonlyMap<string, Record<string, string>>;
 }
 
 export const DEFAULT_SCAN_OPTIONS: Readonly<ScanOptions> = {
@@ -36,25 +41,43 @@ export interface SourceFile {
   bytes?: number;
 }
 
-export async function scanRepository(root: string, options: ScanOptions): Promise<ScanResult> {
+/**
+ * Opens the SOPS Secrets Flux substitutes variables from (`run` passes one,
+ * with the age identity; `plan` does not, and never decrypts): their values
+ * by `namespace/name`, and what could not be opened.
+ */
+export type SealedVariableReader = (
+  sealed: ReadonlyArray<{ namespace: string; name: string; source: SourceRef }>,
+  scan: ScanResult,
+) => Promise<{ values: Map<string, Record<string, string>>; diagnostics: Diagnostic[] }>;
+
+export async function scanRepository(root: string, options: ScanOptions, openSealed?: SealedVariableReader): Promise<ScanResult> {
   const read = await readRepositoryFiles(root, options);
-  const result = scanFiles(read.files, options);
+  let result = scanFiles(read.files, options);
+  const sealed = result.gitops?.sealedSources ?? [];
+  if (openSealed && sealed.length > 0) {
+    // Rendered again with the values: a second pass over text already read.
+    const opened = await openSealed(sealed, result);
+    result = scanFiles(read.files, { ...options, decryptedSecrets: opened.values });
+    result.diagnostics.push(...opened.diagnostics);
+  }
   result.diagnostics = sortDiagnostics([...read.diagnostics, ...result.diagnostics]);
   return result;
 }
 
-const PARSE_OBJECTS: ParseOptions = { wantKind: (kind) => RECOGNIZED_KINDS.has(kind) };
+const PARSED_KINDS: ReadonlySet<string> = new Set([...RECOGNIZED_KINDS, ...GITOPS_KINDS]);
+const PARSE_OBJECTS: ParseOptions = { wantKind: (kind) => PARSED_KINDS.has(kind) };
 
 // YAML parsing is nearly all of a scan's cost, and most files in a platform
 // repository (Deployments, Services, ConfigMaps…) are not gitcert's business.
 // A file that does not even mention a kind gitcert reads (or a List that
 // could hold one) cannot yield anything, so it is not parsed. A false
 // positive only costs a parse.
-const MAY_HOLD_RECOGNIZED_KIND = new RegExp(`\\b(${[...RECOGNIZED_KINDS, "List"].join("|")})\\b`);
+const MAY_HOLD_RECOGNIZED_KIND = new RegExp(`\\b(${[...PARSED_KINDS, "List"].join("|")})\\b`);
 
 export function scanFiles(
   files: readonly SourceFile[],
-  options: Pick<ScanOptions, "defaultNamespace" | "defaultIssuer">,
+  options: Pick<ScanOptions, "defaultNamespace" | "defaultIssuer" | "clusterPath" | "decryptedSecrets">,
 ): ScanResult {
   const result: ScanResult = {
     issuers: [],
@@ -63,16 +86,18 @@ export function scanFiles(
     kustomizations: [],
     diagnostics: [],
     stats: { files: 0, documents: 0, bytes: 0 },
+    gitops: { kustomizations: [], charts: [], incomplete: false, sealedSources: [], ksops: [] },
   };
   const chartDirs = chartDirsOf(files.map((f) => f.path));
 
   // Pass 1: parse every file once. Kustomizations must all be known before
   // any object's namespace can be decided, so objects wait for pass 2.
-  const pending: ManifestDocument[][] = [];
+  const documents = new Map<string, ManifestDocument[]>();
+  const kustomizationDocuments: KustomizationDocument[] = [];
   for (const file of files) {
     result.stats.files++;
     result.stats.bytes += file.bytes ?? Buffer.byteLength(file.text);
-    if (isTemplateFile(file.path, file.text, chartDirs)) {
+    if (isTemplateFile(file.text)) {
       result.diagnostics.push(templateSkipped(file.path));
       continue;
     }
@@ -83,19 +108,36 @@ export function scanFiles(
     if (parsed.diagnostics.length > 0) result.diagnostics.push(...parsed.diagnostics);
     if (kustomization) {
       const k = kustomizationFromDocuments(file.path, parsed.documents);
-      if (k) result.kustomizations.push(k);
+      if (k) {
+        result.kustomizations.push(k);
+        kustomizationDocuments.push({ file: k.file, dir: k.dir, object: parsed.documents[0]!.object, source: parsed.documents[0]!.source });
+      }
     } else if (parsed.documents.length > 0) {
-      pending.push(parsed.documents);
+      documents.set(file.path, parsed.documents);
     }
   }
 
+  // The repository as Flux applies it: patches, target namespaces and
+  // substitutions, and what stays invisible until a chart is rendered.
+  const namespaces = namespaceResolver(result.kustomizations, options.defaultNamespace);
+  const gitops = readGitOps({
+    files,
+    documents,
+    kustomizations: kustomizationDocuments,
+    namespaces,
+    charts: chartDirs,
+    clusterPath: options.clusterPath,
+    decryptedSecrets: options.decryptedSecrets,
+    parse: (file, kinds) => parseManifests(file, { wantKind: (kind) => kinds.has(kind) }).documents,
+  });
+  result.diagnostics.push(...gitops.diagnostics);
+  result.gitops = gitops.view;
+
   // Pass 2: recognise, now that namespaces can be resolved.
-  const ctx = {
-    namespaces: namespaceResolver(result.kustomizations, options.defaultNamespace),
-    defaultIssuer: options.defaultIssuer,
-  };
-  for (const documents of pending) {
-    for (const doc of documents) {
+  const ctx = { namespaces, defaultIssuer: options.defaultIssuer };
+  for (const rendered of gitops.documents.values()) {
+    for (const doc of rendered) {
+      const before = { certificates: result.certificates.length, issuers: result.issuers.length };
       try {
         recognize(doc, ctx, result);
       } catch (err) {
@@ -106,6 +148,8 @@ export function scanFiles(
           }),
         );
       }
+      for (const c of result.certificates.slice(before.certificates)) c.origin = doc.origin;
+      for (const i of result.issuers.slice(before.issuers)) i.origin = doc.origin;
     }
   }
   result.diagnostics = sortDiagnostics(result.diagnostics);

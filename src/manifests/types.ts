@@ -1,6 +1,7 @@
 // The typed resources gitcert recognises in a repository. Everything here is
 // plain data: scan produces it, resolve and plan consume it.
 import type { Diagnostic, ObjectRef, SourceRef } from "../diagnostics.ts";
+import type { GitOpsView, Origin } from "../gitops/types.ts";
 
 export type Labels = Record<string, string>;
 
@@ -8,6 +9,8 @@ export type Labels = Record<string, string>;
 export interface ManifestDocument {
   source: SourceRef;
   object: Record<string, unknown>;
+  /** How it reaches the cluster (Flux Kustomization, patches, substitutions), once rendered. */
+  origin?: Origin;
 }
 
 export interface IssuerRef {
@@ -26,6 +29,8 @@ export interface IssuerResource {
   /** The raw spec; each issuer implementation validates its own part. */
   spec: Record<string, unknown>;
   source: SourceRef;
+  /** How it reaches the cluster, when the scan rendered it (Flux, patches, substitution). */
+  origin?: Origin;
 }
 
 export interface X509Subject {
@@ -84,6 +89,8 @@ export interface CertificateResource {
   source: SourceRef;
   /** The Ingress or Gateway this Certificate was derived from by the shim. */
   owner?: ObjectRef;
+  /** Where it came from beyond its file: the Flux Kustomization that applies it, patches, substituted variables. */
+  origin?: Origin;
 }
 
 /**
@@ -120,6 +127,8 @@ export interface ScanResult {
   kustomizations: KustomizationFile[];
   diagnostics: Diagnostic[];
   stats: { files: number; documents: number; bytes: number };
+  /** How the repository reaches the cluster: Flux Kustomizations, charts, KSOPS generators. */
+  gitops?: GitOpsView;
 }
 
 export function certificateRef(c: Pick<CertificateResource, "name" | "namespace">): ObjectRef {

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { chartDirsOf, isTemplateFile, parseManifests } from "../../src/manifests/parse.ts";
+import { chartDirsOf, chartOfTemplate, isTemplateFile, parseManifests } from "../../src/manifests/parse.ts";
 
 const parse = (text: string, wantKind?: (k: string) => boolean) =>
   parseManifests({ path: "apps/x.yaml", text }, wantKind ? { wantKind } : {});
@@ -165,21 +165,33 @@ test("CRLF line endings keep the right lines", () => {
   assert.deepEqual(r.documents.map((d) => d.source.line), [1, 4]);
 });
 
-const templateCases: Array<{ path: string; text: string; charts: string[]; template: boolean }> = [
-  { path: "apps/web/cert.yaml", text: "kind: Certificate\n", charts: [], template: false },
-  { path: "apps/web/cert.yaml", text: "name: {{ .Values.name }}\n", charts: [], template: true },
-  { path: "apps/web/cert.yaml", text: "name: \"{{ .Values.name }}\"\n", charts: [], template: true },
-  { path: "charts/web/templates/cert.yaml", text: "kind: Certificate\n", charts: ["charts/web"], template: true },
-  { path: "charts/web/templates/sub/cert.yaml", text: "kind: Certificate\n", charts: ["charts/web"], template: true },
-  { path: "templates/cert.yaml", text: "kind: Certificate\n", charts: [""], template: true },
-  { path: "apps/templates/cert.yaml", text: "kind: Certificate\n", charts: [], template: false },
-  { path: "apps/mytemplates/cert.yaml", text: "kind: Certificate\n", charts: ["apps/my"], template: false },
-  { path: "charts/web/values.yaml", text: "name: web\n", charts: ["charts/web"], template: false },
+const templateCases: Array<{ path: string; text: string; template: boolean }> = [
+  { path: "apps/web/cert.yaml", text: "kind: Certificate\n", template: false },
+  { path: "apps/web/cert.yaml", text: "name: {{ .Values.name }}\n", template: true },
+  { path: "apps/web/cert.yaml", text: "name: \"{{ .Values.name }}\"\n", template: true },
+  // Helm renders a template without template syntax to itself: it is read.
+  { path: "charts/web/templates/cert.yaml", text: "kind: Certificate\n", template: false },
+  { path: "charts/web/templates/cert.yaml", text: "namespace: {{ .Release.Namespace }}\n", template: true },
 ];
 
 for (const c of templateCases) {
-  test(`isTemplateFile(${c.path}, charts=[${c.charts.join(",")}]) = ${c.template}`, () => {
-    assert.equal(isTemplateFile(c.path, c.text, new Set(c.charts)), c.template);
+  test(`isTemplateFile(${c.path}: ${JSON.stringify(c.text)}) = ${c.template}`, () => {
+    assert.equal(isTemplateFile(c.text), c.template);
+  });
+}
+
+const chartTemplateCases: Array<{ path: string; charts: string[]; chart: string | undefined }> = [
+  { path: "charts/web/templates/cert.yaml", charts: ["charts/web"], chart: "charts/web" },
+  { path: "charts/web/templates/sub/cert.yaml", charts: ["charts/web"], chart: "charts/web" },
+  { path: "templates/cert.yaml", charts: [""], chart: "" },
+  { path: "apps/templates/cert.yaml", charts: [], chart: undefined },
+  { path: "apps/mytemplates/cert.yaml", charts: ["apps/my"], chart: undefined },
+  { path: "charts/web/values.yaml", charts: ["charts/web"], chart: undefined },
+];
+
+for (const c of chartTemplateCases) {
+  test(`chartOfTemplate(${c.path}, charts=[${c.charts.join(",")}]) = ${c.chart}`, () => {
+    assert.equal(chartOfTemplate(c.path, new Set(c.charts)), c.chart);
   });
 }
 

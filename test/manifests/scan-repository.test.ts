@@ -60,7 +60,9 @@ const repo: Record<string, string> = {
   "apps/broken.yaml": "kind: Certificate\nmetadata:\n  name: [x\n",
   "apps/helm-ish.yaml": "kind: Certificate\nmetadata:\n  name: {{ .Values.name }}\n",
   "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
-  "charts/web/templates/cert.yaml": "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: chart}\n",
+  "charts/web/templates/cert.yaml": "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: chart, namespace: \"{{ .Release.Namespace }}\"}\n",
+  // Below templates/ but without template syntax: Helm renders it to itself.
+  "charts/web/templates/issuer.yaml": "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: chart-ca}\nspec: {selfSigned: {}}\n",
   "default-ns.yaml":
     "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: plain}\nspec: {secretName: plain, dnsNames: [p.example.com], issuerRef: {name: le, kind: ClusterIssuer}}\n",
 };
@@ -77,6 +79,7 @@ test("scanFiles: objects, namespaces, kustomizations and diagnostics from file t
   const scan = scanFiles(sortedFiles(repo), options);
 
   assert.deepEqual(scan.issuers.map((i) => `${i.kind} ${i.name} @${i.source.file}:${i.source.line}`), [
+    "ClusterIssuer chart-ca @charts/web/templates/issuer.yaml:1",
     "ClusterIssuer le @platform/issuers.yaml:1",
   ]);
   assert.deepEqual(
@@ -100,13 +103,15 @@ test("scanFiles: objects, namespaces, kustomizations and diagnostics from file t
       "error InvalidYAML @apps/broken.yaml:3",
       "debug TemplateSkipped @apps/helm-ish.yaml:1",
       "debug TemplateSkipped @charts/web/templates/cert.yaml:1",
+      // Named, not hidden: the template asks for a Certificate gitcert cannot render.
+      "info InvisibleCertificates @charts/web/templates/cert.yaml:2",
     ],
   );
   assert.deepEqual(scan.stats, {
     files: Object.keys(repo).length,
     // Parsed documents only: not the templates, and not Chart.yaml, which
     // names no kind gitcert reads.
-    documents: 9,
+    documents: 10,
     bytes: Object.values(repo).reduce((n, t) => n + Buffer.byteLength(t), 0),
   });
 });
@@ -182,7 +187,7 @@ test("scanRepository: a real folder, with walker diagnostics merged in order", a
   closeSync(fd);
 
   const scan = await scanRepository(root, options);
-  assert.deepEqual(scan.issuers.map((i) => i.name), ["le"]);
+  assert.deepEqual(scan.issuers.map((i) => i.name), ["chart-ca", "le"]);
   assert.equal(scan.certificates.length, 4);
   assert.deepEqual(
     scan.diagnostics.map((d) => `${d.severity} ${d.code} @${d.source?.file}`),
@@ -191,6 +196,7 @@ test("scanRepository: a real folder, with walker diagnostics merged in order", a
       "debug TemplateSkipped @apps/helm-ish.yaml",
       "error FileTooLarge @apps/huge.yaml",
       "debug TemplateSkipped @charts/web/templates/cert.yaml",
+      "info InvisibleCertificates @charts/web/templates/cert.yaml",
       "error SymlinkOutsideRepository @platform/evil.yaml",
     ],
   );

@@ -1,0 +1,462 @@
+// The repository as Flux applies it, offline: for every Flux Kustomization
+// the files its build reads, each object patched by the kustomizations it
+// passes through and by the Kustomization itself, moved to its
+// targetNamespace, and substituted with its postBuild variables. Objects no
+// Flux Kustomization reaches are returned as written.
+//
+// Kustomizations are walked from the roots down, each one as its parent
+// rendered it (a parent's patches often add `postBuild` or `decryption` to
+// its children). An object two Kustomizations render differently (two
+// clusters in one repository, say) is not guessed at: it is reported, and
+// `gitops.clusterPath` chooses the cluster.
+import { posix } from "node:path";
+import { parse as parseYaml, stringify } from "yaml";
+import { diagnostic, type Diagnostic, type ObjectRef, type SourceRef } from "../diagnostics.ts";
+import type { ManifestDocument } from "../manifests/types.ts";
+import type { NamespaceResolver } from "../manifests/namespace.ts";
+import { isRecord } from "../schema/index.ts";
+import { applyPatch } from "./apply-patch.ts";
+import { mayNeedSubstitution, substitute } from "./envsubst.ts";
+import { isFluxKustomization, readFluxKustomization } from "./flux-kustomization.ts";
+import { deepEqual } from "./json-patch.ts";
+import { KustomizeIndex, type Build, type KustomizationDocument, type Level } from "./kustomize.ts";
+import type { AppliedBy, AppliedKustomization, FluxKustomization, Origin } from "./types.ts";
+import { variablesOf, type Variables, type VariableSource } from "./variables.ts";
+
+export interface RenderInput {
+  /** Every scanned file (repository paths), for builds and patch files. */
+  files: ReadonlyArray<{ path: string; text: string }>;
+  /** Parsed objects of each file, in file order. */
+  documents: ReadonlyMap<string, readonly ManifestDocument[]>;
+  kustomizations: readonly KustomizationDocument[];
+  /** ConfigMaps and Secrets the repository holds, by sourceKey. */
+  variableSources: ReadonlyMap<string, VariableSource>;
+  namespaces: NamespaceResolver;
+  /** Only Flux Kustomizations reached from manifests under this folder render (empty: all). */
+  clusterPath?: string;
+  /** Decrypted SOPS Secrets (`namespace/name` → values) for substituteFrom: `run` only. */
+  decryptedSecrets?: ReadonlyMap<string, Record<string, string>>;
+  /** Kinds whose rendering problems are worth a diagnostic; others are returned as written. */
+  reportKinds: ReadonlySet<string>;
+}
+
+export interface RenderedDocument extends ManifestDocument {
+  origin: Origin;
+}
+
+export interface RenderResult {
+  /** Per file, the objects as the cluster gets them (files with none are absent). */
+  documents: Map<string, RenderedDocument[]>;
+  /** Every Flux Kustomization that renders, with its build. */
+  kustomizations: AppliedKustomization[];
+  /** Files used as patches: never resources. */
+  patchFiles: ReadonlySet<string>;
+  diagnostics: Diagnostic[];
+  /** SOPS Secrets holding variables that `plan` could not read. */
+  sealedSources: VariableSource[];
+  /** Some objects were left out for variables gitcert cannot see: nothing may be pruned. */
+  incomplete: boolean;
+}
+
+interface Rendering {
+  object: Record<string, unknown>;
+  origin: Origin;
+  /** Worth saying, not a reason to leave the object out. */
+  warnings?: Diagnostic[];
+}
+
+type Outcome = Rendering | { dropped: Diagnostic | undefined; incomplete?: boolean; sealed?: readonly VariableSource[] };
+
+export function renderRepository(input: RenderInput): RenderResult {
+  const texts = new Map(input.files.map((f) => [f.path, f.text]));
+  const index = new KustomizeIndex(texts.keys(), input.kustomizations, (p) => texts.get(p));
+  const patchFiles = index.patchFiles();
+  const artifacts = artifactIndex(input.documents);
+  const diagnostics: Diagnostic[] = [];
+  const sealed = new Set<VariableSource>();
+  let incomplete = false;
+
+  // Every Flux Kustomization as written, with the files its build reads.
+  const raw: Array<{ doc: ManifestDocument; key: string; k: FluxKustomization; build?: Build }> = [];
+  for (const [file, docs] of input.documents) {
+    docs.forEach((doc, i) => {
+      if (!isFluxKustomization(doc.object)) return;
+      const r = readFluxKustomization(doc.object, doc.source, input.namespaces.forObject(doc.object, file));
+      diagnostics.push(...r.diagnostics);
+      if (!r.kustomization) return;
+      const k = locate(r.kustomization, index, artifacts, diagnostics);
+      raw.push({ doc, key: `${file}#${i}`, k, ...(k.dir !== undefined ? { build: index.build(k.dir) } : {}) });
+    });
+  }
+  const includedBy = new Map<string, string[]>();
+  for (const r of raw) {
+    for (const e of r.build?.entries ?? []) {
+      const list = includedBy.get(e.file) ?? [];
+      list.push(r.key);
+      includedBy.set(e.file, list);
+    }
+  }
+  const parentsOf = (r: (typeof raw)[number]) => (includedBy.get(r.doc.source.file) ?? []).filter((key) => key !== r.key);
+  const inCluster = (file: string) => !input.clusterPath || file === input.clusterPath || file.startsWith(`${input.clusterPath.replace(/\/$/, "")}/`);
+  // With a cluster folder, only Kustomizations reached from it count; the
+  // roots are those no other counted Kustomization applies.
+  const counted = new Set(raw.filter((r) => inCluster(r.doc.source.file)).map((r) => r.key));
+  if (input.clusterPath) {
+    for (let grew = true; grew; ) {
+      grew = false;
+      for (const r of raw) {
+        if (counted.has(r.key) || !parentsOf(r).some((p) => counted.has(p))) continue;
+        counted.add(r.key);
+        grew = true;
+      }
+    }
+  }
+  const roots = raw.filter((r) => counted.has(r.key) && !parentsOf(r).some((p) => counted.has(p)));
+
+  const renderings = new Map<ManifestDocument, Array<Rendering | Outcome>>();
+  const applied: AppliedKustomization[] = [];
+  const walked = new Set<string>();
+  const queue: Array<{ key: string; k: FluxKustomization }> = roots.map((r) => ({ key: r.key, k: r.k }));
+  for (const r of roots) walked.add(r.key);
+  const variableCache = new Map<FluxKustomization, Variables>();
+  while (queue.length > 0) {
+    const { key, k } = queue.shift()!;
+    const build = k.dir !== undefined ? index.build(k.dir) : undefined;
+    applied.push({ kustomization: k, ...(build ? { build } : {}) });
+    if (!build) continue;
+    diagnostics.push(...build.problems);
+    let variables = variableCache.get(k);
+    if (!variables) {
+      variables = variablesOf(k, input.variableSources, input.decryptedSecrets);
+      variableCache.set(k, variables);
+      if (variables.active && variables.invalidNames.length > 0) {
+        diagnostics.push(
+          diagnostic(
+            "FluxInvalidVariableName",
+            `Flux refuses variable name(s) ${variables.invalidNames.join(", ")} (names must match ^[_[:alpha:]][_[:alpha:][:digit:]]*$), so it fails this whole Kustomization`,
+            { source: k.source, object: kustomizationRef(k) },
+          ),
+        );
+      }
+    }
+    const appliedBy: AppliedBy = { kind: "Kustomization", namespace: k.namespace, name: k.name, source: k.source };
+    for (const entry of build.entries) {
+      if (patchFiles.has(entry.file)) continue;
+      const levels = withFluxLevel(entry.levels, build, k);
+      input.documents.get(entry.file)?.forEach((doc, i) => {
+        const outcome = renderThrough(doc, levels, k, variables!, appliedBy, input);
+        const list = renderings.get(doc) ?? [];
+        list.push(outcome);
+        renderings.set(doc, list);
+        if (!("object" in outcome) || !isFluxKustomization(outcome.object)) return;
+        const childKey = `${entry.file}#${i}`;
+        if (childKey === key || walked.has(childKey)) return;
+        walked.add(childKey);
+        const ns = namespaceOf(outcome.object) ?? input.namespaces.forObject(doc.object, entry.file);
+        const child = readFluxKustomization(outcome.object, doc.source, ns);
+        diagnostics.push(...child.diagnostics);
+        if (child.kustomization) queue.push({ key: childKey, k: locate(child.kustomization, index, artifacts, diagnostics) });
+      });
+    }
+  }
+
+  // Files some Kustomization applies, counted or not: with a cluster folder,
+  // those only other clusters apply are left out.
+  const appliedAnywhere = new Set(includedBy.keys());
+  const documents = new Map<string, RenderedDocument[]>();
+  for (const [file, docs] of input.documents) {
+    if (patchFiles.has(file)) continue;
+    const out: RenderedDocument[] = [];
+    for (const doc of docs) {
+      const list = renderings.get(doc);
+      if (!list) {
+        if (input.clusterPath && appliedAnywhere.has(file)) continue;
+        const names = VARIABLE_KINDS.has(String(doc.object.kind)) ? variablesIn(doc.object) : [];
+        if (names.length > 0) {
+          diagnostics.push(
+            diagnostic(
+              "FluxVariableNotSubstituted",
+              `${names.map((n) => `\${${n}}`).join(", ")} look${names.length === 1 ? "s" : ""} like a variable something substitutes before this reaches the cluster, but no Flux Kustomization in the repository applies this file with postBuild substitution${definedElsewhere(names, input.variableSources)}; gitcert cannot read this object from Git alone`,
+              { source: doc.source, object: refOf(doc.object, namespaceOf(doc.object)) },
+            ),
+          );
+          continue;
+        }
+        out.push({ ...doc, origin: { from: "git", patchedBy: [], substituted: [] } });
+        continue;
+      }
+      const chosen = choose(doc, list, input.reportKinds, diagnostics, sealed);
+      if (chosen.incomplete) incomplete = true;
+      if (chosen.rendering) out.push({ source: doc.source, object: chosen.rendering.object, origin: chosen.rendering.origin });
+    }
+    if (out.length > 0) documents.set(file, out);
+  }
+  return { documents, kustomizations: applied, patchFiles, diagnostics, sealedSources: [...sealed], incomplete };
+}
+
+/** One rendering per object, or none with the reason. */
+function choose(
+  doc: ManifestDocument,
+  list: ReadonlyArray<Rendering | Outcome>,
+  reportKinds: ReadonlySet<string>,
+  diagnostics: Diagnostic[],
+  sealed: Set<VariableSource>,
+): { rendering?: Rendering; incomplete?: boolean } {
+  const kind = typeof doc.object.kind === "string" ? doc.object.kind : "";
+  const reported = reportKinds.has(kind);
+  const rendered = list.filter((o): o is Rendering => "object" in o);
+  const dropped = list.filter((o): o is Extract<Outcome, { dropped: unknown }> => "dropped" in o);
+  if (dropped.length > 0) {
+    if (!reported) return { rendering: { object: doc.object, origin: { from: "git", patchedBy: [], substituted: [] } } };
+    for (const d of dropped) if (d.dropped) diagnostics.push(d.dropped);
+    for (const d of dropped) for (const s of d.sealed ?? []) sealed.add(s);
+    return { incomplete: dropped.some((d) => d.incomplete) };
+  }
+  if (reported) for (const r of rendered) diagnostics.push(...(r.warnings ?? []));
+  const distinct: Rendering[] = [];
+  for (const r of rendered) if (!distinct.some((d) => deepEqual(d.object, r.object))) distinct.push(r);
+  if (distinct.length <= 1) return { rendering: distinct[0] ?? rendered[0] };
+  if (reported) {
+    const by = distinct.map((r) => `Kustomization ${r.origin.appliedBy!.namespace}/${r.origin.appliedBy!.name} (${at(r.origin.appliedBy!.source)})`).sort();
+    diagnostics.push(
+      diagnostic(
+        "RenderedDifferently",
+        `applied by several Flux Kustomizations that make different objects of it: ${by.join(", ")}; set gitops.clusterPath to the folder of the cluster gitcert serves`,
+        { source: doc.source, object: refOf(doc.object, namespaceOf(doc.object)) },
+      ),
+    );
+  }
+  return {};
+}
+
+/** The levels of one build entry with the Kustomization's own: its patches join the top kustomization's, its targetNamespace replaces that one's namespace. */
+function withFluxLevel(levels: readonly Level[], build: Build, k: FluxKustomization): Level[] {
+  if (build.generated) {
+    return [...levels, { source: k.source, patches: k.patches, ...(k.targetNamespace ? { namespace: k.targetNamespace } : {}), json6902: [] }];
+  }
+  const top = levels.at(-1)!;
+  const namespace = k.targetNamespace ?? top.namespace;
+  return [...levels.slice(0, -1), { ...top, patches: [...top.patches, ...k.patches], ...(namespace ? { namespace } : {}) }];
+}
+
+function renderThrough(
+  doc: ManifestDocument,
+  levels: readonly Level[],
+  k: FluxKustomization,
+  variables: Variables,
+  appliedBy: AppliedBy,
+  input: RenderInput,
+): Outcome {
+  let object = doc.object;
+  const patchedBy: SourceRef[] = [];
+  const fail = (code: string, message: string, severity: "error" | "warning" = "error", incomplete = false): Outcome => ({
+    dropped: diagnostic(code, message, { source: doc.source, object: refOf(object, namespaceOf(object)) }, severity),
+    incomplete,
+  });
+  const via = `Flux Kustomization ${k.namespace}/${k.name} (${at(k.source)})`;
+  const patch = (patches: Level["patches"]): Outcome | undefined => {
+    for (const p of patches) {
+      const r = applyPatch(object, p, namespaceOf(object) ?? "");
+      if (!r.selected) continue;
+      if ("error" in r) return fail("PatchFailed", `the patch at ${at(p.source)} does not apply (${r.error}), so ${via} fails to build`);
+      if (r.object === null) return { dropped: undefined };
+      object = r.object;
+      if (!patchedBy.some((s) => s.file === p.source.file && s.line === p.source.line)) patchedBy.push(p.source);
+    }
+    return undefined;
+  };
+  for (const level of levels) {
+    const stop = patch(level.patches);
+    if (stop) return stop;
+    if (level.namespace && object.kind !== "Namespace") object = withNamespace(object, level.namespace);
+    const stop2 = patch(level.json6902);
+    if (stop2) return stop2;
+  }
+  const substituted: string[] = [];
+  if (!variables.active && VARIABLE_KINDS.has(String(object.kind))) {
+    const names = variablesIn(object);
+    if (names.length > 0) {
+      const why = k.postBuild ? "defines no variables (substitution does not run)" : "has no spec.postBuild";
+      return fail("FluxVariableNotSubstituted", `${names.map((n) => `\${${n}}`).join(", ")} ${names.length === 1 ? "is" : "are"} not substituted: ${via}, which applies this file, ${why}${definedElsewhere(names, input.variableSources)}; gitcert cannot read this object from Git alone`);
+    }
+  }
+  if (variables.active && !substitutionDisabled(object)) {
+    const json = JSON.stringify(object);
+    if (mayNeedSubstitution(json)) {
+      const r = substitute(stringify(object, { lineWidth: 0 }), variables.lookup);
+      if (r.error !== undefined || r.text === undefined) return fail("FluxSubstitutionFailed", `Flux substitution cannot read this object (${r.error}), so ${via} fails to build`);
+      if (r.missing.length > 0) {
+        const hints = r.missing.map((name) => `\${${name}}`).join(", ");
+        return fail("FluxVariableUndefined", `${hints} ${r.missing.length === 1 ? "is" : "are"} not defined for Flux substitution by ${via}${definedElsewhere(r.missing, input.variableSources)}: with strict substitution (Flux's default) it fails to build; without it the value would be empty`);
+      }
+      if (r.sealed.length > 0) {
+        const from = r.sealed.map((n) => `\${${n}} (${variables.definedIn(n)})`).join(", ");
+        const out = fail("FluxVariablesEncrypted", `${from} ${r.sealed.length === 1 ? "comes" : "come"} from a SOPS-encrypted Secret that ${via} substitutes; plan does not decrypt, so this object is not planned — \`gitcert run\` (with the age identity) reads it`, "warning", true);
+        return { ...out, sealed: variables.sealedSources };
+      }
+      if (r.unseen.length > 0) {
+        const refs = variables.unseenSources.map((s) => `${s.kind} ${k.namespace}/${s.name}`).join(", ");
+        return fail("FluxVariablesNotInRepository", `${r.unseen.map((n) => `\${${n}}`).join(", ")} may come from ${refs}, which ${via} substitutes from but the repository does not hold (made in the cluster?); gitcert cannot read this object from Git alone — give gitcert cluster access to see it`, "warning", true);
+      }
+      try {
+        const parsed: unknown = parseYaml(r.text, { prettyErrors: false });
+        if (!isRecord(parsed)) return fail("FluxSubstitutionFailed", `after Flux substitution by ${via} this is no longer a mapping`);
+        object = parsed;
+      } catch (err) {
+        return fail("FluxSubstitutionFailed", `after Flux substitution by ${via} this is not valid YAML (${err instanceof Error ? err.message : String(err)})`);
+      }
+      substituted.push(...r.used);
+    }
+  }
+  const secret = substituted.filter((n) => variables.fromEncrypted(n));
+  const warnings =
+    secret.length > 0 && NAMING_KINDS.has(String(object.kind))
+      ? [
+          diagnostic(
+            "EncryptedVariableInPlaintext",
+            `${secret.map((n) => `\${${n}}`).join(", ")} ${secret.length === 1 ? "comes" : "come"} from a SOPS-encrypted Secret, but the names it gives this object are written in plaintext: in the annotations of gitcert's Secret file (cert-manager.io/alt-names, common-name) and in the certificate's commit`,
+            { source: doc.source, object: refOf(object, namespaceOf(object)) },
+            "warning",
+          ),
+        ]
+      : undefined;
+  return { object, origin: { from: "git", appliedBy, patchedBy, substituted }, ...(warnings ? { warnings } : {}) };
+}
+
+/** "; X is defined in ConfigMap … at …, which this Kustomization does not substitute from". */
+function definedElsewhere(names: readonly string[], sources: ReadonlyMap<string, VariableSource>): string {
+  const hints: string[] = [];
+  for (const name of names) {
+    for (const s of sources.values()) {
+      const data = { ...(isRecord(s.object.data) ? s.object.data : {}), ...(isRecord(s.object.stringData) ? s.object.stringData : {}) };
+      if (!Object.hasOwn(data, name)) continue;
+      hints.push(`${name} is defined in ${s.kind} ${s.namespace}/${s.name} at ${at(s.source)}, which it does not substitute from`);
+      break;
+    }
+  }
+  return hints.length > 0 ? ` (${hints.join("; ")})` : "";
+}
+
+/** Kinds whose substituted values become certificate names. */
+const NAMING_KINDS: ReadonlySet<string> = new Set(["Certificate", "Ingress", "Gateway"]);
+
+/** Kinds that make certificates: a `${…}` left in one is a value gitcert cannot know. */
+const VARIABLE_KINDS: ReadonlySet<string> = new Set(["Certificate", "Issuer", "ClusterIssuer", "Ingress", "Gateway"]);
+
+/** The variables `${…}` in an object would read, were it substituted. */
+function variablesIn(object: Record<string, unknown>): string[] {
+  const json = JSON.stringify(object);
+  if (!json.includes("${")) return [];
+  return substitute(stringify(object, { lineWidth: 0 }), () => undefined).used;
+}
+
+const SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute";
+
+function substitutionDisabled(object: Record<string, unknown>): boolean {
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  const labels = isRecord(metadata.labels) ? metadata.labels : {};
+  const annotations = isRecord(metadata.annotations) ? metadata.annotations : {};
+  return labels[SUBSTITUTE_KEY] === "disabled" || annotations[SUBSTITUTE_KEY] === "disabled";
+}
+
+/** Where a Kustomization's `spec.path` is in this repository, looked up as its source kind allows. */
+function locate(k: FluxKustomization, index: KustomizeIndex, artifacts: ArtifactIndex, diagnostics: Diagnostic[]): FluxKustomization {
+  let path = cleanPath(k.path);
+  let sourceKind = k.sourceRef.kind;
+  if (path.startsWith("..") || posix.isAbsolute(path)) return k;
+  // An ExternalArtifact made by an ArtifactGenerator: its paths are the
+  // generator's copy destinations, mapped back to where they come from.
+  const copied = k.sourceRef.kind === "ExternalArtifact" ? artifacts.get(k.sourceRef.name) : undefined;
+  for (const copy of copied ?? []) {
+    if (copy.to !== "" && path !== copy.to && !path.startsWith(`${copy.to}/`)) continue;
+    path = posix.join(copy.from, path.slice(copy.to.length)).replace(/\/$/, "").replace(/^\.$/, "");
+    sourceKind = copy.sourceKind;
+    break;
+  }
+  if (index.hasDir(path)) return { ...k, dir: path };
+  // An OCI artifact is usually a folder of this repository packed on its
+  // own: its paths are relative to that folder.
+  if (sourceKind !== "GitRepository" && path !== "") {
+    const found = index.dirsEndingWith(path);
+    if (found.length === 1) return { ...k, dir: found[0]! };
+    if (found.length > 1) {
+      diagnostics.push(
+        diagnostic(
+          "FluxPathAmbiguous",
+          `spec.path ${k.path} (in ${k.sourceRef.kind} ${k.sourceRef.name}) matches several folders (${found.join(", ")}); gitcert does not render what it applies`,
+          { source: k.source, object: kustomizationRef(k) },
+          "warning",
+        ),
+      );
+      return k;
+    }
+  }
+  diagnostics.push(
+    diagnostic(
+      "FluxPathNotInRepository",
+      `spec.path ${k.path} is not a folder of this repository (source ${k.sourceRef.kind} ${k.sourceRef.name}: another repository?); what it applies is not read`,
+      { source: k.source, object: kustomizationRef(k) },
+      "debug",
+    ),
+  );
+  return k;
+}
+
+/** ExternalArtifacts by name: what each ArtifactGenerator copy puts where. */
+export type ArtifactIndex = ReadonlyMap<string, ReadonlyArray<{ from: string; to: string; sourceKind: string }>>;
+
+function cleanPath(p: string): string {
+  return posix.normalize(p.trim() || ".").replace(/^\.\/?/, "").replace(/\/$/, "");
+}
+
+/** The ArtifactGenerators (source.extensions.fluxcd.io) among the documents. */
+export function artifactIndex(documents: ReadonlyMap<string, readonly ManifestDocument[]>): ArtifactIndex {
+  const out = new Map<string, Array<{ from: string; to: string; sourceKind: string }>>();
+  for (const docs of documents.values()) {
+    for (const doc of docs) {
+      const o = doc.object;
+      if (o.kind !== "ArtifactGenerator" || typeof o.apiVersion !== "string" || !o.apiVersion.startsWith("source.extensions.fluxcd.io/")) continue;
+      const spec = isRecord(o.spec) ? o.spec : {};
+      const kinds = new Map<string, string>();
+      for (const s of Array.isArray(spec.sources) ? spec.sources : []) if (isRecord(s) && typeof s.alias === "string") kinds.set(s.alias, String(s.kind ?? ""));
+      for (const a of Array.isArray(spec.artifacts) ? spec.artifacts : []) {
+        if (!isRecord(a) || typeof a.name !== "string" || !Array.isArray(a.copy)) continue;
+        const copies = out.get(a.name) ?? [];
+        for (const c of a.copy) {
+          if (!isRecord(c) || typeof c.from !== "string" || typeof c.to !== "string") continue;
+          const from = c.from.match(/^@([^/]+)\/?(.*)$/);
+          const to = c.to.match(/^@artifact\/?(.*)$/);
+          if (!from || !to) continue;
+          const strip = (p: string) => cleanPath(p.replace(/(\/?\*\*?)+$/, "")).replace(/^\.$/, "");
+          copies.push({ from: strip(from[2]!), to: strip(to[1]!), sourceKind: kinds.get(from[1]!) ?? "" });
+        }
+        out.set(a.name, copies);
+      }
+    }
+  }
+  return out;
+}
+
+export function kustomizationRef(k: FluxKustomization): ObjectRef {
+  return { kind: "Kustomization", namespace: k.namespace, name: k.name };
+}
+
+function namespaceOf(object: Record<string, unknown>): string | undefined {
+  const metadata = isRecord(object.metadata) ? object.metadata : undefined;
+  return typeof metadata?.namespace === "string" && metadata.namespace !== "" ? metadata.namespace : undefined;
+}
+
+function withNamespace(object: Record<string, unknown>, namespace: string): Record<string, unknown> {
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  return { ...object, metadata: { ...metadata, namespace } };
+}
+
+function refOf(object: Record<string, unknown>, namespace: string | undefined): ObjectRef | undefined {
+  const metadata = isRecord(object.metadata) ? object.metadata : {};
+  if (typeof metadata.name !== "string" || typeof object.kind !== "string") return undefined;
+  return { kind: object.kind, ...(namespace && object.kind !== "ClusterIssuer" ? { namespace } : {}), name: metadata.name };
+}
+
+function at(s: SourceRef): string {
+  return `${s.file}:${s.line}`;
+}
