@@ -7,13 +7,14 @@ import type { Diagnostic } from "../diagnostics.ts";
 import type { ManifestDocument } from "../manifests/types.ts";
 import type { NamespaceResolver } from "../manifests/namespace.ts";
 import { isRecord } from "../schema/index.ts";
-import { FLUX_KUSTOMIZE_GROUP, isFluxKustomization } from "./flux-kustomization.ts";
+import { isKustomizationPath } from "../manifests/recognize.ts";
+import { FLUX_KUSTOMIZE_GROUP } from "./flux-kustomization.ts";
 import { invisibleCertificates } from "./invisible.ts";
 import { KSOPS_KIND, ksopsGenerators } from "./ksops.ts";
 import type { KustomizationDocument } from "./kustomize.ts";
 import { renderRepository, type RenderedDocument } from "./render.ts";
 import type { GitOpsView } from "./types.ts";
-import { sourceKey, type VariableSource } from "./variables.ts";
+import { dataKeys, type VariableSource, type VariableSources } from "./variables.ts";
 
 export type { KustomizationDocument } from "./kustomize.ts";
 export type { RenderedDocument } from "./render.ts";
@@ -22,8 +23,16 @@ export { substitute, VARIABLE_NAME, type SubstitutionResult, type VariableValue 
 export { isFluxKustomization } from "./flux-kustomization.ts";
 export { appliersOf, chartTemplateProblems, decryptionProblems, type DecryptionContext } from "./decryption.ts";
 
-/** Kinds the scan parses for this room, besides the ones gitcert reads itself. */
-export const GITOPS_KINDS: readonly string[] = ["Kustomization", "HelmRelease", "Application", "ApplicationSet", "ArtifactGenerator"];
+/** Kinds the scan parses for this room, besides the ones gitcert reads itself: how objects reach the cluster. */
+export const GITOPS_KINDS: readonly string[] = ["Kustomization", "ArtifactGenerator"];
+
+/**
+ * Kinds looked at only for what they may render (invisible.ts), and only in
+ * files that mention something certificate-like: most HelmReleases are not,
+ * and parsing is most of a scan's cost.
+ */
+export const RENDERED_ELSEWHERE_KINDS: readonly string[] = ["HelmRelease", "Application", "ApplicationSet"];
+export const MAY_ASK_FOR_CERTIFICATES = /cert-manager\.io|tls|[Ii]ssuer|certManager|Certificate/;
 
 /** Kinds whose failure to render is worth a diagnostic (the rest are only looked at). */
 const REPORTED_KINDS: ReadonlySet<string> = new Set(["Certificate", "Issuer", "ClusterIssuer", "Ingress", "Gateway", "Secret", "Kustomization"]);
@@ -49,7 +58,7 @@ export interface GitOpsReading {
 
 export function readGitOps(input: GitOpsInput): GitOpsReading {
   const texts = new Map(input.files.map((f) => [f.path, f.text]));
-  const variableSources = substitutionSources(input);
+  const variableSources = new RepositoryVariableSources(input);
   const rendered = renderRepository({
     files: input.files,
     documents: input.documents,
@@ -83,36 +92,53 @@ export function readGitOps(input: GitOpsInput): GitOpsReading {
 
 /**
  * The ConfigMaps and Secrets Flux could substitute from. Secrets are parsed
- * anyway; ConfigMaps only in files that name one a Flux Kustomization (or a
- * patch of one) mentions, since most ConfigMaps are nobody's variables.
+ * anyway; a ConfigMap is looked for only when a Kustomization names it (or
+ * a hint needs a variable's definition), in the files that mention it:
+ * most ConfigMaps are nobody's variables, and parsing is most of a scan.
  */
-function substitutionSources(input: GitOpsInput): Map<string, VariableSource> {
-  const sources = new Map<string, VariableSource>();
-  const add = (doc: ManifestDocument, kind: "ConfigMap" | "Secret") => {
-    const metadata = isRecord(doc.object.metadata) ? doc.object.metadata : {};
-    if (typeof metadata.name !== "string") return;
-    const namespace = input.namespaces.forObject(doc.object, doc.source.file);
-    const sops = isRecord(doc.object.sops) ? doc.object.sops : undefined;
-    const key = sourceKey(kind, namespace, metadata.name);
-    if (!sources.has(key)) sources.set(key, { kind, namespace, name: metadata.name, object: doc.object, source: doc.source, encrypted: typeof sops?.mac === "string" });
-  };
-  const names = new Set<string>();
-  for (const docs of input.documents.values()) {
-    for (const doc of docs) {
-      if (doc.object.kind === "Secret" && doc.object.apiVersion === "v1") add(doc, "Secret");
-      if (!isFluxKustomization(doc.object)) continue;
-      const text = JSON.stringify(doc.object);
-      if (!text.includes("substituteFrom")) continue;
-      for (const m of text.matchAll(/name(?:\\?"\s*:\s*\\?"|:\s*)([A-Za-z0-9][A-Za-z0-9._-]*)/g)) names.add(m[1]!);
+class RepositoryVariableSources implements VariableSources {
+  private readonly input: GitOpsInput;
+  private readonly secrets = new Map<string, VariableSource>();
+  private readonly configMaps = new Map<string, VariableSource>();
+  private readonly searched = new Set<string>();
+
+  constructor(input: GitOpsInput) {
+    this.input = input;
+    for (const docs of input.documents.values()) {
+      for (const doc of docs) if (doc.object.kind === "Secret" && doc.object.apiVersion === "v1") this.add(doc, "Secret", this.secrets);
     }
   }
-  if (names.size === 0) return sources;
-  const mentions = new RegExp(`\\b(${[...names].map((n) => n.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|")})\\b`);
-  for (const file of input.files) {
-    if (!file.text.includes("ConfigMap") || !mentions.test(file.text)) continue;
-    for (const doc of input.parse(file, new Set(["ConfigMap"]))) if (doc.object.apiVersion === "v1") add(doc, "ConfigMap");
+
+  get(kind: "ConfigMap" | "Secret", namespace: string, name: string): VariableSource | undefined {
+    if (kind === "ConfigMap") this.search(name);
+    return (kind === "Secret" ? this.secrets : this.configMaps).get(`${namespace}/${name}`);
   }
-  return sources;
+
+  defining(variable: string): VariableSource[] {
+    this.search(variable);
+    return [...this.configMaps.values(), ...this.secrets.values()].filter((s) => dataKeys(s.object).includes(variable));
+  }
+
+  /** Parses the ConfigMaps of the files that mention `word`, once per word. */
+  private search(word: string): void {
+    if (this.searched.has(word)) return;
+    this.searched.add(word);
+    for (const file of this.input.files) {
+      if (!file.text.includes(word) || !file.text.includes("ConfigMap") || isKustomizationPath(file.path)) continue;
+      for (const doc of this.input.parse(file, CONFIG_MAP)) if (doc.object.apiVersion === "v1") this.add(doc, "ConfigMap", this.configMaps);
+    }
+  }
+
+  private add(doc: ManifestDocument, kind: "ConfigMap" | "Secret", into: Map<string, VariableSource>): void {
+    const metadata = isRecord(doc.object.metadata) ? doc.object.metadata : {};
+    if (typeof metadata.name !== "string") return;
+    const namespace = this.input.namespaces.forObject(doc.object, doc.source.file);
+    const sops = isRecord(doc.object.sops) ? doc.object.sops : undefined;
+    const key = `${namespace}/${metadata.name}`;
+    if (!into.has(key)) into.set(key, { kind, namespace, name: metadata.name, object: doc.object, source: doc.source, encrypted: typeof sops?.mac === "string" });
+  }
 }
+
+const CONFIG_MAP: ReadonlySet<string> = new Set(["ConfigMap"]);
 
 export { FLUX_KUSTOMIZE_GROUP };

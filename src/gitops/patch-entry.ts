@@ -45,14 +45,29 @@ export function readStrategicMergeEntry(entry: unknown, source: SourceRef, readF
   return fromText(entry, undefined, source);
 }
 
+// A parent's patch for its children is the same text in every child: parsed once.
+const parsedTexts = new Map<string, Array<{ type: Patch["type"]; body: unknown }> | { error: string }>();
+const MAX_REMEMBERED = 1000;
+
 function fromText(text: string, target: Patch["target"], source: SourceRef): PatchEntryResult {
+  let parsed = parsedTexts.get(text);
+  if (!parsed) {
+    parsed = parseText(text);
+    if (parsedTexts.size >= MAX_REMEMBERED) parsedTexts.clear();
+    parsedTexts.set(text, parsed);
+  }
+  if ("error" in parsed) return parsed;
+  return { patches: parsed.map((p) => ({ type: p.type, body: structuredClone(p.body), ...(target ? { target } : {}), source })) };
+}
+
+function parseText(text: string): Array<{ type: Patch["type"]; body: unknown }> | { error: string } {
   let docs;
   try {
     docs = parseAllDocuments(text, { prettyErrors: false });
   } catch (err) {
     return { error: `cannot parse the patch: ${err instanceof Error ? err.message : String(err)}` };
   }
-  const patches: Patch[] = [];
+  const patches: Array<{ type: Patch["type"]; body: unknown }> = [];
   for (const doc of docs) {
     if (doc.errors.length > 0) return { error: `the patch is not valid YAML: ${doc.errors[0]!.message}` };
     if (doc.contents === null) continue;
@@ -62,9 +77,9 @@ function fromText(text: string, target: Patch["target"], source: SourceRef): Pat
     } catch (err) {
       return { error: `cannot read the patch: ${err instanceof Error ? err.message : String(err)}` };
     }
-    if (Array.isArray(body)) patches.push({ type: "json6902", body, ...(target ? { target } : {}), source });
-    else if (isRecord(body)) patches.push({ type: "strategic", body, ...(target ? { target } : {}), source });
+    if (Array.isArray(body)) patches.push({ type: "json6902", body });
+    else if (isRecord(body)) patches.push({ type: "strategic", body });
     else return { error: "the patch is neither a mapping nor a list of operations" };
   }
-  return { patches };
+  return patches;
 }

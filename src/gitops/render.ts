@@ -21,7 +21,7 @@ import { isFluxKustomization, readFluxKustomization } from "./flux-kustomization
 import { deepEqual } from "./json-patch.ts";
 import { KustomizeIndex, type Build, type KustomizationDocument, type Level } from "./kustomize.ts";
 import type { AppliedBy, AppliedKustomization, FluxKustomization, Origin } from "./types.ts";
-import { variablesOf, type Variables, type VariableSource } from "./variables.ts";
+import { variablesOf, type Variables, type VariableSource, type VariableSources } from "./variables.ts";
 
 export interface RenderInput {
   /** Every scanned file (repository paths), for builds and patch files. */
@@ -29,8 +29,8 @@ export interface RenderInput {
   /** Parsed objects of each file, in file order. */
   documents: ReadonlyMap<string, readonly ManifestDocument[]>;
   kustomizations: readonly KustomizationDocument[];
-  /** ConfigMaps and Secrets the repository holds, by sourceKey. */
-  variableSources: ReadonlyMap<string, VariableSource>;
+  /** ConfigMaps and Secrets the repository holds. */
+  variableSources: VariableSources;
   namespaces: NamespaceResolver;
   /** Only Flux Kustomizations reached from manifests under this folder render (empty: all). */
   clusterPath?: string;
@@ -323,18 +323,15 @@ function renderThrough(
   return { object, origin: { from: "git", appliedBy, patchedBy, substituted }, ...(warnings ? { warnings } : {}) };
 }
 
-/** "; X is defined in ConfigMap … at …, which this Kustomization does not substitute from". */
-function definedElsewhere(names: readonly string[], sources: ReadonlyMap<string, VariableSource>): string {
-  const hints: string[] = [];
+/** "(X is defined in ConfigMap … at …, which it does not substitute from)". */
+function definedElsewhere(names: readonly string[], sources: VariableSources): string {
+  const hints = new Map<VariableSource, string[]>();
   for (const name of names) {
-    for (const s of sources.values()) {
-      const data = { ...(isRecord(s.object.data) ? s.object.data : {}), ...(isRecord(s.object.stringData) ? s.object.stringData : {}) };
-      if (!Object.hasOwn(data, name)) continue;
-      hints.push(`${name} is defined in ${s.kind} ${s.namespace}/${s.name} at ${at(s.source)}, which it does not substitute from`);
-      break;
-    }
+    const [s] = sources.defining(name);
+    if (s) hints.set(s, [...(hints.get(s) ?? []), name]);
   }
-  return hints.length > 0 ? ` (${hints.join("; ")})` : "";
+  const text = [...hints].map(([s, list]) => `${list.join(", ")} ${list.length === 1 ? "is" : "are"} defined in ${s.kind} ${s.namespace}/${s.name} at ${at(s.source)}, which it does not substitute from`);
+  return text.length > 0 ? ` (${text.join("; ")})` : "";
 }
 
 /** Kinds whose substituted values become certificate names. */

@@ -21,8 +21,11 @@ export interface VariableSource {
   encrypted: boolean;
 }
 
-export function sourceKey(kind: string, namespace: string, name: string): string {
-  return `${kind}/${namespace}/${name}`;
+/** The ConfigMaps and Secrets of the repository, looked up as substitution needs them. */
+export interface VariableSources {
+  get(kind: "ConfigMap" | "Secret", namespace: string, name: string): VariableSource | undefined;
+  /** Those that define `variable` (for "defined in … instead" hints). */
+  defining(variable: string): VariableSource[];
 }
 
 export interface Variables {
@@ -43,14 +46,14 @@ export interface Variables {
 
 export function variablesOf(
   k: FluxKustomization,
-  sources: ReadonlyMap<string, VariableSource>,
+  sources: VariableSources,
   decrypted: ReadonlyMap<string, Record<string, string>> | undefined,
 ): Variables {
   const values = new Map<string, { value: VariableValue; where: string; encrypted?: boolean }>();
   const sealedSources: VariableSource[] = [];
   const unseenSources: SubstituteFromRef[] = [];
   for (const ref of k.postBuild?.substituteFrom ?? []) {
-    const source = sources.get(sourceKey(ref.kind, k.namespace, ref.name));
+    const source = sources.get(ref.kind, k.namespace, ref.name);
     if (!source) {
       unseenSources.push(ref);
       continue;
@@ -87,7 +90,7 @@ function refOf(s: VariableSource): ObjectRef {
   return { kind: s.kind, namespace: s.namespace, name: s.name };
 }
 
-function dataKeys(object: Record<string, unknown>): string[] {
+export function dataKeys(object: Record<string, unknown>): string[] {
   return [...Object.keys(isRecord(object.data) ? object.data : {}), ...Object.keys(isRecord(object.stringData) ? object.stringData : {})];
 }
 

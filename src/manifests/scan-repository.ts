@@ -4,7 +4,7 @@
 // pure function of the file texts, so tests and the benchmark drive it
 // without a file system.
 import { diagnostic, type Diagnostic, type SourceRef } from "../diagnostics.ts";
-import { GITOPS_KINDS, readGitOps, type KustomizationDocument } from "../gitops/index.ts";
+import { GITOPS_KINDS, MAY_ASK_FOR_CERTIFICATES, readGitOps, RENDERED_ELSEWHERE_KINDS, type KustomizationDocument } from "../gitops/index.ts";
 import { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readRepositoryFiles } from "../repo/scan.ts";
 import { namespaceResolver } from "./namespace.ts";
 import { chartDirsOf, isTemplateFile, parseManifests, templateSkipped, type ParseOptions } from "./parse.ts";
@@ -67,6 +67,9 @@ export async function scanRepository(root: string, options: ScanOptions, openSea
 
 const PARSED_KINDS: ReadonlySet<string> = new Set([...RECOGNIZED_KINDS, ...GITOPS_KINDS]);
 const PARSE_OBJECTS: ParseOptions = { wantKind: (kind) => PARSED_KINDS.has(kind) };
+const PARSED_WITH_RENDERERS: ReadonlySet<string> = new Set([...PARSED_KINDS, ...RENDERED_ELSEWHERE_KINDS]);
+const PARSE_WITH_RENDERERS: ParseOptions = { wantKind: (kind) => PARSED_WITH_RENDERERS.has(kind) };
+const MAY_HOLD_RENDERER = new RegExp(`\\b(${RENDERED_ELSEWHERE_KINDS.join("|")})\\b`);
 
 // YAML parsing is nearly all of a scan's cost, and most files in a platform
 // repository (Deployments, Services, ConfigMaps…) are not gitcert's business.
@@ -102,8 +105,9 @@ export function scanFiles(
       continue;
     }
     const kustomization = isKustomizationPath(file.path);
-    if (!kustomization && !MAY_HOLD_RECOGNIZED_KIND.test(file.text)) continue;
-    const parsed = parseManifests(file, kustomization ? {} : PARSE_OBJECTS);
+    const renderer = !kustomization && MAY_HOLD_RENDERER.test(file.text) && MAY_ASK_FOR_CERTIFICATES.test(file.text);
+    if (!kustomization && !renderer && !MAY_HOLD_RECOGNIZED_KIND.test(file.text)) continue;
+    const parsed = parseManifests(file, kustomization ? {} : renderer ? PARSE_WITH_RENDERERS : PARSE_OBJECTS);
     result.stats.documents += parsed.documentCount;
     if (parsed.diagnostics.length > 0) result.diagnostics.push(...parsed.diagnostics);
     if (kustomization) {
