@@ -205,7 +205,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
   let forceRenew: Set<string> | undefined;
   if (mode.forceRenew) {
     await workspace.sync();
-    const { items } = await assess(workspace.root, config, { now: new Date(), issuers });
+    const { items } = await assess(workspace.root, config, { now: new Date(), issuers, identities });
     const known = new Set(items.filter((i) => i.certificate).map((i) => `${i.object.namespace}/${i.object.name}`));
     const unknown = positionals.filter((p) => !known.has(p));
     if (unknown.length > 0) throw new UsageError(`no such Certificate: ${unknown.join(", ")} (give NAMESPACE/NAME; \`gitcert status\` lists them)`);

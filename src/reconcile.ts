@@ -1,7 +1,8 @@
 // One reconcile, end to end (DESIGN.md): sync → scan → resolve → plan →
 // execute → write → commit → push, with the push retried on a fresh head.
 import type { Config } from "./config.ts";
-import type { Diagnostic } from "./diagnostics.ts";
+import { toDiagnostic, type Diagnostic, type SourceRef } from "./diagnostics.ts";
+import { chartTemplateProblems, decryptionProblems } from "./gitops/index.ts";
 import { carriedKey, changedRepository, encryptionProblems, encryptionRules, executePlan, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, secretsOf, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
@@ -40,6 +41,12 @@ export interface Assessment {
 
 export interface AssessOptions {
   now: Date;
+  /**
+   * age identities (`run` and `renew` only): SOPS Secrets Flux substitutes
+   * variables from are opened with them. Without, objects needing their
+   * values are named and left out of the plan.
+   */
+  identities?: readonly string[];
   issuers: IssuerRegistry;
   forceRenew?: ReadonlySet<string>;
   /**
@@ -63,15 +70,21 @@ export type SecretIndexSource = (repository: SecretIndex, needed: readonly Secre
  */
 export async function assess(root: string, config: Config, options: AssessOptions): Promise<Assessment> {
   const tree = workingTree(root);
-  const scan = await scanRepository(root, {
-    include: config.include,
-    exclude: config.exclude,
-    maxFileBytes: config.maxFileBytes,
-    defaultNamespace: config.defaultNamespace,
-    defaultIssuer: config.defaultIssuerName
-      ? { name: config.defaultIssuerName, kind: config.defaultIssuerKind, group: config.defaultIssuerGroup }
-      : undefined,
-  });
+  const identities = options.identities ?? [];
+  const scan = await scanRepository(
+    root,
+    {
+      include: config.include,
+      exclude: config.exclude,
+      maxFileBytes: config.maxFileBytes,
+      defaultNamespace: config.defaultNamespace,
+      defaultIssuer: config.defaultIssuerName
+        ? { name: config.defaultIssuerName, kind: config.defaultIssuerKind, group: config.defaultIssuerGroup }
+        : undefined,
+      clusterPath: config["gitops.clusterPath"] || undefined,
+    },
+    identities.length > 0 ? (sealed, first) => openVariableSecrets(sealed, new SecretStore(tree, first.secrets, identities)) : undefined,
+  );
   const needed = scan.issuers.flatMap((issuer) => secretsOf(options.issuers, issuer, config.clusterResourceNamespace));
   const resolution = resolve(scan, {
     clusterResourceNamespace: config.clusterResourceNamespace,
@@ -90,13 +103,47 @@ export async function assess(root: string, config: Config, options: AssessOption
     now: options.now,
     secretPathTemplate: config.secretPath,
     pruneSecrets: config.pruneSecrets,
-    scanHasErrors: scan.diagnostics.some((d) => d.severity === "error"),
+    // Objects left out for variables gitcert cannot read may own Secrets too.
+    scanHasErrors: scan.diagnostics.some((d) => d.severity === "error") || scan.gitops?.incomplete === true,
     failures,
     forceRenew: options.forceRenew,
   });
   const ruleFor = encryptionRules(tree.read, { recipients: config.ageRecipients });
-  const items = blockUnencryptable(planned, await encryptionProblems(secretPathsToWrite(planned), ruleFor));
-  return { scan, failures, items, diagnostics: [...scan.diagnostics, ...resolution.diagnostics], issuerProblems: resolution.issuerProblems };
+  const toWrite = secretPathsToWrite(planned);
+  const problems = await encryptionProblems(toWrite, ruleFor);
+  for (const [path, problem] of chartTemplateProblems(toWrite, scan.gitops?.charts ?? [])) problems.set(path, problem);
+  const items = blockUnencryptable(planned, problems);
+  const decryption = scan.gitops
+    ? await decryptionProblems(
+        items.filter((i) => i.certificate && i.secretPath && i.action !== "remove").map((i) => i.secretPath!),
+        scan.gitops,
+        {
+          recipientsFor: (path) => ruleFor(path).then((r) => r.recipients, () => undefined),
+          secretFile: (namespace, name) => scan.secrets.find((s) => s.namespace === namespace && s.name === name)?.source,
+          read: (path) => tree.read(path).catch(() => undefined),
+        },
+      )
+    : [];
+  return { scan, failures, items, diagnostics: [...scan.diagnostics, ...resolution.diagnostics, ...decryption], issuerProblems: resolution.issuerProblems };
+}
+
+/** The values of the SOPS Secrets Flux substitutes from, opened with the age identity; what could not be, as diagnostics. */
+async function openVariableSecrets(
+  sealed: ReadonlyArray<{ namespace: string; name: string; source: SourceRef }>,
+  store: SecretStore,
+): Promise<{ values: Map<string, Record<string, string>>; diagnostics: Diagnostic[] }> {
+  const values = new Map<string, Record<string, string>>();
+  const diagnostics: Diagnostic[] = [];
+  for (const s of sealed) {
+    try {
+      const data = await store.read({ namespace: s.namespace, name: s.name });
+      if (!data) continue;
+      values.set(`${s.namespace}/${s.name}`, Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.toString("utf8")])));
+    } catch (err) {
+      diagnostics.push(toDiagnostic(err, { code: "SopsDecryptFailed", source: s.source, object: { kind: "Secret", namespace: s.namespace, name: s.name } }));
+    }
+  }
+  return { values, diagnostics };
 }
 
 /** How long `run` and `plan` wait, in all, for issuers' renewal hints. */
@@ -172,7 +219,7 @@ export interface ReconcileDeps {
 export async function reconcileTree(root: string, deps: ReconcileDeps, carried?: ReadonlyMap<string, Written>): Promise<TreeResult> {
   const now = deps.now();
   const tree = workingTree(root);
-  const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true, secretIndex: deps.secretIndex });
+  const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true, secretIndex: deps.secretIndex, identities: deps.identities });
   await deps.onAssessed?.(assessment);
   deps.signal?.throwIfAborted();
   const execution = await executePlan(assessment.items, {
@@ -184,7 +231,10 @@ export async function reconcileTree(root: string, deps: ReconcileDeps, carried?:
     concurrency: deps.config.concurrency,
     clusterResourceNamespace: deps.config.clusterResourceNamespace,
     kustomizations: assessment.scan.kustomizations,
+    ksops: assessment.scan.gitops?.ksops,
     kustomizeResources: deps.config.kustomizeResources,
+    listIssuerSecrets: deps.config["acme.applyAccountKey"],
+    charts: assessment.scan.gitops?.charts,
     carried,
     onOutcome: deps.onOutcome,
     signal: deps.signal,

@@ -68,10 +68,14 @@ export function formatTable(rows: readonly StatusRow[]): string {
 
 export function formatPlan(items: readonly PlanItem[], diagnostics: readonly Diagnostic[]): string {
   const lines = items.map((i) => {
-    const where = i.source ? ` (${i.source.file}:${i.source.line})` : "";
+    const applied = i.certificate?.origin?.appliedBy;
+    const via = applied ? ` via Flux Kustomization ${applied.namespace}/${applied.name}` : "";
+    const where = i.source ? ` (${i.source.file}:${i.source.line}${via})` : "";
     return `${i.action.padEnd(8)} ${i.object.namespace}/${i.object.name}${where}: ${i.reason} — ${i.message}`;
   });
   const notes = diagnostics.filter((d) => d.severity !== "debug").map((d) => `${d.severity}: ${formatDiagnostic(d)}`);
+  // Notes alone (objects gitcert cannot see) still say that nothing was found.
+  if (lines.length === 0 && notes.length > 0) lines.push("no certificates found");
   return [...lines, ...(notes.length ? ["", ...notes] : [])].join("\n");
 }
 
@@ -86,7 +90,8 @@ export function planJson(items: readonly PlanItem[], diagnostics: readonly Diagn
       message: i.message,
       source: i.source,
       secretPath: i.secretPath,
-      issuer: i.issuer ? { kind: i.issuer.kind, name: i.issuer.name } : undefined,
+      issuer: i.issuer ? { kind: i.issuer.kind, name: i.issuer.name, source: i.issuer.source, origin: i.issuer.origin } : undefined,
+      origin: i.certificate?.origin,
       dnsNames: i.certificate?.spec.dnsNames,
       notAfter: i.state?.notAfter?.toISOString(),
       renewalTime: i.renewalTime?.toISOString(),

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { after, before, test, type TestContext } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { acmeOptionsFromConfig } from "../src/acme/index.ts";
+import type { Config } from "../src/config.ts";
 import { defaultIssuers } from "../src/issuers/index.ts";
 import { statusRows } from "../src/report.ts";
 import { git, sopsDecrypt, tempDir } from "./helpers.ts";
@@ -86,6 +87,9 @@ spec:
   issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer}
 `;
 
+// The issuer's folder, applied by Flux or Argo CD.
+const PLATFORM_KUSTOMIZATION = "resources:\n  - issuer.yaml\n  - rfc2136-tsig.sops.yaml\n";
+
 // A name the CA refuses to issue for: the failure is the CA's answer.
 const REFUSED_DOMAIN = "refused.example.test";
 const REFUSED = `apiVersion: cert-manager.io/v1
@@ -112,7 +116,7 @@ spec:
   issuerRef: {name: letsencrypt-prod, kind: ClusterIssuer}
 `;
 
-async function setup(t: TestContext, files: Record<string, string>, options: { sopsConfig?: boolean } = {}) {
+async function setup(t: TestContext, files: Record<string, string>, options: { sopsConfig?: boolean; config?: Partial<Config> } = {}) {
   // A fresh repository: .sops.yaml, the issuer, and the TSIG secret encrypted as a user would.
   const repo = await issuerRepository(
     t,
@@ -132,6 +136,7 @@ async function setup(t: TestContext, files: Record<string, string>, options: { s
         "acme.http01.selfCheckNameservers": [bind.nameserver],
         "acme.dns01.nameservers": [bind.nameserver],
         "acme.dns01.propagationTimeoutSeconds": 20,
+        ...options.config,
       },
     },
   );
@@ -160,6 +165,7 @@ test("an annotated Ingress (HTTP-01) and a wildcard (DNS-01 over RFC 2136 + TSIG
     "apps/shop/wildcard.yaml": WILDCARD,
     "apps/shop/refused.yaml": REFUSED,
     "apps/shop/broken.yaml": UNREACHABLE,
+    "platform/kustomization.yaml": PLATFORM_KUSTOMIZATION,
   });
   const started = new Date();
   const report = await run("work", started);
@@ -187,6 +193,7 @@ test("an annotated Ingress (HTTP-01) and a wildcard (DNS-01 over RFC 2136 + TSIG
   assert.ok(existsSync(join(clone, "platform/letsencrypt-account.sops.yaml")), "the ACME account key is kept, encrypted, beside its issuer");
   const account = readFileSync(join(clone, "platform/letsencrypt-account.sops.yaml"), "utf8");
   assert.doesNotMatch(account, /PRIVATE KEY/);
+  assert.equal(readFileSync(join(clone, "platform/kustomization.yaml"), "utf8"), PLATFORM_KUSTOMIZATION, "acme.applyAccountKey is off: the key stays in Git, out of the cluster");
   const failures = JSON.parse(readFileSync(join(clone, ".gitcert/issuance-failures"), "utf8"));
   assert.deepEqual(Object.keys(failures), ["shop/refused"], "only the failure at the CA is recorded");
   assert.equal(failures["shop/refused"].attempts, 1);
@@ -209,7 +216,11 @@ test("an annotated Ingress (HTTP-01) and a wildcard (DNS-01 over RFC 2136 + TSIG
 });
 
 test("no age recipient: blocked by the plan, no order, nothing in Git; with the recipient the next run issues at once", async (t) => {
-  const { run, checkout, pushOther, sopsConfig } = await setup(t, { "apps/shop/ingress.yaml": INGRESS }, { sopsConfig: false });
+  const { run, checkout, pushOther, sopsConfig } = await setup(
+    t,
+    { "apps/shop/ingress.yaml": INGRESS, "platform/kustomization.yaml": PLATFORM_KUSTOMIZATION },
+    { sopsConfig: false, config: { "acme.applyAccountKey": true } },
+  );
   const first = await run();
   const web = first.outcomes.find((o) => o.certificate.name === "web-tls");
   assert.equal(web?.kind, "blocked");
@@ -224,7 +235,13 @@ test("no age recipient: blocked by the plan, no order, nothing in Git; with the 
   const second = await run("work-2");
   assert.equal(second.outcomes.find((o) => o.certificate.name === "web-tls")?.kind, "issued", JSON.stringify(second.outcomes.map((o) => o.diagnostics)));
   assert.ok(second.pushed);
-  assert.ok(existsSync(join(checkout(), "apps/shop/web-tls.sops.yaml")));
+  const clone2 = checkout();
+  assert.ok(existsSync(join(clone2, "apps/shop/web-tls.sops.yaml")));
+  assert.equal(
+    readFileSync(join(clone2, "platform/kustomization.yaml"), "utf8"),
+    "resources:\n  - issuer.yaml\n  - letsencrypt-account.sops.yaml\n  - rfc2136-tsig.sops.yaml\n",
+    "acme.applyAccountKey: the account key is listed, so a cert-manager controller could take over with it",
+  );
 });
 
 test("ARI: when the CA moves the renewal window, the certificate is renewed inside it and the order says what it replaces", async (t) => {

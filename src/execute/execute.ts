@@ -5,6 +5,7 @@
 import { diagnostic, toDiagnostic, type Diagnostic, type SourceRef } from "../diagnostics.ts";
 import { secretsOf, type IssuerRegistry } from "../issuers/index.ts";
 import type { IssuerEnv, SecretKey } from "../issuers/types.ts";
+import type { KsopsGenerator } from "../gitops/index.ts";
 import type { KustomizationFile } from "../manifests/types.ts";
 import { ANNOTATION, ISSUING_ACTIONS, type PlanItem } from "../plan/index.ts";
 import { parseCertificate } from "../pki/index.ts";
@@ -32,8 +33,14 @@ export interface ExecuteContext {
   concurrency: number;
   clusterResourceNamespace: string;
   kustomizations: readonly KustomizationFile[];
+  /** KSOPS generators: a folder with one lists its Secret files there, not in `resources`. */
+  ksops?: readonly KsopsGenerator[];
   /** Keep Secret files listed in their folder's kustomization.yaml resources. */
   kustomizeResources: boolean;
+  /** List the Secrets issuers keep (ACME account keys) too, so Flux or Argo CD applies them (`acme.applyAccountKey`). */
+  listIssuerSecrets: boolean;
+  /** Folders holding a Helm chart: a Secret kept for a manifest in a chart's templates/ goes beside the chart instead. */
+  charts?: readonly string[];
   /** Secrets an earlier, rejected attempt of this reconcile wrote. */
   carried?: Carried;
   /** Called as each outcome is settled, for progress output. */
@@ -57,7 +64,7 @@ export interface ExecuteResult {
 
 export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContext): Promise<ExecuteResult> {
   const result: ExecuteResult = { outcomes: new Array<Outcome>(items.length), stored: [], diagnostics: [], written: [] };
-  const keeper = ctx.kustomizeResources ? new KustomizationKeeper(ctx.tree, ctx.kustomizations) : undefined;
+  const keeper = ctx.kustomizeResources ? new KustomizationKeeper(ctx.tree, ctx.kustomizations, ctx.ksops) : undefined;
 
   let done = 0;
   /** `listed`: whether the Secret file belongs in its kustomization.yaml now (undefined: leave it). */
@@ -75,7 +82,7 @@ export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContex
   const keepSecret = async (key: SecretKey, data: Record<string, Buffer>, near: SourceRef) => {
     const { stored, written } = await storeSecret(key, data, near, ctx);
     result.written.push(written);
-    const listing = keeper ? await keeper.keep(stored.path, true) : {};
+    const listing = keeper && ctx.listIssuerSecrets ? await keeper.keep(stored.path, true) : {};
     if (listing.problem) result.diagnostics.push(listing.problem);
     result.stored.push(listing.edit ? { ...stored, kustomization: listing.edit } : stored);
   };

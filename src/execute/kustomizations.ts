@@ -1,42 +1,55 @@
-// Every Secret file gitcert keeps is listed in its folder's
-// kustomization.yaml, and removed ones are not. Checked for every Secret on
-// every run, so an edit that failed once is made on the next. Edits to one
-// file come one after another: certificates finish in parallel.
+// Every Secret file gitcert keeps is listed where its folder's build reads
+// it, and removed ones are not: in the folder's kustomization.yaml
+// `resources`, or, when that kustomization lists a KSOPS generator (Argo CD
+// + KSOPS), in the generator's `files` instead, since a SOPS file in
+// `resources` would reach the cluster still encrypted. Checked for every
+// Secret on every run, so an edit that failed once is made on the next.
+// Edits to one file come one after another: certificates finish in
+// parallel.
 import { posix } from "node:path";
 import { GitcertError, toDiagnostic, type Diagnostic } from "../diagnostics.ts";
+import type { KsopsGenerator } from "../gitops/index.ts";
 import type { KustomizationFile } from "../manifests/types.ts";
-import { addResource, removeResource, type WorkingTree } from "../repo/index.ts";
+import { addListEntry, removeListEntry, type WorkingTree } from "../repo/index.ts";
 import type { KustomizationEdit } from "./outcome.ts";
 
 export class KustomizationKeeper {
   private readonly tree: WorkingTree;
   private readonly byDir: Map<string, KustomizationFile>;
+  private readonly ksopsByDir: Map<string, KsopsGenerator>;
   private queue: Promise<unknown> = Promise.resolve();
 
-  constructor(tree: WorkingTree, kustomizations: readonly KustomizationFile[]) {
+  constructor(tree: WorkingTree, kustomizations: readonly KustomizationFile[], ksops: readonly KsopsGenerator[] = []) {
     this.tree = tree;
     this.byDir = new Map(kustomizations.map((k) => [k.dir, k]));
+    // One generator per folder is the KSOPS layout; with several, the first (sorted) is kept up.
+    this.ksopsByDir = new Map();
+    for (const g of [...ksops].sort((a, b) => (a.file < b.file ? -1 : 1))) if (!this.ksopsByDir.has(g.dir)) this.ksopsByDir.set(g.dir, g);
   }
 
-  /** Lists (or unlists) a file in its folder's kustomization.yaml: the edit when one was needed, or why it failed. */
+  /** Lists (or unlists) a file in its folder's kustomization.yaml or KSOPS generator: the edit when one was needed, or why it failed. */
   keep(path: string, listed: boolean): Promise<{ edit?: KustomizationEdit; problem?: Diagnostic }> {
-    const dir = posix.dirname(path);
-    const k = this.byDir.get(dir === "." ? "" : dir);
+    const parent = posix.dirname(path);
+    const dir = parent === "." ? "" : parent;
+    const k = this.byDir.get(dir);
     if (!k) return Promise.resolve({});
-    const done = this.queue.then(() => this.edit(k.file, posix.basename(path), listed)).then(
+    const generator = this.ksopsByDir.get(dir);
+    // KSOPS runs in the kustomization's folder: its entries are relative to it.
+    const target = generator ? { file: generator.file, key: "files" } : { file: k.file, key: "resources" };
+    const done = this.queue.then(() => this.edit(target.file, target.key, posix.relative(dir || ".", path), listed)).then(
       (edit) => (edit ? { edit } : {}),
-      (err: unknown) => ({ problem: toDiagnostic(err, { code: "KustomizationUpdateFailed", source: { file: k.file, line: 1 } }) }),
+      (err: unknown) => ({ problem: toDiagnostic(err, { code: "KustomizationUpdateFailed", source: { file: target.file, line: 1 } }) }),
     );
     this.queue = done;
     return done;
   }
 
-  private async edit(file: string, resource: string, listed: boolean): Promise<KustomizationEdit | undefined> {
+  private async edit(file: string, key: string, entry: string, listed: boolean): Promise<KustomizationEdit | undefined> {
     const before = await this.tree.read(file);
     if (before === undefined) throw new GitcertError("KustomizationUpdateFailed", `${file} is gone`);
-    const after = listed ? addResource(before, resource) : removeResource(before, resource);
+    const after = listed ? addListEntry(before, key, entry) : removeListEntry(before, key, entry);
     if (after === before) return undefined;
     await this.tree.write(file, after);
-    return { file, resource, change: listed ? "added" : "removed" };
+    return { file, resource: entry, change: listed ? "added" : "removed" };
   }
 }
