@@ -69,7 +69,7 @@ export function formatTable(rows: readonly StatusRow[]): string {
 export function formatPlan(items: readonly PlanItem[], diagnostics: readonly Diagnostic[]): string {
   const lines = items.map((i) => {
     const applied = i.certificate?.origin?.appliedBy;
-    const via = applied ? ` via Flux Kustomization ${applied.namespace}/${applied.name}` : "";
+    const via = applied ? ` via ${applied.kind === "Application" ? "Argo CD Application" : "Flux Kustomization"} ${applied.namespace}/${applied.name}` : "";
     const where = i.source ? ` (${i.source.file}:${i.source.line}${via})` : "";
     return `${i.action.padEnd(8)} ${i.object.namespace}/${i.object.name}${where}: ${i.reason} — ${i.message}`;
   });

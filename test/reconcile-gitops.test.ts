@@ -13,7 +13,9 @@ import { loadConfig, type Config } from "../src/config.ts";
 import { formatDiagnostic } from "../src/diagnostics.ts";
 import { defaultIssuers } from "../src/issuers/index.ts";
 import { createLogger } from "../src/log.ts";
+import type { PlanItem } from "../src/plan/index.ts";
 import { assess, reconcileRepository } from "../src/reconcile.ts";
+import { formatPlan } from "../src/report.ts";
 import { openWorkspace } from "../src/repo/index.ts";
 import { fixture } from "./gitops/fixture.ts";
 import { remoteClones, sopsDecrypt, tempDir } from "./helpers.ts";
@@ -34,6 +36,11 @@ async function repository(t: TestContext, name: string, encrypt: string[], overr
   const workspace = await openWorkspace({ url: remote, branch: "main", workdir: join(dir, "work"), author: { name: "gitcert", email: "gitcert@test.invalid" } });
   const run = () => reconcileRepository(workspace, { config, issuers: defaultIssuers(), identities: [key.identity], now: () => new Date(), log: createLogger("error") });
   return { dir, remote, config, workspace, run, key, ...remoteClones(dir, remote) };
+}
+
+/** The plan line of the first item, as `gitcert plan` prints it. */
+function formatPlanLine(report: { assessment: { items: PlanItem[] } }): string {
+  return formatPlan(report.assessment.items.slice(0, 1), []);
 }
 
 function subjectAltNames(t: TestContext, file: string, identity: string): string {
@@ -99,6 +106,9 @@ test("Argo CD + KSOPS: gitcert's file goes into the ksops generator's files, nev
   const clone = checkout();
   assert.deepEqual((parseYaml(readFileSync(join(clone, "apps/web/secret-generator.yaml"), "utf8")) as { files: string[] }).files, ["./db-credentials.enc.yaml", "./web-tls.enc.yaml"]);
   assert.equal(readFileSync(join(clone, "apps/web/kustomization.yaml"), "utf8"), kustomizationBefore, "resources untouched: KSOPS decrypts the file");
+  const secret = parseYaml(readFileSync(join(clone, "apps/web/web-tls.enc.yaml"), "utf8")) as { metadata: { namespace: string } };
+  assert.equal(secret.metadata.namespace, "web", "the Application's destination namespace, where Argo CD puts the Certificate");
+  assert.match(formatPlanLine(report), /web\/web \(apps\/web\/certificate\.yaml:1 via Argo CD Application argocd\/web\)/);
   assert.match(subjectAltNames(t, join(clone, "apps/web/web-tls.enc.yaml"), key.identity), /DNS:web\.example\.test/);
 
   pushOther((c) => rmSync(join(c, "apps/web/certificate.yaml")), "drop the web certificate");

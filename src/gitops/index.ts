@@ -24,14 +24,14 @@ export { isFluxKustomization } from "./flux-kustomization.ts";
 export { appliersOf, chartTemplateProblems, decryptionProblems, type DecryptionContext } from "./decryption.ts";
 
 /** Kinds the scan parses for this room, besides the ones gitcert reads itself: how objects reach the cluster. */
-export const GITOPS_KINDS: readonly string[] = ["Kustomization", "ArtifactGenerator"];
+export const GITOPS_KINDS: readonly string[] = ["Kustomization", "ArtifactGenerator", "Application"];
 
 /**
  * Kinds looked at only for what they may render (invisible.ts), and only in
  * files that mention something certificate-like: most HelmReleases are not,
  * and parsing is most of a scan's cost.
  */
-export const RENDERED_ELSEWHERE_KINDS: readonly string[] = ["HelmRelease", "Application", "ApplicationSet"];
+export const RENDERED_ELSEWHERE_KINDS: readonly string[] = ["HelmRelease", "ApplicationSet"];
 export const MAY_ASK_FOR_CERTIFICATES = /cert-manager\.io|tls|[Ii]ssuer|certManager|Certificate/;
 
 /** Kinds whose failure to render is worth a diagnostic (the rest are only looked at). */

@@ -56,6 +56,14 @@ export function invisibleCertificates(input: {
           const helm = source.helm;
           const hits = [...findHits(helm.valuesObject).map((h) => ({ ...h, path: ["helm", "valuesObject", ...h.path] }))];
           if (typeof helm.values === "string") hits.push(...findHits(safeParse(helm.values)).map((h) => ({ ...h, path: ["helm", "values"] as Path })));
+          // Values files in this repository (`$ref/path` of a multi-source Application, or beside a chart kept here).
+          for (const v of Array.isArray(helm.valueFiles) ? helm.valueFiles : []) {
+            if (typeof v !== "string") continue;
+            const path = v.startsWith("$") ? v.slice(v.indexOf("/") + 1) : typeof source.path === "string" ? `${source.path.replace(/\/$/, "")}/${v}` : v;
+            const text = texts.get(path.replace(/^\.\//, ""));
+            if (text === undefined) continue;
+            report(path.replace(/^\.\//, ""), 1, [], findHits(safeParse(text)), `its Helm values file ${path.replace(/^\.\//, "")}`, { kind: String(o.kind), name });
+          }
           if (Array.isArray(helm.parameters)) {
             helm.parameters.forEach((p, i) => {
               if (isRecord(p) && typeof p.name === "string" && /ingress.*tls|cert-?manager|issuer/i.test(p.name)) hits.push({ path: ["helm", "parameters", i], what: `parameter ${p.name}` });
@@ -152,8 +160,9 @@ function lineOf(text: string | undefined, docLine: number, path: Path): number |
     for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
       let node: unknown = doc.contents;
       const start = (node as { range?: number[] } | null)?.range?.[0];
-      if (start === undefined || lineCounter.linePos(start).line !== docLine) continue;
-      let line = docLine;
+      // Line 1 stands for "the file's first document", which comments may push down.
+      if (start === undefined || (docLine > 1 && lineCounter.linePos(start).line !== docLine)) continue;
+      let line = lineCounter.linePos(start).line;
       for (const segment of path) {
         if (isMap(node)) {
           const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);

@@ -13,6 +13,8 @@
 import { posix } from "node:path";
 import { diagnostic, type Diagnostic, type SourceRef } from "../diagnostics.ts";
 import { isRecord } from "../schema/index.ts";
+import { parseAllDocuments } from "yaml";
+import { isKsops, KSOPS_KIND } from "./ksops.ts";
 import { readPatchEntry, readStrategicMergeEntry, type PatchFileReader } from "./patch-entry.ts";
 import type { Patch } from "./types.ts";
 
@@ -157,9 +159,32 @@ export class KustomizeIndex {
     }
     const components = k.object.components;
     if (Array.isArray(components)) for (const entry of components) include(entry, "components", true);
+    // A KSOPS generator emits its files decrypted: the same objects, read here as they are.
+    for (const files of this.ksopsFiles(k)) for (const entry of files) include(entry, "ksops files", false);
     // A component's patches apply to everything its parent has gathered, before the parent's own.
     const above = [...componentLevels, level];
     return { entries: entries.map((e) => ({ file: e.file, levels: [...e.levels, ...above] })), kustomizationDirs, generated: false, problems };
+  }
+
+  /** The `files:` of each KSOPS generator the kustomization lists, relative to its folder. */
+  private ksopsFiles(k: KustomizationDocument): string[][] {
+    const generators = k.object.generators;
+    if (!Array.isArray(generators)) return [];
+    const out: string[][] = [];
+    for (const entry of generators) {
+      if (typeof entry !== "string") continue;
+      const text = this.readText(posix.normalize(posix.join(k.dir, entry)));
+      if (text === undefined || !text.includes(KSOPS_KIND)) continue;
+      try {
+        for (const doc of parseAllDocuments(text, { prettyErrors: false })) {
+          const object: unknown = doc.errors.length === 0 ? doc.toJS({ maxAliasCount: 100 }) : undefined;
+          if (isRecord(object) && isKsops(object) && Array.isArray(object.files)) out.push(object.files.filter((f): f is string => typeof f === "string"));
+        }
+      } catch {
+        // A generator gitcert cannot read adds nothing it could know.
+      }
+    }
+    return out;
   }
 
   private levelOf(k: KustomizationDocument): { level: Level; problems: Diagnostic[]; patchFiles: string[] } {

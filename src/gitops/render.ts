@@ -16,6 +16,7 @@ import type { ManifestDocument } from "../manifests/types.ts";
 import type { NamespaceResolver } from "../manifests/namespace.ts";
 import { isRecord } from "../schema/index.ts";
 import { applyPatch } from "./apply-patch.ts";
+import { argoApplications, argoBuild } from "./argocd.ts";
 import { mayNeedSubstitution, substitute } from "./envsubst.ts";
 import { isFluxKustomization, readFluxKustomization } from "./flux-kustomization.ts";
 import { deepEqual } from "./json-patch.ts";
@@ -66,6 +67,19 @@ interface Rendering {
 }
 
 type Outcome = Rendering | { dropped: Diagnostic | undefined; incomplete?: boolean; sealed?: readonly VariableSource[] };
+
+/** What applies a build: a Flux Kustomization (which may substitute) or an Argo CD Application. */
+interface Applier {
+  appliedBy: AppliedBy;
+  /** `Flux Kustomization ns/name (file:line)`, for messages. */
+  via: string;
+  /** Flux's variables; undefined when the applier substitutes nothing. */
+  variables?: Variables;
+  /** Why a `${…}` stays as written, when it does. */
+  noSubstitution: string;
+  /** Argo CD's destination namespace, for objects that end up with none. */
+  defaultNamespace?: string;
+}
 
 export function renderRepository(input: RenderInput): RenderResult {
   const texts = new Map(input.files.map((f) => [f.path, f.text]));
@@ -139,12 +153,17 @@ export function renderRepository(input: RenderInput): RenderResult {
         );
       }
     }
-    const appliedBy: AppliedBy = { kind: "Kustomization", namespace: k.namespace, name: k.name, source: k.source };
+    const applier: Applier = {
+      appliedBy: { kind: "Kustomization", namespace: k.namespace, name: k.name, source: k.source },
+      via: `Flux Kustomization ${k.namespace}/${k.name} (${at(k.source)})`,
+      variables,
+      noSubstitution: k.postBuild ? "defines no variables (substitution does not run)" : "has no spec.postBuild",
+    };
     for (const entry of build.entries) {
       if (patchFiles.has(entry.file)) continue;
       const levels = withFluxLevel(entry.levels, build, k);
       input.documents.get(entry.file)?.forEach((doc, i) => {
-        const outcome = renderThrough(doc, levels, k, variables!, appliedBy, input);
+        const outcome = renderThrough(doc, levels, applier, input);
         const list = renderings.get(doc) ?? [];
         list.push(outcome);
         renderings.set(doc, list);
@@ -157,6 +176,29 @@ export function renderRepository(input: RenderInput): RenderResult {
         diagnostics.push(...child.diagnostics);
         if (child.kustomization) queue.push({ key: childKey, k: locate(child.kustomization, index, artifacts, diagnostics) });
       });
+    }
+  }
+
+  // Argo CD Applications whose sources are folders of this repository.
+  for (const app of argoApplications(input.documents, index, diagnostics)) {
+    const applier: Applier = {
+      appliedBy: { kind: "Application", namespace: app.namespace, name: app.name, source: app.source },
+      via: `Argo CD Application ${app.namespace}/${app.name} (${at(app.source)})`,
+      noSubstitution: "does not substitute variables",
+      ...(app.destinationNamespace ? { defaultNamespace: app.destinationNamespace } : {}),
+    };
+    for (const source of app.sources) {
+      const { build, levelsOf } = argoBuild(source, app, index, texts.keys());
+      diagnostics.push(...build.problems);
+      for (const entry of build.entries) {
+        if (patchFiles.has(entry.file)) continue;
+        const levels = levelsOf(entry.levels);
+        for (const doc of input.documents.get(entry.file) ?? []) {
+          const list = renderings.get(doc) ?? [];
+          list.push(renderThrough(doc, levels, applier, input));
+          renderings.set(doc, list);
+        }
+      }
     }
   }
 
@@ -217,11 +259,12 @@ function choose(
   for (const r of rendered) if (!distinct.some((d) => deepEqual(d.object, r.object))) distinct.push(r);
   if (distinct.length <= 1) return { rendering: distinct[0] ?? rendered[0] };
   if (reported) {
-    const by = distinct.map((r) => `Kustomization ${r.origin.appliedBy!.namespace}/${r.origin.appliedBy!.name} (${at(r.origin.appliedBy!.source)})`).sort();
+    const by = distinct.map((r) => `${r.origin.appliedBy!.kind} ${r.origin.appliedBy!.namespace}/${r.origin.appliedBy!.name} (${at(r.origin.appliedBy!.source)})`).sort();
+    const what = distinct.every((r) => r.origin.appliedBy!.kind === "Kustomization") ? "Flux Kustomizations" : "Flux Kustomizations or Argo CD Applications";
     diagnostics.push(
       diagnostic(
         "RenderedDifferently",
-        `applied by several Flux Kustomizations that make different objects of it: ${by.join(", ")}; set gitops.clusterPath to the folder of the cluster gitcert serves`,
+        `applied by several ${what} that make different objects of it: ${by.join(", ")}; set gitops.clusterPath to the folder of the cluster gitcert serves`,
         { source: doc.source, object: refOf(doc.object, namespaceOf(doc.object)) },
       ),
     );
@@ -239,21 +282,15 @@ function withFluxLevel(levels: readonly Level[], build: Build, k: FluxKustomizat
   return [...levels.slice(0, -1), { ...top, patches: [...top.patches, ...k.patches], ...(namespace ? { namespace } : {}) }];
 }
 
-function renderThrough(
-  doc: ManifestDocument,
-  levels: readonly Level[],
-  k: FluxKustomization,
-  variables: Variables,
-  appliedBy: AppliedBy,
-  input: RenderInput,
-): Outcome {
+function renderThrough(doc: ManifestDocument, levels: readonly Level[], applier: Applier, input: RenderInput): Outcome {
+  const { appliedBy, via, variables } = applier;
+  const active = variables?.active === true;
   let object = doc.object;
   const patchedBy: SourceRef[] = [];
   const fail = (code: string, message: string, severity: "error" | "warning" = "error", incomplete = false): Outcome => ({
     dropped: diagnostic(code, message, { source: doc.source, object: refOf(object, namespaceOf(object)) }, severity),
     incomplete,
   });
-  const via = `Flux Kustomization ${k.namespace}/${k.name} (${at(k.source)})`;
   const patch = (patches: Level["patches"]): Outcome | undefined => {
     for (const p of patches) {
       const r = applyPatch(object, p, namespaceOf(object) ?? "");
@@ -273,14 +310,13 @@ function renderThrough(
     if (stop2) return stop2;
   }
   const substituted: string[] = [];
-  if (!variables.active && VARIABLE_KINDS.has(String(object.kind))) {
+  if (!active && VARIABLE_KINDS.has(String(object.kind))) {
     const names = variablesIn(object);
     if (names.length > 0) {
-      const why = k.postBuild ? "defines no variables (substitution does not run)" : "has no spec.postBuild";
-      return fail("FluxVariableNotSubstituted", `${names.map((n) => `\${${n}}`).join(", ")} ${names.length === 1 ? "is" : "are"} not substituted: ${via}, which applies this file, ${why}${definedElsewhere(names, input.variableSources)}; gitcert cannot read this object from Git alone`);
+      return fail("FluxVariableNotSubstituted", `${names.map((n) => `\${${n}}`).join(", ")} ${names.length === 1 ? "is" : "are"} not substituted: ${via}, which applies this file, ${applier.noSubstitution}${definedElsewhere(names, input.variableSources)}; gitcert cannot read this object from Git alone`);
     }
   }
-  if (variables.active && !substitutionDisabled(object)) {
+  if (variables && active && !substitutionDisabled(object)) {
     const json = JSON.stringify(object);
     if (mayNeedSubstitution(json)) {
       const r = substitute(stringify(object, { lineWidth: 0 }), variables.lookup);
@@ -295,7 +331,7 @@ function renderThrough(
         return { ...out, sealed: variables.sealedSources };
       }
       if (r.unseen.length > 0) {
-        const refs = variables.unseenSources.map((s) => `${s.kind} ${k.namespace}/${s.name}`).join(", ");
+        const refs = variables.unseenSources.map((s) => `${s.kind} ${appliedBy.namespace}/${s.name}`).join(", ");
         return fail("FluxVariablesNotInRepository", `${r.unseen.map((n) => `\${${n}}`).join(", ")} may come from ${refs}, which ${via} substitutes from but the repository does not hold (made in the cluster?); gitcert cannot read this object from Git alone — give gitcert cluster access to see it`, "warning", true);
       }
       try {
@@ -308,7 +344,8 @@ function renderThrough(
       substituted.push(...r.used);
     }
   }
-  const secret = substituted.filter((n) => variables.fromEncrypted(n));
+  if (applier.defaultNamespace && !namespaceOf(object) && object.kind !== "ClusterIssuer" && object.kind !== "Namespace") object = withNamespace(object, applier.defaultNamespace);
+  const secret = substituted.filter((n) => variables?.fromEncrypted(n) === true);
   const warnings =
     secret.length > 0 && NAMING_KINDS.has(String(object.kind))
       ? [

@@ -41,9 +41,9 @@ export interface FluxKustomization {
   decryption?: { provider?: string; secretRef?: string };
 }
 
-/** The Flux Kustomization that applies an object, for messages and for `plan`. */
+/** The Flux Kustomization or Argo CD Application that applies an object, for messages and for `plan`. */
 export interface AppliedBy {
-  kind: "Kustomization";
+  kind: "Kustomization" | "Application";
   namespace: string;
   name: string;
   source: SourceRef;

@@ -187,3 +187,24 @@ test("an ExternalArtifact path is mapped back through its ArtifactGenerator's co
   );
   assert.deepEqual(scan.issuers.map((i) => `${i.namespace}/${i.name} via ${i.origin?.appliedBy?.name}`), ["platform/ca via infra"]);
 });
+
+test("Argo CD: an Application's source folder lands in its destination namespace, with its kustomize patches; a KSOPS generator's files are read as what it emits", () => {
+  const app = (name: string, path: string, extra = "") =>
+    `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata: {name: ${name}, namespace: argocd}\nspec:\n  source:\n    repoURL: https://git.example.test/apps.git\n    path: ${path}\n${extra}  destination: {server: https://kubernetes.default.svc, namespace: ${name}}\n`;
+  const cert = (name: string) => `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: ${name}}\nspec: {secretName: ${name}-tls, dnsNames: [${name}.example.test], issuerRef: {name: ca, kind: ClusterIssuer}}\n`;
+  const scan = scanFiles(
+    sourceFiles({
+      "argocd/plain.yaml": app("plain", "apps/plain", "    directory: {recurse: true}\n"),
+      "argocd/edge.yaml": app("edge", "apps/edge", "    kustomize:\n      patches:\n        - target: {kind: Certificate}\n          patch: '[{op: add, path: /spec/dnsNames/-, value: www.edge.example.test}]'\n"),
+      "apps/plain/sub/cert.yaml": cert("plain"),
+      "apps/edge/kustomization.yaml": "generators: [./secrets.yaml]\n",
+      "apps/edge/secrets.yaml": "apiVersion: viaduct.ai/v1\nkind: ksops\nmetadata: {name: s}\nfiles: [./cert.sops.yaml]\n",
+      "apps/edge/cert.sops.yaml": cert("edge"),
+    }),
+    DEFAULT_SCAN_OPTIONS,
+  );
+  assert.deepEqual(
+    scan.certificates.map((c) => `${c.namespace}/${c.name} ${c.spec.dnsNames.join(",")} via ${c.origin?.appliedBy?.kind} ${c.origin?.appliedBy?.name}`),
+    ["edge/edge edge.example.test,www.edge.example.test via Application edge", "plain/plain plain.example.test via Application plain"],
+  );
+});
