@@ -32,7 +32,7 @@ export const GITOPS_KINDS: readonly string[] = ["Kustomization", "ArtifactGenera
  * and parsing is most of a scan's cost.
  */
 export const RENDERED_ELSEWHERE_KINDS: readonly string[] = ["HelmRelease", "ApplicationSet"];
-export const MAY_ASK_FOR_CERTIFICATES = /cert-manager\.io|tls|[Ii]ssuer|certManager|Certificate/;
+export { MAY_ASK_FOR_CERTIFICATES } from "./invisible.ts";
 
 /** Kinds whose failure to render is worth a diagnostic (the rest are only looked at). */
 const REPORTED_KINDS: ReadonlySet<string> = new Set(["Certificate", "Issuer", "ClusterIssuer", "Ingress", "Gateway", "Secret", "Kustomization"]);

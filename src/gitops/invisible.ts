@@ -4,7 +4,7 @@
 // names each one whose values or templates mention what makes a
 // certificate (ingress TLS, cert-manager annotations, issuers), with the
 // file and line, instead of staying silent about them.
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parse as parseYaml } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, parse as parseYaml, type Document } from "yaml";
 import { diagnostic, type Diagnostic, type ObjectRef, type SourceRef } from "../diagnostics.ts";
 import type { ManifestDocument } from "../manifests/types.ts";
 import { isRecord } from "../schema/index.ts";
@@ -15,6 +15,9 @@ interface Hit {
   path: Path;
   what: string;
 }
+
+/** Text that cannot ask for a certificate: not parsed at all (parsing is most of a scan's cost). */
+export const MAY_ASK_FOR_CERTIFICATES = /cert-manager\.io|tls|[Ii]ssuer|certManager|Certificate/;
 
 const ADVICE = "may create certificates gitcert cannot read from Git alone — give gitcert cluster access to see them";
 
@@ -27,10 +30,24 @@ export function invisibleCertificates(input: {
   namespaceOf: (doc: ManifestDocument) => string;
 }): Diagnostic[] {
   const texts = new Map(input.files.map((f) => [f.path, f.text]));
+  // Each file parsed once, with its lines: for values (toJS) and for where a hit is.
+  const parsed = new Map<string, Parsed | undefined>();
+  const parseFile = (path: string): Parsed | undefined => {
+    if (!parsed.has(path)) parsed.set(path, parseWithLines(texts.get(path)));
+    return parsed.get(path);
+  };
+  const valuesOf = (path: string): unknown => {
+    const first = parseFile(path)?.docs[0];
+    try {
+      return first && first.errors.length === 0 ? first.toJS({ maxAliasCount: 100 }) : undefined;
+    } catch {
+      return undefined;
+    }
+  };
   const out: Diagnostic[] = [];
   const report = (file: string, docLine: number, prefix: Path, hits: Hit[], what: string, object?: ObjectRef) => {
     if (hits.length === 0) return;
-    const line = lineOf(texts.get(file), docLine, [...prefix, ...hits[0]!.path]) ?? docLine;
+    const line = lineOf(parseFile(file), docLine, [...prefix, ...hits[0]!.path]) ?? docLine;
     const found = [...new Set(hits.map((h) => h.what))].slice(0, 4).join(", ");
     // With an object, formatDiagnostic already names it: the message says what of it.
     out.push(diagnostic("InvisibleCertificates", `${what}${what ? " " : ""}${ADVICE} (${found})`, { source: { file, line }, ...(object ? { object } : {}) }, "info"));
@@ -60,9 +77,10 @@ export function invisibleCertificates(input: {
           for (const v of Array.isArray(helm.valueFiles) ? helm.valueFiles : []) {
             if (typeof v !== "string") continue;
             const path = v.startsWith("$") ? v.slice(v.indexOf("/") + 1) : typeof source.path === "string" ? `${source.path.replace(/\/$/, "")}/${v}` : v;
-            const text = texts.get(path.replace(/^\.\//, ""));
-            if (text === undefined) continue;
-            report(path.replace(/^\.\//, ""), 1, [], findHits(safeParse(text)), `its Helm values file ${path.replace(/^\.\//, "")}`, { kind: String(o.kind), name });
+            const file = path.replace(/^\.\//, "");
+            const text = texts.get(file);
+            if (text === undefined || !MAY_ASK_FOR_CERTIFICATES.test(text)) continue;
+            report(file, 1, [], findHits(valuesOf(file)), `its Helm values file ${file}`, { kind: String(o.kind), name });
           }
           if (Array.isArray(helm.parameters)) {
             helm.parameters.forEach((p, i) => {
@@ -92,8 +110,7 @@ export function invisibleCertificates(input: {
       if (!path.startsWith(prefix)) continue;
       const rest = path.slice(prefix.length);
       if (/^values[^/]*\.ya?ml$/.test(rest)) {
-        const values = safeParse(text);
-        report(path, 1, [], findHits(values), `Helm chart ${chart || "."} (values)`);
+        if (MAY_ASK_FOR_CERTIFICATES.test(text)) report(path, 1, [], findHits(valuesOf(path)), `Helm chart ${chart || "."} (values)`);
       } else if (rest.startsWith("templates/") && text.includes("{{")) {
         const line = templateMention(text);
         if (line) out.push(diagnostic("InvisibleCertificates", `Helm chart ${chart || "."} template ${ADVICE} (${line.what})`, { source: { file: path, line: line.line } }, "info"));
@@ -152,34 +169,45 @@ function safeParse(text: string): unknown {
   }
 }
 
-/** The line of the key (or item) at `path` in the document starting at `docLine` of `text`. */
-function lineOf(text: string | undefined, docLine: number, path: Path): number | undefined {
+interface Parsed {
+  docs: Document.Parsed[];
+  lineCounter: LineCounter;
+}
+
+function parseWithLines(text: string | undefined): Parsed | undefined {
   if (text === undefined) return undefined;
   try {
     const lineCounter = new LineCounter();
-    for (const doc of parseAllDocuments(text, { lineCounter, prettyErrors: false })) {
-      let node: unknown = doc.contents;
-      const start = (node as { range?: number[] } | null)?.range?.[0];
-      // Line 1 stands for "the file's first document", which comments may push down.
-      if (start === undefined || (docLine > 1 && lineCounter.linePos(start).line !== docLine)) continue;
-      let line = lineCounter.linePos(start).line;
-      for (const segment of path) {
-        if (isMap(node)) {
-          const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);
-          if (!pair) break;
-          const at = (pair.key as { range?: number[] }).range?.[0];
-          if (at !== undefined) line = lineCounter.linePos(at).line;
-          node = pair.value;
-        } else if (isSeq(node) && typeof segment === "number") {
-          node = node.items[segment];
-          const at = (node as { range?: number[] } | undefined)?.range?.[0];
-          if (at !== undefined) line = lineCounter.linePos(at).line;
-        } else break;
-      }
-      return line;
-    }
+    return { docs: parseAllDocuments(text, { lineCounter, prettyErrors: false }) as Document.Parsed[], lineCounter };
   } catch {
-    // Only a less precise line is lost.
+    return undefined;
+  }
+}
+
+/** The line of the key (or item) at `path` in the document starting at `docLine`. */
+function lineOf(parsed: Parsed | undefined, docLine: number, path: Path): number | undefined {
+  if (!parsed) return undefined;
+  const { docs, lineCounter } = parsed;
+  for (const doc of docs) {
+    let node: unknown = doc.contents;
+    const start = (node as { range?: number[] } | null)?.range?.[0];
+    // Line 1 stands for "the file's first document", which comments may push down.
+    if (start === undefined || (docLine > 1 && lineCounter.linePos(start).line !== docLine)) continue;
+    let line = lineCounter.linePos(start).line;
+    for (const segment of path) {
+      if (isMap(node)) {
+        const pair = node.items.find((p) => isScalar(p.key) && p.key.value === segment);
+        if (!pair) break;
+        const at = (pair.key as { range?: number[] }).range?.[0];
+        if (at !== undefined) line = lineCounter.linePos(at).line;
+        node = pair.value;
+      } else if (isSeq(node) && typeof segment === "number") {
+        node = node.items[segment];
+        const at = (node as { range?: number[] } | undefined)?.range?.[0];
+        if (at !== undefined) line = lineCounter.linePos(at).line;
+      } else break;
+    }
+    return line;
   }
   return undefined;
 }
