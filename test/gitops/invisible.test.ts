@@ -42,3 +42,16 @@ for (const c of hitCases) {
     assert.deepEqual(findHits(c.values).map((h) => h.what), c.hits);
   });
 }
+
+test("a chart kustomize inflates is named only when its inline values ask for certificates", () => {
+  const scan = scanFiles(
+    sourceFiles({
+      "infra/cni/kustomization.yaml": "helmCharts:\n  - name: cilium\n    valuesInline: {ipam: {mode: kubernetes}}\n",
+      "infra/dash/kustomization.yaml": "helmCharts:\n  - name: dashboard\n    valuesInline:\n      ingress:\n        enabled: true\n        tls: [{secretName: dash-tls}]\n",
+    }),
+    DEFAULT_SCAN_OPTIONS,
+  );
+  assert.deepEqual(scan.diagnostics.filter((d) => d.severity === "info").map(formatDiagnostic), [
+    "infra/dash/kustomization.yaml:6: Helm chart dashboard in infra/dash/kustomization.yaml may create certificates gitcert cannot read from Git alone — give gitcert cluster access to see them (ingress TLS)",
+  ]);
+});
