@@ -17,6 +17,7 @@ export interface NestingProblem {
 
 /** Undefined when `text` nests no deeper than `limit`. */
 export function yamlNestingProblem(text: string, limit = MAX_YAML_NESTING): NestingProblem | undefined {
+  if (nestingCharacters(text) <= limit) return undefined;
   let line = 1;
   let flow = 0;
   // `- - - x` and `? ? x` nest on one line; indentation nests across lines
@@ -42,5 +43,19 @@ export function yamlNestingProblem(text: string, limit = MAX_YAML_NESTING): Nest
 function newlines(token: string): number {
   let count = 0;
   for (let at = token.indexOf("\n"); at !== -1; at = token.indexOf("\n", at + 1)) count++;
+  return count;
+}
+
+/**
+ * Every level of nesting the lexer counts is one of these characters, so a
+ * text with few of them (most files, and every Secret gitcert writes) needs
+ * no lexing at all.
+ */
+function nestingCharacters(text: string): number {
+  let count = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 0x5b || c === 0x7b || c === 0x2d || c === 0x3f) count++;
+  }
   return count;
 }

@@ -2,6 +2,10 @@
 // IV (aes/cipher.go: nonceSize = 32), the key path as AAD, written as
 // ENC[AES256_GCM,data:…,iv:…,tag:…,type:…] with padded standard base64.
 import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+
+/** The data key; a KeyObject made once per file spares every value re-importing it. */
+export type DataKey = Uint8Array | KeyObject;
 
 const IV_BYTES = 32;
 const TAG_BYTES = 16;
@@ -21,7 +25,7 @@ export function isEncValue(s: string): boolean {
   return ENC_RE.test(s);
 }
 
-export function encryptValue(plaintext: Uint8Array, type: string, dataKey: Uint8Array, aad: string): string {
+export function encryptValue(plaintext: Uint8Array, type: string, dataKey: DataKey, aad: string): string {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv("aes-256-gcm", dataKey, iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, "utf8"));
@@ -55,7 +59,7 @@ export function parseEncValue(s: string): EncryptedValue {
 }
 
 /** The plaintext bytes and declared type of an ENC[] value. */
-export function decryptValue(s: string, dataKey: Uint8Array, aad: string): { type: string; plaintext: Buffer } {
+export function decryptValue(s: string, dataKey: DataKey, aad: string): { type: string; plaintext: Buffer } {
   const v = parseEncValue(s);
   // A short tag would make forgery cheap; Go's GCM insists on 16 bytes, so do we.
   if (v.tag.length !== TAG_BYTES || v.iv.length === 0) throw new ValueDecryptError("authentication");

@@ -4,9 +4,10 @@
 // is a fresh document built from those values: comments are dropped (sops
 // would encrypt them; gitcert has none to keep) and aliases are expanded,
 // as sops expands them.
-import { randomBytes } from "node:crypto";
-import { Document, Pair, Scalar, YAMLMap, YAMLSeq, isAlias, isMap, isScalar, isSeq } from "yaml";
-import type { LineCounter, Node as YamlNode } from "yaml";
+import { createSecretKey, randomBytes } from "node:crypto";
+import type { KeyObject } from "node:crypto";
+import { Pair, Scalar, YAMLMap, YAMLSeq, isAlias, isMap, isScalar, isSeq } from "yaml";
+import type { Document, LineCounter, Node as YamlNode } from "yaml";
 import { encryptValue } from "./aes-value.ts";
 import { aadOf, cryptRuleOf, encryptionPredicate } from "./crypt-rule.ts";
 import { DATA_KEY_BYTES, wrapDataKey } from "./data-key.ts";
@@ -16,12 +17,13 @@ import type { SopsValue } from "./go-values.ts";
 import { MacHasher } from "./mac.ts";
 import { METADATA_KEY, SOPS_FORMAT_VERSION, metadataNode } from "./metadata.ts";
 import type { EncryptOptions, SopsRule } from "./types.ts";
-import { DOCUMENT_OPTIONS, lineOf, mapKey, parseYamlStream, scalarValue, stringNode, stringifyStream, valueNode } from "./yaml-nodes.ts";
+import { emitYamlStream } from "./yaml-emit.ts";
+import { lineOf, mapKey, parseYamlStream, scalarValue, stringNode, valueNode } from "./yaml-nodes.ts";
 
 const DEFAULT_INDENT = 4;
 
 interface EncryptContext {
-  dataKey: Uint8Array;
+  dataKey: KeyObject;
   mac: MacHasher;
   shouldEncrypt: (path: readonly string[]) => boolean;
   doc: Document.Parsed;
@@ -121,6 +123,7 @@ export async function encryptYaml(plaintextYaml: string, rule: SopsRule, options
   if (documents.length === 0) throw secretsError("SopsInvalidYaml", "plaintext: there is no YAML document to encrypt");
 
   const dataKey = randomBytes(DATA_KEY_BYTES);
+  const valueKey = createSecretKey(dataKey);
   const macOnlyEncrypted = rule.macOnlyEncrypted === true;
   const mac = new MacHasher(macOnlyEncrypted);
   const maps = documents.map((doc, i) => {
@@ -131,20 +134,15 @@ export async function encryptYaml(plaintextYaml: string, rule: SopsRule, options
     if (contents.items.some((p) => isScalar(p.key) && p.key.value === METADATA_KEY)) {
       throw secretsError("SopsAlreadyEncrypted", `plaintext: document ${i + 1} already has a top-level "sops" key`);
     }
-    return encryptNode(contents, [], { dataKey, mac, shouldEncrypt, doc, docNumber: i + 1, lines, expanding: new Set() }) as YAMLMap;
+    return encryptNode(contents, [], { dataKey: valueKey, mac, shouldEncrypt, doc, docNumber: i + 1, lines, expanding: new Set() }) as YAMLMap;
   });
 
   const lastModified = formatLastModified(options.now ?? new Date());
-  const macValue = encryptValue(Buffer.from(mac.hex(), "utf8"), "str", dataKey, lastModified);
+  const macValue = encryptValue(Buffer.from(mac.hex(), "utf8"), "str", valueKey, lastModified);
   const age = await Promise.all(recipients.map((r) => wrapDataKey(dataKey, r)));
   const meta = { age, lastModified, mac: macValue, rule: crypt, macOnlyEncrypted, version: SOPS_FORMAT_VERSION };
 
-  const out = maps.map((map) => {
-    map.items.push(new Pair(new Scalar(METADATA_KEY), metadataNode(meta)));
-    const doc = new Document(null, DOCUMENT_OPTIONS);
-    doc.contents = map;
-    return doc;
-  });
+  for (const map of maps) map.items.push(new Pair(new Scalar(METADATA_KEY), metadataNode(meta)));
   dataKey.fill(0);
-  return stringifyStream(out, options.indent ?? DEFAULT_INDENT);
+  return emitYamlStream(maps, options.indent ?? DEFAULT_INDENT);
 }

@@ -36,7 +36,7 @@ export class SopsPeer {
   }
 
   /** Write a file under the temp folder and return its path. */
-  file(text: string, name = `f${++this.files}.yaml`, mode = 0o644): string {
+  file(text: string | Uint8Array, name = `f${++this.files}.yaml`, mode = 0o644): string {
     const path = join(this.dir, name);
     writeFileSync(path, text, { mode });
     return path;
