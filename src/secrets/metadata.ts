@@ -29,15 +29,21 @@ export interface SopsMetadata {
 
 const pair = (key: string, value: YamlNode): Pair => new Pair(new Scalar(key), value);
 
-export function metadataNode(meta: SopsMetadata): YAMLMap {
+/** The `age:` list: one `recipient` + armored `enc` per recipient. */
+export function ageEntriesNode(entries: readonly AgeKeyEntry[]): YAMLSeq {
   const age = new YAMLSeq();
-  for (const entry of meta.age) {
+  for (const entry of entries) {
     const item = new YAMLMap();
     const enc = new Scalar(entry.enc);
     enc.type = Scalar.BLOCK_LITERAL;
     item.items.push(pair("recipient", stringNode(entry.recipient)), pair("enc", enc));
     age.items.push(item);
   }
+  return age;
+}
+
+export function metadataNode(meta: SopsMetadata): YAMLMap {
+  const age = ageEntriesNode(meta.age);
   const lastModified = new Scalar(meta.lastModified);
   lastModified.type = Scalar.QUOTE_DOUBLE;
   const mac = new Scalar(meta.mac);
@@ -109,4 +115,21 @@ export function readMetadata(doc: YAMLMap, lines: LineCounter): SopsMetadata {
     macOnlyEncrypted: ["true", "True", "TRUE"].includes(field("mac_only_encrypted") ?? ""),
     version: field("version") ?? "",
   };
+}
+
+/**
+ * The age recipients a `sops:` block names, from the document as plain data
+ * (what a scan holds): they are plaintext, so planning compares them with
+ * `.sops.yaml` without any key. Undefined when the block has none readable
+ * (key_groups of several groups, no age keys).
+ */
+export function ageRecipientsOf(sops: unknown): string[] | undefined {
+  if (sops === null || typeof sops !== "object") return undefined;
+  const block = sops as Record<string, unknown>;
+  const groups = Array.isArray(block["key_groups"]) ? (block["key_groups"] as unknown[]) : [];
+  if (groups.length > 1) return undefined;
+  const lists = [block["age"], (groups[0] as Record<string, unknown> | undefined)?.["age"]];
+  const recipients = lists.flatMap((list) => (Array.isArray(list) ? list : [])).map((e) => (e as Record<string, unknown> | null)?.["recipient"]);
+  if (recipients.length === 0 || !recipients.every((r): r is string => typeof r === "string" && r !== "")) return undefined;
+  return recipients;
 }

@@ -182,7 +182,8 @@ export function pathForRules(configDir: string, filePath: string): string {
   return dir !== "" && file.startsWith(`${dir}/`) ? file.slice(dir.length + 1) : file;
 }
 
-function toSopsRule(config: SopsConfig, rule: SopsCreationRule): SopsRule {
+/** A creation rule as gitcert can encrypt with it; refuses what gitcert cannot do (other key types, Shamir, comment rules). */
+export function sopsRuleOf(config: SopsConfig, rule: SopsCreationRule): SopsRule {
   const at = `${config.file}: creation_rules[${rule.index}]`;
   const source = { file: config.file, line: rule.line ?? 1 };
   if (rule.encryptedCommentRegex || rule.unencryptedCommentRegex) {
@@ -223,11 +224,21 @@ function toSopsRule(config: SopsConfig, rule: SopsCreationRule): SopsRule {
  * SopsNoMatchingRule when it has rules and none matches, as sops does.
  */
 export function findCreationRule(config: SopsConfig, configDir: string, filePath: string): SopsRule | undefined {
-  const rules = config.creationRules;
-  if (!rules) return undefined;
+  if (!config.creationRules) return undefined;
+  const rule = matchingCreationRule(config, configDir, filePath);
+  if (rule) return sopsRuleOf(config, rule);
+  throw secretsError("SopsNoMatchingRule", `${config.file}: no creation rule matches ${pathForRules(configDir, filePath)}`, { file: config.file, line: 1 });
+}
+
+/**
+ * The creation rule sops would pick for a file: the first whose path_regex
+ * matches, or that has none. Undefined when none matches (or the config has
+ * no creation_rules); throws on a path_regex that cannot be used.
+ */
+export function matchingCreationRule(config: SopsConfig, configDir: string, filePath: string): SopsCreationRule | undefined {
   const path = pathForRules(configDir, filePath);
-  for (const rule of rules) {
-    if (rule.pathRegex === undefined) return toSopsRule(config, rule);
+  for (const rule of config.creationRules ?? []) {
+    if (rule.pathRegex === undefined) return rule;
     const t = translateRe2(rule.pathRegex);
     if (!t.ok) {
       const source = { file: config.file, line: rule.line ?? 1 };
@@ -236,9 +247,9 @@ export function findCreationRule(config: SopsConfig, configDir: string, filePath
       }
       throw secretsError("SopsUnsupportedRegex", `${config.file}: creation_rules[${rule.index}]: path_regex: ${t.detail}`, source);
     }
-    if (t.regex.test(path)) return toSopsRule(config, rule);
+    if (t.regex.test(path)) return rule;
   }
-  throw secretsError("SopsNoMatchingRule", `${config.file}: no creation rule matches ${path}`, { file: config.file, line: 1 });
+  return undefined;
 }
 
 /**

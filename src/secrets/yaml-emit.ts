@@ -239,6 +239,12 @@ class Emitter {
     return this.out;
   }
 
+  entriesAt(map: YAMLMap, column: number): string {
+    this.out = "";
+    this.map(map, column, false);
+    return this.out;
+  }
+
   /** A node after `key:` / `- ` on the current line: a scalar, or `{}` / `[]`. Ends the line. */
   private inlineValue(node: unknown, indent: number, leading: boolean): void {
     const sep = leading ? "" : " ";
@@ -310,4 +316,13 @@ export function emitYamlStream(documents: readonly YamlNode[], indent: number): 
   // libyaml's emitter replaces an indent outside 2–9 with 2, and so does sops.
   const emitter = new Emitter(indent < 2 || indent > 9 ? 2 : indent);
   return documents.map((d) => emitter.document(d)).join("---\n");
+}
+
+/**
+ * A block mapping's entries as they appear at column `column` of a file
+ * laid out with `indent`: for rewriting one entry of a file in place.
+ */
+export function emitMappingAt(map: YAMLMap, column: number, indent: number): string {
+  const emitter = new Emitter(indent < 2 || indent > 9 ? 2 : indent);
+  return emitter.entriesAt(map, column);
 }

@@ -1,0 +1,132 @@
+// `sops updatekeys` for one file (cmd/sops/subcommand/updatekeys): open the
+// data key with an identity the file already lists, and wrap that same key
+// for the recipients wanted. Values, `mac`, `lastmodified`, `version` and
+// the crypt rule stay as they are, so the MAC still holds and nothing else
+// in the file changes. Unlike sops, which re-emits the whole file and
+// re-wraps every recipient, only the `age:` list is rewritten in place, and
+// recipients that stay keep their entry: the diff is the recipients changed.
+import { isMap, isScalar, isSeq, Pair, Scalar, YAMLMap } from "yaml";
+import type { Node as YamlNode } from "yaml";
+import { decryptValue } from "./aes-value.ts";
+import { unwrapDataKey, wrapDataKey } from "./data-key.ts";
+import type { AgeKeyEntry } from "./data-key.ts";
+import { secretsError } from "./errors.ts";
+import { canonicalRfc3339 } from "./go-values.ts";
+import { ageEntriesNode, isMetadataPair, readMetadata } from "./metadata.ts";
+import { emitMappingAt } from "./yaml-emit.ts";
+import { parseYamlStream } from "./yaml-nodes.ts";
+
+export interface RekeyResult {
+  text: string;
+  /** Recipients before and after, in file order. */
+  before: string[];
+  after: string[];
+}
+
+/** The byte range of the `age:` entry of one document's `sops:` block, and the layout around it. */
+interface AgeSpan {
+  start: number;
+  end: number;
+  column: number;
+  indent: number;
+}
+
+function lineStart(text: string, offset: number): number {
+  return text.lastIndexOf("\n", offset - 1) + 1;
+}
+
+/**
+ * From the start of the `age:` line through every line deeper than it (and
+ * `- ` items at its own column, which YAML also allows), trailing blank
+ * lines left out.
+ */
+function ageSpan(text: string, sops: YAMLMap): AgeSpan {
+  const pair = sops.items.find((p) => isScalar(p.key) && p.key.value === "age");
+  if (!pair) throw secretsError("SopsUnsupported", "the sops block has no age list (key_groups?); gitcert rekeys only files with a flat age list");
+  const keyOffset = (pair.key as YamlNode).range![0];
+  const start = lineStart(text, keyOffset);
+  const column = keyOffset - start;
+  if (text.slice(start, keyOffset).trim() !== "") throw secretsError("SopsUnsupported", "the sops block is not in block style; gitcert cannot rewrite its age list in place");
+  const firstKey = sops.items[0]!.key as YamlNode;
+  const indent = firstKey.range![0] - lineStart(text, firstKey.range![0]);
+  let end = text.indexOf("\n", keyOffset);
+  end = end < 0 ? text.length : end + 1;
+  let contentEnd = end;
+  while (end < text.length) {
+    const next = text.indexOf("\n", end);
+    const lineEnd = next < 0 ? text.length : next + 1;
+    const line = text.slice(end, lineEnd).replace(/\r?\n$/, "");
+    const depth = line.length - line.trimStart().length;
+    if (line.trim() === "") {
+      end = lineEnd;
+      continue;
+    }
+    if (depth > column || (depth === column && /^-( |$)/.test(line.trimStart()))) {
+      end = lineEnd;
+      contentEnd = end;
+      continue;
+    }
+    break;
+  }
+  return { start, end: contentEnd, column, indent };
+}
+
+function sopsMap(doc: YamlNode | null | undefined): YAMLMap | undefined {
+  if (!isMap(doc)) return undefined;
+  const pair = doc.items.find(isMetadataPair);
+  return pair && isMap(pair.value) ? pair.value : undefined;
+}
+
+function ageListNode(entries: readonly AgeKeyEntry[]): YAMLMap {
+  const map = new YAMLMap();
+  map.items.push(new Pair(new Scalar("age"), ageEntriesNode(entries)));
+  return map;
+}
+
+/**
+ * The file re-wrapped for `recipients`. `identities` must open it (one of
+ * them among its current recipients); the data key is checked to be this
+ * file's (its MAC decrypts) before it is handed to anyone new.
+ */
+export async function rekeyYaml(encryptedYaml: string, recipients: readonly string[], identities: readonly string[]): Promise<RekeyResult> {
+  const wanted = [...new Set(recipients.map((r) => r.trim()).filter((r) => r !== ""))];
+  if (wanted.length === 0) throw secretsError("SopsInvalidRecipient", "no age recipient to rekey for");
+  const { docs, lines } = parseYamlStream(encryptedYaml, "encrypted file");
+  const first = docs[0]?.contents;
+  if (!isMap(first)) throw secretsError("SopsNotEncrypted", "sops metadata not found: the file is not sops-encrypted");
+  const meta = readMetadata(first, lines);
+  const blocks = docs.map((d) => sopsMap(d.contents)).filter((m): m is YAMLMap => m !== undefined);
+  if (blocks.some((b) => { const groups: unknown = b.get("key_groups", true); return isSeq(groups) && groups.items.length > 0; })) {
+    throw secretsError("SopsUnsupported", "the file keeps its keys in key_groups; gitcert rekeys only files with a flat age list");
+  }
+
+  const dataKey = await unwrapDataKey(meta.age, identities);
+  let entries: AgeKeyEntry[];
+  try {
+    const aad = canonicalRfc3339(meta.lastModified);
+    try {
+      if (aad === undefined || !meta.mac) throw new Error("no MAC");
+      decryptValue(meta.mac, dataKey, aad);
+    } catch {
+      throw secretsError("SopsMacMismatch", "the data key an identity opens does not decrypt this file's MAC: an age entry was replaced; not rekeyed");
+    }
+    // A recipient that stays keeps its entry: it still wraps the same key.
+    const current = new Map(meta.age.map((e) => [e.recipient, e]));
+    entries = await Promise.all(wanted.map((r) => current.get(r) ?? wrapDataKey(dataKey, r)));
+  } finally {
+    dataKey.fill(0);
+  }
+
+  let text = encryptedYaml;
+  // Last document first, so earlier offsets stay valid.
+  for (const block of [...blocks].reverse()) {
+    const span = ageSpan(encryptedYaml, block);
+    text = text.slice(0, span.start) + emitMappingAt(ageListNode(entries), span.column, span.indent) + text.slice(span.end);
+  }
+  const check = parseYamlStream(text, "rekeyed file");
+  const after = readMetadata(check.docs[0]!.contents as YAMLMap, check.lines);
+  if (after.age.map((e) => e.recipient).join() !== wanted.join() || after.mac !== meta.mac || after.lastModified !== meta.lastModified) {
+    throw secretsError("SopsMetadataInvalid", "the rewritten sops block does not read back as written; not rekeyed");
+  }
+  return { text, before: meta.age.map((e) => e.recipient), after: wanted };
+}
