@@ -1,5 +1,6 @@
 // The commit message: a one-line summary of counts, then one line per
-// certificate issued, renewed, reissued, updated or removed, per Secret an
+// certificate issued, renewed, reissued, updated or removed, per Secret
+// rekeyed (with the recipients added and removed), per Secret an
 // issuer asked to keep, and per failure at the CA (the failure log in the
 // commit records those; a local failure leaves no state, so no line).
 import { changedRepository, type ExecuteResult, type Outcome } from "./execute/index.ts";
@@ -9,15 +10,16 @@ export function commitMessage(template: string, result: Pick<ExecuteResult, "out
   const changed = result.outcomes.filter(changedRepository);
   const failed = result.outcomes.filter((o) => o.kind === "failed" && o.atCA);
   const counts = new Map<string, number>();
-  for (const o of changed) counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
+  for (const o of changed) if (o.kind !== "rekeyed") counts.set(o.kind, (counts.get(o.kind) ?? 0) + 1);
   if (failed.length > 0) counts.set("failed", failed.length);
-  const certificates = changed.length + failed.length;
-  const summary =
-    certificates > 0
-      ? [...counts].map(([verb, n]) => `${verb} ${n}`).join(", ") + (certificates === 1 ? " certificate" : " certificates")
-      : result.stored.length > 0
-        ? "stored issuer Secrets"
-        : "kustomization.yaml resources kept in step";
+  const certificates = [...counts.values()].reduce((a, b) => a + b, 0);
+  // A rekey changes who can read a Secret, not a certificate.
+  const rekeyed = changed.filter((o) => o.kind === "rekeyed").length;
+  const parts = [
+    certificates > 0 ? [...counts].map(([verb, n]) => `${verb} ${n}`).join(", ") + (certificates === 1 ? " certificate" : " certificates") : "",
+    rekeyed > 0 ? `rekeyed ${rekeyed} ${rekeyed === 1 ? "Secret" : "Secrets"}` : "",
+  ].filter(Boolean);
+  const summary = parts.length > 0 ? parts.join(", ") : result.stored.length > 0 ? "stored issuer Secrets" : "kustomization.yaml resources kept in step";
   const details = [
     ...changed.map(changeLine),
     ...result.stored.map((s) => `- stored Secret ${s.secret.namespace}/${s.secret.name}: ${s.path}`),
@@ -27,8 +29,9 @@ export function commitMessage(template: string, result: Pick<ExecuteResult, "out
   return template.replaceAll("{summary}", summary).replaceAll("{details}", details).replaceAll("\\n", "\n").trim() + "\n";
 }
 
-function changeLine(o: Extract<Outcome, { kind: "issued" | "renewed" | "reissued" | "updated" | "removed" }>): string {
+function changeLine(o: Extract<Outcome, { kind: "issued" | "renewed" | "reissued" | "updated" | "rekeyed" | "removed" }>): string {
   if (o.kind === "removed") return `- removed ${ref(o)}: ${o.secretPath}`;
+  if (o.kind === "rekeyed") return `- rekeyed ${ref(o)}: ${o.secretPath} (${o.recipients.summary})`;
   const by = o.kind === "updated" ? "" : ` by ${o.issuer.kind}/${o.issuer.name}`;
   return `- ${o.kind} ${ref(o)} (${o.reason})${by}, valid until ${formatTime(o.secret.notAfter)}: ${o.secretPath}`;
 }

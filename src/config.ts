@@ -32,7 +32,7 @@ export const OPTIONS = [
   { key: "defaultIssuerName", type: "string", default: "", description: "Issuer used for Ingresses annotated kubernetes.io/tls-acme: \"true\"." },
   { key: "defaultIssuerKind", type: "string", default: "ClusterIssuer", description: "Kind of the default issuer." },
   { key: "defaultIssuerGroup", type: "string", default: "cert-manager.io", description: "Group of the default issuer." },
-  { key: "secretPath", type: "string", default: "{dir}/{secretName}.sops.yaml", description: "Where a Certificate's Secret file goes. Variables: {dir} (the manifest's folder), {namespace}, {name}, {secretName}." },
+  { key: "secretPath", type: "string", default: "", description: "Where a Certificate's Secret file goes. Variables: {dir} (the manifest's folder), {namespace}, {name}, {secretName}. Empty: the first of {dir}/{secretName}.sops.yaml, .sops.yml, .enc.yaml, .enc.yml, .enc.age.yaml, .secret.yaml, {dir}/secrets/{secretName}.sops.yaml, .yaml that a creation rule of the governing .sops.yaml matches (see The Secret files)." },
   { key: "pruneSecrets", type: "boolean", default: true, description: "Delete a Secret file gitcert wrote when its Certificate is gone (false: keep it)." },
   { key: "kustomizeResources", type: "boolean", default: true, description: "List each Secret file in its folder's kustomization.yaml resources, or in the files of the ksops generator that kustomization lists (Argo CD + KSOPS); the new entry is written like its siblings (./ prefix, sorted place). false: leave kustomization files alone." },
   { key: "gitops.clusterPath", type: "string", default: "", description: "In a repository holding several clusters, the folder of the one gitcert serves (what flux bootstrap --path points at, e.g. clusters/production): only Flux Kustomizations reached from manifests under it render patches and substitutions, and objects only other clusters apply are left out. Empty: every Flux Kustomization in the repository." },
@@ -146,7 +146,7 @@ function readConfigFile(file: string, errors: string[]): string {
 function validate(config: Config): string[] {
   const errors: string[] = [];
   if (!["debug", "info", "warn", "error"].includes(config.logLevel)) errors.push(`logLevel ${config.logLevel} is not one of debug, info, warn, error`);
-  if (!config.secretPath.includes("{secretName}") && !config.secretPath.includes("{name}")) {
+  if (config.secretPath !== "" && !config.secretPath.includes("{secretName}") && !config.secretPath.includes("{name}")) {
     errors.push("secretPath must contain {secretName} or {name}, or every Secret would go to the same file");
   }
   const lease = config["leaderElection.leaseDurationSeconds"];

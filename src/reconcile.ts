@@ -3,19 +3,21 @@
 import type { Config } from "./config.ts";
 import { toDiagnostic, type Diagnostic, type SourceRef } from "./diagnostics.ts";
 import { chartTemplateProblems, decryptionProblems } from "./gitops/index.ts";
-import { carriedKey, changedRepository, encryptionProblems, encryptionRules, executePlan, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
+import { carriedKey, changedRepository, executePlan, secretEncryption, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, secretsOf, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
 import { repositorySecrets, resolve, scanRepository, type SecretIndex } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
 import {
   backoffUntil,
-  blockUnencryptable,
+  blockUnwritable,
   certificateKey,
   FAILURE_LOG,
   ISSUING_ACTIONS,
+  namesOf,
   nextFailureLog,
   parseFailureLog,
+  placementPaths,
   plan,
   renderFailureLog,
   secretPathsToWrite,
@@ -24,6 +26,7 @@ import {
   type PlanItem,
 } from "./plan/index.ts";
 import { workingTree, type WorkingTree, type Workspace } from "./repo/index.ts";
+import { encryptionTarget, loadSopsConfigs, recipientOf } from "./secrets/index.ts";
 import { mapLimit } from "./execute/pool.ts";
 import { commitMessage } from "./commit-message.ts";
 import { pushWithRetry } from "./push-retry.ts";
@@ -44,7 +47,8 @@ export interface AssessOptions {
   /**
    * age identities (`run` and `renew` only): SOPS Secrets Flux substitutes
    * variables from are opened with them. Without, objects needing their
-   * values are named and left out of the plan.
+   * values are named and left out of the plan. Their recipients also tell
+   * which rekeys the run can do; without, `plan` says what a rekey needs.
    */
   identities?: readonly string[];
   issuers: IssuerRegistry;
@@ -64,9 +68,11 @@ export interface AssessOptions {
 export type SecretIndexSource = (repository: SecretIndex, needed: readonly SecretKey[]) => Promise<SecretIndex>;
 
 /**
- * scan → resolve → plan: reads files, writes nothing, decrypts nothing. A
- * Certificate whose Secret could not be encrypted (no recipient for its
- * path) is blocked here, before any CA is asked.
+ * scan → resolve → plan: reads files, writes nothing, decrypts nothing. The
+ * .sops.yaml files above every Secret path are read first, so the plan
+ * names each new Secret file the way the repository's rules expect, blocks
+ * a Certificate whose Secret could not be encrypted before any CA is
+ * asked, and rekeys Secrets whose recipients changed.
  */
 export async function assess(root: string, config: Config, options: AssessOptions): Promise<Assessment> {
   const tree = workingTree(root);
@@ -94,6 +100,13 @@ export async function assess(root: string, config: Config, options: AssessOption
   const issuerSecrets = new Set(needed.map((key) => `${key.namespace}/${key.name}`));
   const failures = parseFailureLog(await tree.read(FAILURE_LOG).catch(() => undefined));
   const renewalHints = options.consultIssuers ? await gatherRenewalHints(resolution.ready, scan.secrets, options) : undefined;
+  // An empty secretPath is not configured: follow the repository's .sops.yaml.
+  const secretPathTemplate = config.secretPath === "" ? undefined : config.secretPath;
+  const sopsPaths = [
+    ...scan.secrets.map((s) => s.source.file),
+    ...[...resolution.ready, ...resolution.blocked].flatMap(({ certificate }) => placementPaths(namesOf(certificate), secretPathTemplate)),
+  ];
+  const sops = await loadSopsConfigs(sopsPaths, tree.read);
   const planned = plan({
     issuerSecrets,
     renewalHints,
@@ -101,24 +114,26 @@ export async function assess(root: string, config: Config, options: AssessOption
     blocked: resolution.blocked,
     secrets: scan.secrets,
     now: options.now,
-    secretPathTemplate: config.secretPath,
+    secretPathTemplate,
+    sops,
+    ageRecipients: config.ageRecipients,
+    identityRecipients: options.identities ? new Set(await Promise.all(options.identities.map(recipientOf))) : undefined,
     pruneSecrets: config.pruneSecrets,
     // Objects left out for variables gitcert cannot read may own Secrets too.
     scanHasErrors: scan.diagnostics.some((d) => d.severity === "error") || scan.gitops?.incomplete === true,
     failures,
     forceRenew: options.forceRenew,
   });
-  const ruleFor = encryptionRules(tree.read, { recipients: config.ageRecipients });
-  const toWrite = secretPathsToWrite(planned);
-  const problems = await encryptionProblems(toWrite, ruleFor);
-  for (const [path, problem] of chartTemplateProblems(toWrite, scan.gitops?.charts ?? [])) problems.set(path, problem);
-  const items = blockUnencryptable(planned, problems);
+  const items = blockUnwritable(planned, chartTemplateProblems(secretPathsToWrite(planned), scan.gitops?.charts ?? []));
   const decryption = scan.gitops
     ? await decryptionProblems(
         items.filter((i) => i.certificate && i.secretPath && i.action !== "remove").map((i) => i.secretPath!),
         scan.gitops,
         {
-          recipientsFor: (path) => ruleFor(path).then((r) => r.recipients, () => undefined),
+          recipientsFor: async (path) => {
+            const r = encryptionTarget(sops, path, config.ageRecipients);
+            return "target" in r ? r.target.rule.recipients : undefined;
+          },
           secretFile: (namespace, name) => scan.secrets.find((s) => s.namespace === namespace && s.name === name)?.source,
           read: (path) => tree.read(path).catch(() => undefined),
         },
@@ -226,7 +241,8 @@ export async function reconcileTree(root: string, deps: ReconcileDeps, carried?:
     tree,
     issuers: deps.issuers,
     store: new SecretStore(tree, assessment.scan.secrets, deps.identities, deps.readClusterSecret),
-    encryptionRule: encryptionRules(tree.read, { recipients: deps.config.ageRecipients }),
+    encryption: secretEncryption(tree.read, deps.config.ageRecipients),
+    identities: deps.identities,
     now: deps.now,
     concurrency: deps.config.concurrency,
     clusterResourceNamespace: deps.config.clusterResourceNamespace,

@@ -12,8 +12,8 @@ export interface StatusRow {
   state: string;
 }
 
-const STATE_AFTER: Record<string, string> = { issued: "Issued", renewed: "Renewed", reissued: "Reissued", updated: "Updated", removed: "Removed" };
-const STATE_DUE: Record<string, string> = { issue: "Due: not issued", renew: "Due: renewal", reissue: "Due: spec changed", update: "Due: Secret layout changed", remove: "Due: removal" };
+const STATE_AFTER: Record<string, string> = { issued: "Issued", renewed: "Renewed", reissued: "Reissued", updated: "Updated", rekeyed: "Rekeyed", removed: "Removed" };
+const STATE_DUE: Record<string, string> = { issue: "Due: not issued", renew: "Due: renewal", reissue: "Due: spec changed", update: "Due: Secret layout changed", rekey: "Due: rekey (recipients changed)", remove: "Due: removal" };
 
 /** One row per Certificate; with outcomes, the state after this run. */
 export function statusRows(items: readonly PlanItem[], outcomes: readonly Outcome[] = []): StatusRow[] {
@@ -67,11 +67,13 @@ export function formatTable(rows: readonly StatusRow[]): string {
 }
 
 export function formatPlan(items: readonly PlanItem[], diagnostics: readonly Diagnostic[]): string {
-  const lines = items.map((i) => {
+  const lines = items.flatMap((i) => {
     const applied = i.certificate?.origin?.appliedBy;
     const via = applied ? ` via ${applied.kind === "Application" ? "Argo CD Application" : "Flux Kustomization"} ${applied.namespace}/${applied.name}` : "";
     const where = i.source ? ` (${i.source.file}:${i.source.line}${via})` : "";
-    return `${i.action.padEnd(8)} ${i.object.namespace}/${i.object.name}${where}: ${i.reason} — ${i.message}`;
+    const line = `${i.action.padEnd(8)} ${i.object.namespace}/${i.object.name}${where}: ${i.reason} — ${i.message}`;
+    // A new Secret file: where it goes and why that name.
+    return i.placement && i.action !== "blocked" ? [line, `         → ${i.secretPath} (${i.placement})`] : [line];
   });
   const notes = diagnostics.filter((d) => d.severity !== "debug").map((d) => `${d.severity}: ${formatDiagnostic(d)}`);
   // Notes alone (objects gitcert cannot see) still say that nothing was found.
@@ -90,6 +92,9 @@ export function planJson(items: readonly PlanItem[], diagnostics: readonly Diagn
       message: i.message,
       source: i.source,
       secretPath: i.secretPath,
+      placement: i.placement,
+      recipients: i.encryption ? { from: i.encryption.origin, age: i.encryption.rule.recipients } : undefined,
+      rekey: i.recipients ? { add: i.recipients.add, remove: i.recipients.remove } : undefined,
       issuer: i.issuer ? { kind: i.issuer.kind, name: i.issuer.name, source: i.issuer.source, origin: i.issuer.origin } : undefined,
       origin: i.certificate?.origin,
       dnsNames: i.certificate?.spec.dnsNames,

@@ -16,6 +16,7 @@ import { git, sopsDecrypt, tempDir } from "./helpers.ts";
 import { issuerRepository } from "./issuer-repository.ts";
 import { startBind, type BindServer } from "./peers/bind.ts";
 import { freePorts, startPebble, type Pebble } from "./peers/pebble.ts";
+import { peer } from "./peers/tools.ts";
 
 let bind: BindServer;
 let pebble: Pebble;
@@ -141,7 +142,7 @@ async function setup(t: TestContext, files: Record<string, string>, options: { s
     },
   );
   const sopsConfig = `creation_rules:\n  - path_regex: \\.sops\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: ${repo.recipient}\n`;
-  return { run: repo.run, checkout: repo.checkout, pushOther: repo.pushOther, sopsConfig, identity: repo.identity, dir: repo.dir };
+  return { run: repo.run, checkout: repo.checkout, pushOther: repo.pushOther, sopsConfig, identity: repo.identity, recipient: repo.recipient, dir: repo.dir };
 }
 
 function tlsData(t: TestContext, file: string, identity: string): Record<string, string> {
@@ -259,4 +260,32 @@ test("ARI: when the CA moves the renewal window, the certificate is renewed insi
   const doc = parseYaml(readFileSync(join(checkout(), "apps/shop/web-tls.sops.yaml"), "utf8")) as Record<string, any>;
   assert.ok(doc.metadata.annotations["acme.gitcert.dev/replaces"], "the renewal order carried `replaces`");
   assert.equal(doc.metadata.annotations["gitcert.dev/revision"], "2");
+});
+
+test("the ACME account key is named by the repository's .sops.yaml like any Secret, and rekeyed when the recipients change; a user's own SOPS Secret is left alone", async (t) => {
+  const { run, checkout, pushOther, identity, recipient } = await setup(t, { "apps/shop/ingress.yaml": INGRESS });
+  pushOther((c) => writeFileSync(join(c, ".sops.yaml"), `creation_rules:\n  - path_regex: .*\\.enc\\.age\\.yaml$\n    age: ${recipient}\n`), "the team's convention");
+  const first = await run();
+  assert.equal(first.outcomes.find((o) => o.certificate.name === "web-tls")?.kind, "issued", JSON.stringify(first.outcomes.map((o) => o.diagnostics)));
+  assert.deepEqual(first.stored.map((s) => s.path), ["platform/letsencrypt-account.enc.age.yaml"]);
+  const clone = checkout();
+  assert.ok(existsSync(join(clone, "apps/shop/web-tls.enc.age.yaml")));
+  assert.match(sopsDecrypt(t, join(clone, "platform/letsencrypt-account.enc.age.yaml"), identity), /tls\.key/);
+
+  const other = execFileSync(peer("age-keygen"), [], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  const added = /public key: (age1\w+)/.exec(other)![1]!;
+  pushOther((c) => {
+    const f = join(c, ".sops.yaml");
+    writeFileSync(f, readFileSync(f, "utf8").replace(recipient, `${recipient},${added}`));
+  }, "a second operator");
+  const second = await run("work-2");
+  assert.deepEqual(second.outcomes.filter((o) => o.kind === "rekeyed").map((o) => `${o.certificate.kind}/${o.certificate.name}`).sort(), ["Certificate/web-tls", "Secret/letsencrypt-account"]);
+  const after = checkout();
+  const operator = tempDir(t);
+  writeFileSync(join(operator, "keys.txt"), other, { mode: 0o600 });
+  for (const f of ["platform/letsencrypt-account.enc.age.yaml", "apps/shop/web-tls.enc.age.yaml"]) {
+    const text = execFileSync(peer("sops"), ["--decrypt", join(after, f)], { encoding: "utf8", env: { PATH: process.env.PATH, HOME: operator, SOPS_AGE_KEY_FILE: join(operator, "keys.txt") } });
+    assert.match(text, /tls\.key/, `${f} opens with the operator's new key`);
+  }
+  assert.equal(readFileSync(join(after, "platform/rfc2136-tsig.sops.yaml"), "utf8"), readFileSync(join(clone, "platform/rfc2136-tsig.sops.yaml"), "utf8"), "not gitcert's: untouched");
 });

@@ -10,13 +10,14 @@ import type { KustomizationFile } from "../manifests/types.ts";
 import { ANNOTATION, ISSUING_ACTIONS, type PlanItem } from "../plan/index.ts";
 import { parseCertificate } from "../pki/index.ts";
 import type { WorkingTree } from "../repo/index.ts";
-import type { SopsRule } from "../secrets/index.ts";
 import { reuseCarried, type Carried, type Written } from "./carried.ts";
+import type { SecretEncryption } from "./encryption.ts";
 import { issue } from "./issue.ts";
 import { KustomizationKeeper } from "./kustomizations.ts";
 import { issuanceWaves } from "./order.ts";
 import { failed, removed, secretWritten, settledByPlan, type Outcome } from "./outcome.ts";
 import { mapLimit } from "./pool.ts";
+import { rekeySecret } from "./rekey.ts";
 import { rewriteSecret } from "./rewrite.ts";
 import type { SecretStore } from "./secret-store.ts";
 import { storeSecret, type StoredSecret } from "./stored-secret.ts";
@@ -27,8 +28,10 @@ export interface ExecuteContext {
   tree: WorkingTree;
   issuers: IssuerRegistry;
   store: SecretStore;
-  /** The SOPS rule for a repository-relative file (from .sops.yaml or config). */
-  encryptionRule(path: string): Promise<SopsRule>;
+  /** How each Secret file is encrypted, and where an issuer's Secret goes (the repository's .sops.yaml). */
+  encryption: SecretEncryption;
+  /** age identities: to read Secrets issuers need, and to re-wrap data keys (rekey). */
+  identities: readonly string[];
   now(): Date;
   concurrency: number;
   clusterResourceNamespace: string;
@@ -115,6 +118,12 @@ export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContex
       await settle(index, outcome, outcome.kind === "failed" ? undefined : true);
     });
   }
+
+  // Recipients changed: the file keeps its values and MAC, so it stays listed.
+  await mapLimit(indexed.filter(({ item }) => item.action === "rekey"), ctx.concurrency, async ({ item, index }) => {
+    const outcome = await rekeySecret(item, ctx);
+    await settle(index, outcome, outcome.kind === "failed" ? undefined : true);
+  });
 
   for (const { item, index } of indexed.filter(({ item }) => item.action === "remove")) {
     try {

@@ -27,12 +27,25 @@ export class KustomizationKeeper {
     for (const g of [...ksops].sort((a, b) => (a.file < b.file ? -1 : 1))) if (!this.ksopsByDir.has(g.dir)) this.ksopsByDir.set(g.dir, g);
   }
 
-  /** Lists (or unlists) a file in its folder's kustomization.yaml or KSOPS generator: the edit when one was needed, or why it failed. */
-  keep(path: string, listed: boolean): Promise<{ edit?: KustomizationEdit; problem?: Diagnostic }> {
+  /**
+   * The folder whose kustomization lists a file: its own, or, for a file in
+   * a `secrets/` subfolder without one (where the .sops.yaml conventions may
+   * put a Secret), the folder above, which lists it as `secrets/<file>`.
+   */
+  private listingDir(path: string): string | undefined {
     const parent = posix.dirname(path);
     const dir = parent === "." ? "" : parent;
-    const k = this.byDir.get(dir);
-    if (!k) return Promise.resolve({});
+    if (this.byDir.has(dir)) return dir;
+    if (posix.basename(dir) !== "secrets") return undefined;
+    const up = posix.dirname(dir) === "." ? "" : posix.dirname(dir);
+    return this.byDir.has(up) ? up : undefined;
+  }
+
+  /** Lists (or unlists) a file in its kustomization.yaml or KSOPS generator: the edit when one was needed, or why it failed. */
+  keep(path: string, listed: boolean): Promise<{ edit?: KustomizationEdit; problem?: Diagnostic }> {
+    const dir = this.listingDir(path);
+    if (dir === undefined) return Promise.resolve({});
+    const k = this.byDir.get(dir)!;
     const generator = this.ksopsByDir.get(dir);
     // KSOPS runs in the kustomization's folder: its entries are relative to it.
     const target = generator ? { file: generator.file, key: "files" } : { file: k.file, key: "resources" };

@@ -3,7 +3,7 @@
 // these, never from the plan alone.
 import type { Diagnostic, ObjectRef, SourceRef } from "../diagnostics.ts";
 import { issuerRef } from "../issuers/index.ts";
-import type { PlanItem } from "../plan/index.ts";
+import type { PlanItem, RecipientChange } from "../plan/index.ts";
 import type { CertificateInfo } from "../pki/index.ts";
 import { renewalTime } from "../plan/index.ts";
 
@@ -53,6 +53,12 @@ export interface UpdatedOutcome extends OutcomeBase {
   secret: SecretMetadata;
 }
 
+/** The Secret's data key was re-wrapped for the recipients .sops.yaml names; values and MAC unchanged. */
+export interface RekeyedOutcome extends OutcomeBase {
+  kind: "rekeyed";
+  recipients: RecipientChange;
+}
+
 /** The Certificate is gone and so is its Secret file. */
 export interface RemovedOutcome extends OutcomeBase {
   kind: "removed";
@@ -83,7 +89,7 @@ export interface UnchangedOutcome extends OutcomeBase {
   secret?: Partial<SecretMetadata>;
 }
 
-export type Outcome = IssuedOutcome | UpdatedOutcome | RemovedOutcome | FailedOutcome | BlockedOutcome | UnchangedOutcome;
+export type Outcome = IssuedOutcome | UpdatedOutcome | RekeyedOutcome | RemovedOutcome | FailedOutcome | BlockedOutcome | UnchangedOutcome;
 
 const ISSUED_KIND = { issue: "issued", renew: "renewed", reissue: "reissued" } as const;
 
@@ -114,6 +120,10 @@ export function secretWritten(item: PlanItem, leaf: CertificateInfo, revision: n
   return { ...base(item), kind, issuer: issuerRef(item.issuer!), secret };
 }
 
+export function rekeyed(item: PlanItem, recipients: RecipientChange): RekeyedOutcome {
+  return { ...base(item), kind: "rekeyed", recipients };
+}
+
 export function removed(item: PlanItem): RemovedOutcome {
   return { ...base(item), kind: "removed" };
 }
@@ -122,7 +132,7 @@ export function failed(item: PlanItem, d: Diagnostic): FailedOutcome {
   return { ...base(item), kind: "failed", reason: d.code, message: d.message, diagnostics: [d], atCA: d.atCA === true };
 }
 
-/** Issued, renewed, reissued, updated or removed: the repository changed for it. */
-export function changedRepository(o: Outcome): o is IssuedOutcome | UpdatedOutcome | RemovedOutcome {
-  return o.kind === "issued" || o.kind === "renewed" || o.kind === "reissued" || o.kind === "updated" || o.kind === "removed";
+/** Issued, renewed, reissued, updated, rekeyed or removed: the repository changed for it. */
+export function changedRepository(o: Outcome): o is IssuedOutcome | UpdatedOutcome | RekeyedOutcome | RemovedOutcome {
+  return o.kind === "issued" || o.kind === "renewed" || o.kind === "reissued" || o.kind === "updated" || o.kind === "rekeyed" || o.kind === "removed";
 }

@@ -5,14 +5,15 @@ import { parseAllDocuments } from "yaml";
 import { GitcertError } from "../diagnostics.ts";
 import type { SecretKey } from "../issuers/types.ts";
 import type { WorkingTree } from "../repo/index.ts";
-import { encryptYaml, renderSecretManifest, type SopsRule } from "../secrets/index.ts";
+import { encryptYaml, renderSecretManifest } from "../secrets/index.ts";
 import { yamlNestingProblem } from "../yaml-nesting.ts";
+import type { SecretEncryption } from "./encryption.ts";
 import type { SecretContent } from "./tls-secret.ts";
 
 export interface SecretWriteContext {
   tree: WorkingTree;
-  /** The SOPS rule for a repository-relative file (from .sops.yaml or config). */
-  encryptionRule(path: string): Promise<SopsRule>;
+  /** How each Secret file is encrypted (its .sops.yaml, or ageRecipients). */
+  encryption: SecretEncryption;
 }
 
 /** A Secret file that may be written, with the rule that will encrypt it. */
@@ -27,10 +28,10 @@ export interface SecretTarget {
  */
 export async function secretTarget(path: string, owner: SecretKey, replacing: boolean, ctx: SecretWriteContext): Promise<SecretTarget> {
   await refuseToClobber(path, owner, replacing, ctx.tree);
-  const rule = await ctx.encryptionRule(path);
+  const { rule, indent } = await ctx.encryption.targetFor(path);
   return {
     async write(content) {
-      const encrypted = await encryptYaml(renderSecretManifest(content), rule);
+      const encrypted = await encryptYaml(renderSecretManifest(content), rule, { indent });
       assertDataEncrypted(encrypted, path);
       await ctx.tree.write(path, encrypted);
     },

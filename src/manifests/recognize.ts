@@ -5,6 +5,7 @@
 // (Certificate validation, the shims, issuer specs) belongs to the code that
 // owns that kind.
 import { diagnostic, type ObjectRef } from "../diagnostics.ts";
+import { ageRecipientsOf } from "../secrets/index.ts";
 import { certificateFromManifest } from "./certificate/index.ts";
 import { certificatesFromGateway, certificatesFromIngress } from "./shim/index.ts";
 import type { NamespaceResolver } from "./namespace.ts";
@@ -145,6 +146,7 @@ function recognizeSecret(doc: ManifestDocument, ctx: RecognizeContext, out: Reco
     return;
   }
   const type = doc.object.type;
+  const sopsRecipients = encrypted ? ageRecipientsOf(sops) : undefined;
   out.secrets.push({
     name,
     namespace,
@@ -153,6 +155,7 @@ function recognizeSecret(doc: ManifestDocument, ctx: RecognizeContext, out: Reco
     labels: stringMap(metadata?.labels),
     source: doc.source,
     encrypted,
+    ...(sopsRecipients ? { sopsRecipients } : {}),
     keys: [...Object.keys(asRecord(doc.object.data) ?? {}), ...Object.keys(asRecord(doc.object.stringData) ?? {})],
   });
 }

@@ -106,6 +106,8 @@ export interface SecretFile {
   source: SourceRef;
   /** The document has SOPS metadata (`sops.mac`). */
   encrypted: boolean;
+  /** The age recipients its `sops:` block names (plaintext), when it has any. */
+  sopsRecipients?: string[];
   /** The keys of `data` and `stringData`: plaintext under SOPS, so an issuer's Secret can be checked without decrypting. */
   keys: string[];
 }

@@ -12,6 +12,8 @@ export const ANNOTATION = {
   secretHash: "gitcert.dev/secret-hash",
   revision: "gitcert.dev/revision",
   issuer: "gitcert.dev/issuer",
+  /** On a Secret an issuer asked gitcert to keep (an ACME account key): the manifest it is kept for. */
+  storedFor: "gitcert.dev/stored-for",
 } as const;
 
 export interface SecretState {

@@ -1,15 +1,19 @@
 // The planner: one action per Certificate from (resources, Secret files in
-// Git, clock, failure history). Pure; it never decrypts — everything it needs
-// is in the Secrets' plaintext annotations.
+// Git, the .sops.yaml files that govern them, clock, failure history). Pure;
+// it never decrypts — everything it needs is in the Secrets' plaintext
+// annotations and `sops:` blocks.
 import { diagnostic, type Diagnostic, type ObjectRef, type SourceRef } from "../diagnostics.ts";
 import { certificateRef, type CertificateResource, type IssuerResource, type SecretFile } from "../manifests/types.ts";
-import { formatTime, readSecretState, type SecretState } from "./annotations.ts";
+import { encryptionTarget, NO_SOPS_CONFIGS, type EncryptionTarget, type SopsConfigIndex } from "../secrets/index.ts";
+import { ANNOTATION, formatTime, readSecretState, type SecretState } from "./annotations.ts";
 import { backoffUntil, type FailureRecord } from "./backoff.ts";
-import { secretFilePath } from "./placement.ts";
+import { namesOf, placeSecret } from "./placement.ts";
+import { recipientChange, type RecipientChange } from "./recipients.ts";
 import { renewalTime } from "./renewal-time.ts";
 import { issuerHash, requestHash, secretHash } from "./spec-hash.ts";
 
-export type Action = "issue" | "renew" | "reissue" | "update" | "ok" | "blocked" | "remove";
+/** `rekey`: the Secret's data key is re-wrapped for the recipients `.sops.yaml` now names; nothing else changes. */
+export type Action = "issue" | "renew" | "reissue" | "update" | "rekey" | "ok" | "blocked" | "remove";
 
 /** Actions that obtain a new certificate from an issuer. */
 export const ISSUING_ACTIONS: ReadonlySet<Action> = new Set(["issue", "renew", "reissue"]);
@@ -25,6 +29,12 @@ export interface PlanItem {
   issuer?: IssuerResource;
   /** Repository-relative path of the Secret file to write or remove. */
   secretPath?: string;
+  /** Why a new Secret file gets that name (secretPath, or the .sops.yaml rule it matches). */
+  placement?: string;
+  /** How the file is (to be) encrypted: the recipients and indent its .sops.yaml gives. */
+  encryption?: EncryptionTarget;
+  /** For `rekey`: recipients to add and remove. */
+  recipients?: RecipientChange;
   existing?: SecretFile;
   state?: SecretState;
   renewalTime?: Date;
@@ -41,7 +51,17 @@ export interface PlanInput {
   blocked: ReadonlyArray<{ certificate: CertificateResource; diagnostics: Diagnostic[] }>;
   secrets: readonly SecretFile[];
   now: Date;
-  secretPathTemplate: string;
+  /** `secretPath` as configured; undefined: a name the repository's .sops.yaml rules match (placement.ts). */
+  secretPathTemplate?: string;
+  /** The .sops.yaml files governing every Secret path planned (loadSopsConfigs at the edge); none when absent. */
+  sops?: SopsConfigIndex;
+  /** `ageRecipients`: for Secret files no creation rule matches. */
+  ageRecipients?: readonly string[];
+  /**
+   * Recipients of the age identities the run will have (public keys), to
+   * tell a rekey it cannot do; undefined when not known (`gitcert plan`).
+   */
+  identityRecipients?: ReadonlySet<string>;
   pruneSecrets: boolean;
   /**
    * A file failed to parse: a Certificate may be hiding in it, so no Secret
@@ -85,8 +105,34 @@ export function plan(input: PlanInput): PlanItem[] {
       diagnostics,
     });
   }
-  items.push(...planRemovals(input));
+  items.push(...planRemovals(input), ...planStoredSecrets(input));
   return blockSharedPaths(items).sort((a, b) => compareRefs(a.object, b.object));
+}
+
+/** Would write its Secret file now, or once backoff ends. */
+function writesSecret(action: Action): boolean {
+  return ISSUING_ACTIONS.has(action) || action === "update";
+}
+
+/**
+ * `rekey` when the recipients .sops.yaml names for an existing Secret file
+ * differ from those its `sops:` block lists (as sets, as `sops updatekeys`
+ * compares them); blocked when the run has no identity among the current
+ * ones, since re-wrapping needs the data key. Undefined: nothing to do.
+ */
+function rekeyOf(secret: SecretFile, target: EncryptionTarget | undefined, input: PlanInput, base: Omit<PlanItem, "action" | "reason" | "message" | "diagnostics">): PlanItem | undefined {
+  if (!target || !secret.encrypted || !secret.sopsRecipients) return undefined;
+  const change = recipientChange(secret.sopsRecipients, target.rule.recipients);
+  if (!change) return undefined;
+  const path = secret.source.file;
+  const what = `${target.origin} names other recipients than ${path} is encrypted for (${change.summary})`;
+  const own = input.identityRecipients;
+  if (own && !secret.sopsRecipients.some((r) => own.has(r))) {
+    const message = `${what}, but none of gitcert's age identities can open it (it is encrypted for ${secret.sopsRecipients.join(", ")}); give gitcert the identity of one of them (SOPS_AGE_KEY_FILE), or run \`sops updatekeys ${path}\``;
+    return { ...base, action: "blocked", reason: "NoIdentityForRekey", message, encryption: target, recipients: change, diagnostics: [diagnostic("NoIdentityForRekey", message, { source: base.source, object: base.object })] };
+  }
+  const needs = own ? "" : `; needs an age identity for one of ${secret.sopsRecipients.join(", ")} when run`;
+  return { ...base, action: "rekey", reason: "RecipientsChanged", message: `${what}: re-wrap its data key${needs}`, encryption: target, recipients: change, diagnostics: [] };
 }
 
 function planCertificate(
@@ -110,14 +156,35 @@ function planCertificate(
     return blocked("DuplicateSecret", `Secret ${certificate.namespace}/${certificate.spec.secretName} is defined more than once (${where})`);
   }
   const existing = secrets[0];
-  const placement = secretFilePath(certificate, input.secretPathTemplate);
-  if ("error" in placement) return blocked("InvalidSecretPath", placement.error);
-  const secretPath = existing?.source.file ?? placement.path;
+  const sops = input.sops ?? NO_SOPS_CONFIGS;
+  let secretPath: string;
+  let placed: Pick<PlanItem, "placement" | "encryption"> = {};
+  let unwritable: { code: string; message: string; source?: SourceRef } | undefined;
+  if (existing) {
+    // An existing file stays where it is, under whatever rule now governs it.
+    secretPath = existing.source.file;
+    const r = encryptionTarget(sops, secretPath, input.ageRecipients ?? []);
+    if ("target" in r) placed = { encryption: r.target };
+    else unwritable = { code: r.problem.code, message: r.problem.message, ...(r.problem.where.source ? { source: r.problem.where.source } : {}) };
+  } else {
+    const p = placeSecret(namesOf(certificate), { template: input.secretPathTemplate, sops, fallbackRecipients: input.ageRecipients ?? [] });
+    if ("code" in p) return blockedBy(p);
+    secretPath = p.path;
+    placed = { placement: p.how, encryption: p.target };
+  }
   const issuerLabel = `${issuer.kind}/${issuer.name}`;
   const key = certificateKey(certificate);
 
+  function blockedBy(problem: { code: string; message: string; source?: SourceRef }): PlanItem {
+    // Where the Certificate is declared; the .sops.yaml line, when that is the problem, is in the diagnostic.
+    const d = diagnostic(problem.code, problem.message, { source: problem.source ?? certificate.source, object });
+    return { ...base, action: "blocked", reason: problem.code, message: problem.message, diagnostics: [d] };
+  }
+
   const decide = (action: Action, reason: string, message: string, extra: Partial<PlanItem> = {}): PlanItem => {
-    const item: PlanItem = { ...base, action, reason, message, secretPath, existing, diagnostics: [], ...extra };
+    // A Secret that cannot be encrypted is a configuration mistake: blocked before any CA is asked, ahead of backoff.
+    if (unwritable && writesSecret(action)) return { ...blockedBy(unwritable), secretPath, existing, ...extra };
+    const item: PlanItem = { ...base, action, reason, message, secretPath, existing, diagnostics: [], ...placed, ...extra };
     // `gitcert renew` is a person saying "now": like cmctl renew, it skips backoff.
     if (!ISSUING_ACTIONS.has(action) || input.forceRenew?.has(key)) return item;
     const failure = input.failures?.get(key);
@@ -157,6 +224,8 @@ function planCertificate(
     return decide("renew", "Renewing", why, timed);
   }
   if (state.secretHash !== base.secretHash) return decide("update", "SecretTemplateChanged", "Secret labels, annotations or output formats changed", timed);
+  const rekey = rekeyOf(existing, placed.encryption, input, { ...base, secretPath, existing, ...timed });
+  if (rekey) return rekey;
   const when = renewAt ? `renews at ${formatTime(renewAt)}` : "renewal disabled";
   return decide("ok", "UpToDate", `valid until ${formatTime(state.notAfter)}, ${when}`, timed);
 }
@@ -201,10 +270,11 @@ function planRemovals(input: PlanInput): PlanItem[] {
     if (!state || wanted.has(`${secret.namespace}/${secret.name}`)) continue;
     const [namespace = "", name = ""] = state.certificate.split("/");
     const base = { object: { kind: "Certificate", namespace, name }, source: secret.source, secretPath: secret.source.file, existing: secret, state, diagnostics: [] };
+    const kept = (message: string) => keptSecret(secret, input, { ...base, reason: "Orphaned", message });
     if (input.issuerSecrets?.has(`${secret.namespace}/${secret.name}`)) {
-      items.push({ ...base, action: "ok", reason: "Orphaned", message: `Certificate is gone, but an Issuer still uses Secret ${secret.namespace}/${secret.name}; kept` });
+      items.push(kept(`Certificate is gone, but an Issuer still uses Secret ${secret.namespace}/${secret.name}; kept`));
     } else if (!input.pruneSecrets) {
-      items.push({ ...base, action: "ok", reason: "Orphaned", message: `Certificate is gone; Secret file ${secret.source.file} kept (pruneSecrets is off)` });
+      items.push(kept(`Certificate is gone; Secret file ${secret.source.file} kept (pruneSecrets is off)`));
     } else if (input.scanHasErrors) {
       items.push({ ...base, action: "ok", reason: "Orphaned", message: `Certificate not found, but some files failed to parse; Secret file ${secret.source.file} kept this run` });
     } else {
@@ -212,6 +282,27 @@ function planRemovals(input: PlanInput): PlanItem[] {
     }
   }
   return items;
+}
+
+/** A Secret file gitcert keeps without a Certificate: ok, unless its recipients changed. */
+function keptSecret(secret: SecretFile, input: PlanInput, item: Omit<PlanItem, "action">): PlanItem {
+  const r = encryptionTarget(input.sops ?? NO_SOPS_CONFIGS, secret.source.file, input.ageRecipients ?? []);
+  return rekeyOf(secret, "target" in r ? r.target : undefined, input, item) ?? { ...item, action: "ok" };
+}
+
+/**
+ * Secrets an issuer asked gitcert to keep (ACME account keys) have no
+ * Certificate and need no plan, except when their recipients changed: they
+ * are rekeyed like any other.
+ */
+function planStoredSecrets(input: PlanInput): PlanItem[] {
+  return input.secrets.flatMap((secret) => {
+    if (!secret.annotations[ANNOTATION.storedFor] || readSecretState(secret.annotations)) return [];
+    const object = { kind: "Secret", namespace: secret.namespace, name: secret.name };
+    const base = { object, source: secret.source, secretPath: secret.source.file, existing: secret, reason: "Kept", message: "", diagnostics: [] };
+    const item = keptSecret(secret, input, base);
+    return item.action === "ok" ? [] : [item];
+  });
 }
 
 function compareRefs(a: ObjectRef, b: ObjectRef): number {

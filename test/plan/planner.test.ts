@@ -1,14 +1,14 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { diagnostic } from "../../src/diagnostics.ts";
-import { ANNOTATION, blockUnencryptable, plan, secretPathsToWrite, type PlanInput } from "../../src/plan/index.ts";
+import { ANNOTATION, plan, type PlanInput } from "../../src/plan/index.ts";
 import { certificate, issuer, secretFor } from "./fixtures.ts";
 
 const now = new Date("2026-06-01T00:00:00Z");
 const daysFrom = (d: Date, days: number) => new Date(d.getTime() + days * 86400_000);
 
 function planInput(): PlanInput {
-  return { ready: [{ certificate: certificate(), issuer }], blocked: [], secrets: [], now, secretPathTemplate: "{dir}/{secretName}.sops.yaml", pruneSecrets: true, scanHasErrors: false };
+  return { ready: [{ certificate: certificate(), issuer }], blocked: [], secrets: [], now, secretPathTemplate: "{dir}/{secretName}.sops.yaml", ageRecipients: ["age1fallback"], pruneSecrets: true, scanHasErrors: false };
 }
 
 function planOne(input: Partial<PlanInput> & { cert?: ReturnType<typeof certificate> }) {
@@ -86,7 +86,7 @@ test("plan: a recent failure of the same spec backs off; the path is beside the 
 
 test("plan: a Secret whose Certificate is gone is removed, unless some file failed to parse or pruning is off", () => {
   const orphan = secretFor(certificate({}, "old"), daysFrom(now, -1), daysFrom(now, 89));
-  const base = { ready: [], blocked: [], secrets: [orphan], now, secretPathTemplate: "{dir}/{secretName}.sops.yaml" };
+  const base = { ready: [], blocked: [], secrets: [orphan], now };
   assert.equal(plan({ ...base, pruneSecrets: true, scanHasErrors: false })[0]?.action, "remove");
   assert.equal(plan({ ...base, pruneSecrets: true, scanHasErrors: true })[0]?.reason, "Orphaned");
   assert.equal(plan({ ...base, pruneSecrets: false, scanHasErrors: false })[0]?.action, "ok");
@@ -100,7 +100,6 @@ test("plan: a blocked Certificate keeps its Secret and carries its diagnostics",
     blocked: [{ certificate: cert, diagnostics: [d] }],
     secrets: [secretFor(cert, daysFrom(now, -1), daysFrom(now, 89))],
     now,
-    secretPathTemplate: "{dir}/{secretName}.sops.yaml",
     pruneSecrets: true,
     scanHasErrors: false,
   });
@@ -150,16 +149,16 @@ test("plan: gitcert renew skips backoff, as cmctl renew does", () => {
 test("plan: a Secret that cannot be encrypted blocks its Certificate with the reason, ahead of any backoff", () => {
   const [first] = planOne({});
   const failures = new Map([["shop/web", { attempts: 1, lastFailureTime: now, requestHash: first!.requestHash!, issuerHash: first!.issuerHash!, message: "timeout" }]]);
-  const items = planOne({ failures, cert: certificate() });
-  const upToDate = planOne({ cert: certificate({}, "api"), secrets: [secretFor(certificate({}, "api"), daysFrom(now, -1), daysFrom(now, 89))] });
-  const all = [...items, ...upToDate];
-  assert.deepEqual(secretPathsToWrite(all), ["apps/shop/web-tls.sops.yaml"], "a Secret that stays as it is needs no recipient");
-  const problem = diagnostic("NoRecipients", "cannot encrypt apps/shop/web-tls.sops.yaml: no .sops.yaml was found above it, and no --age-recipient is configured");
-  const [blocked, ok] = blockUnencryptable(all, new Map([["apps/shop/web-tls.sops.yaml", problem]]));
+  const [blocked] = planOne({ failures, ageRecipients: [] });
   assert.equal(blocked?.action, "blocked");
   assert.equal(blocked?.reason, "NoRecipients");
+  assert.match(blocked!.message, /^cannot encrypt apps\/shop\/web-tls\.sops\.yaml: no \.sops\.yaml was found above it, and no --age-recipient is configured/);
   assert.equal(blocked?.retryAt, undefined);
   assert.deepEqual(blocked?.diagnostics[0]?.object, { kind: "Certificate", namespace: "shop", name: "web" });
   assert.equal(blocked?.diagnostics[0]?.source?.file, "apps/shop/certificate.yaml");
-  assert.equal(ok?.action, "ok");
+  const api = certificate({}, "api");
+  const [ok] = planOne({ cert: api, ageRecipients: [], secrets: [secretFor(api, daysFrom(now, -1), daysFrom(now, 89))] });
+  assert.equal(ok?.action, "ok", "a Secret that stays as it is needs no recipient");
+  const [due] = planOne({ cert: api, ageRecipients: [], secrets: [secretFor(api, daysFrom(now, -80), daysFrom(now, 10))] });
+  assert.equal(due?.reason, "NoRecipients", "but one due for renewal does");
 });
