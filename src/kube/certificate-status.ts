@@ -46,7 +46,8 @@ export function certificateStatus(input: StatusInput): CertificateStatus {
   let issuing: WantedCondition | undefined;
   if (wroteSecret(outcome)) {
     ready = { type: "Ready", status: "True", reason: "Ready", message: READY_MESSAGE };
-  } else if (item.action === "ok") {
+  } else if (item.action === "ok" || item.action === "rekey" || item.reason === "NoIdentityForRekey") {
+    // Who can decrypt the Secret changed (or cannot be changed yet): the certificate is as valid as it was.
     ready = { type: "Ready", status: "True", reason: "Ready", message: READY_MESSAGE };
   } else if (outcome?.kind === "failed" && !ISSUING_ACTIONS.has(item.action)) {
     // rewriting the Secret's layout failed locally; the certificate itself is unchanged

@@ -6,13 +6,13 @@ import { test } from "node:test";
 import type { Outcome } from "../../src/execute/index.ts";
 import { certificateEvents } from "../../src/kube/certificate-events.ts";
 import { certificateStatus, type CertificateStatus } from "../../src/kube/certificate-status.ts";
-import { nextFailureLog, plan, type FailureRecord, type PlanItem } from "../../src/plan/index.ts";
+import { nextFailureLog, plan, type FailureRecord, type PlanInput, type PlanItem } from "../../src/plan/index.ts";
 import { certificate, issuer, secretFor } from "../plan/fixtures.ts";
 
 const NOW = new Date("2026-06-01T12:00:00Z");
 const DAY = 86_400_000;
 
-function planOne(options: { secret?: "none" | "valid" | "due" | "expired"; failures?: Map<string, FailureRecord>; blocked?: string } = {}): PlanItem {
+function planOne(options: { secret?: "none" | "valid" | "due" | "expired"; failures?: Map<string, FailureRecord>; blocked?: string; extra?: Partial<PlanInput> } = {}): PlanItem {
   const cert = certificate();
   const secrets = {
     none: [],
@@ -27,9 +27,12 @@ function planOne(options: { secret?: "none" | "valid" | "due" | "expired"; failu
     secrets,
     now: NOW,
     secretPathTemplate: "{dir}/{secretName}.sops.yaml",
+    // The plan blocks a Secret it could not encrypt: give it a recipient.
+    ageRecipients: ["age1fallback"],
     pruneSecrets: true,
     scanHasErrors: false,
     failures: options.failures,
+    ...options.extra,
   });
   return item!;
 }
@@ -172,4 +175,21 @@ test("a local failure (not at the CA) shows in Issuing, but counts no attempt: i
   assert.equal(condition(status, "Issuing")?.message, "The certificate request has failed to complete and will be retried: no age recipient for apps/web-tls.sops.yaml");
   assert.equal(status.failedIssuanceAttempts, undefined);
   assert.equal(status.lastFailureTime, undefined);
+});
+
+test("a Secret's recipients changing is not the certificate's business: Ready stays True whether the rekey is due, done or held for an identity", () => {
+  const cert = certificate();
+  const valid = { ...secretFor(cert, new Date(NOW.getTime() - 10 * DAY), new Date(NOW.getTime() + 80 * DAY)), sopsRecipients: ["age1old"] };
+  const sops = { get: (dir: string) => (dir === "" ? { path: ".sops.yaml", dir: "", config: { file: ".sops.yaml", creationRules: [{ index: 0, age: ["age1new"], otherKeyTypes: [], macOnlyEncrypted: false }] } } : null) };
+  const due = planOne({ extra: { secrets: [valid], sops } });
+  assert.equal(due.action, "rekey");
+  const held = planOne({ extra: { secrets: [valid], sops, identityRecipients: new Set(["age1someone"]) } });
+  assert.equal(held.reason, "NoIdentityForRekey");
+  const done: Outcome = { kind: "rekeyed", certificate: due.object, reason: due.reason, message: due.message, diagnostics: [], item: due, recipients: due.recipients! };
+  for (const [item, outcome] of [[due, undefined], [due, done], [held, undefined]] as const) {
+    const status = certificateStatus({ item, outcome, now: NOW });
+    assert.equal(condition(status, "Ready")?.status, "True", `${item.action}/${outcome?.kind}`);
+    assert.equal(condition(status, "Issuing"), undefined);
+    assert.deepEqual(certificateEvents(item, outcome, false), []);
+  }
 });

@@ -1,0 +1,100 @@
+// bench/sops: gitcert's SOPS work against the sops CLI doing the same, on
+// 1,000 TLS Secrets (BENCH_SECRETS). Prints figures; asserts nothing.
+//  - encrypt: 1,000 plaintext Secrets → SOPS files. gitcert in one process
+//    (how a reconcile writes them) vs one `sops -e` per file.
+//  - rekey: the .sops.yaml recipient replaced by another; gitcert re-wraps
+//    every file's data key in one process vs one `sops updatekeys -y` per
+//    file.
+// Each side is one process tree timed from outside: wall time and CPU (user
+// + system, children included, from bash's `times`), process start
+// included. Files are ~4 KB Secrets shaped like gitcert's (certificate,
+// chain, key); one age recipient; encrypted_regex ^(data|stringData)$.
+import { execFileSync, spawnSync } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { loadavg, tmpdir } from "node:os";
+import { join } from "node:path";
+import { renderSecretManifest } from "../../src/secrets/index.ts";
+
+const SECRETS = Number(process.env.BENCH_SECRETS ?? 1000);
+const project = join(import.meta.dirname, "..", "..");
+const bin = execFileSync("bash", [join(project, "scripts", "peers.sh"), "--bin-dir"], { encoding: "utf8" }).trim();
+const sops = join(bin, "sops");
+const root = mkdtempSync(join(tmpdir(), "gitcert-bench-sops-"));
+
+interface Timing {
+  ms: number;
+  cpuMs: number;
+}
+
+/** Runs a bash script in `root`; wall and CPU of everything it started. */
+function timed(script: string, env: Record<string, string> = {}): Timing {
+  const r = spawnSync("bash", ["-c", `start=$EPOCHREALTIME; ( ${script} ) >/dev/null || exit 1; end=$EPOCHREALTIME; times; echo "$start $end"`], {
+    cwd: root,
+    env: { PATH: process.env.PATH!, HOME: root, ...env },
+    encoding: "utf8",
+    maxBuffer: 1 << 26,
+  });
+  if (r.status !== 0) throw new Error(`bench step failed (${r.status}): ${r.stderr.slice(0, 2000)}`);
+  const lines = r.stdout.trim().split("\n");
+  const [start, end] = lines.at(-1)!.split(" ").map(Number);
+  const cpu = [...lines[1]!.matchAll(/(\d+)m([\d.]+)s/g)].reduce((sum, m) => sum + Number(m[1]) * 60 + Number(m[2]), 0);
+  return { ms: (end! - start!) * 1000, cpuMs: cpu * 1000 };
+}
+
+function keygen(name: string): string {
+  const out = execFileSync(join(bin, "age-keygen"), ["-o", join(root, name)], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  return /(age1\w+)/.exec(out + readFileSync(join(root, name), "utf8"))![1]!;
+}
+
+const sopsConfig = (recipient: string) => `creation_rules:\n  - encrypted_regex: ^(data|stringData)$\n    age: ${recipient}\n`;
+const node = (args: string) => `${JSON.stringify(process.execPath)} ${JSON.stringify(join(import.meta.dirname, "gitcert.ts"))} ${args}`;
+
+try {
+  const alice = keygen("alice.txt");
+  const bob = keygen("bob.txt");
+  writeFileSync(join(root, ".sops.yaml"), sopsConfig(alice));
+  for (const d of ["plain", "enc-gitcert", "enc-sops"]) mkdirSync(join(root, d));
+  const pem = (bytes: number) => Buffer.from(`-----BEGIN CERTIFICATE-----\n${crypto.getRandomValues(new Uint8Array(bytes)).reduce((s, b) => s + String.fromCharCode(b), "")}\n-----END CERTIFICATE-----\n`, "latin1");
+  for (let i = 0; i < SECRETS; i++) {
+    const name = `web-${String(i).padStart(4, "0")}-tls`;
+    const text = renderSecretManifest({
+      name,
+      namespace: "shop",
+      type: "kubernetes.io/tls",
+      annotations: { "cert-manager.io/certificate-name": name.replace(/-tls$/, ""), "gitcert.dev/certificate": `shop/${name}`, "gitcert.dev/revision": "1" },
+      labels: { "controller.cert-manager.io/fao": "true" },
+      data: { "tls.crt": pem(1400), "tls.key": pem(180), "ca.crt": pem(1100) },
+    });
+    writeFileSync(join(root, "plain", `${name}.yaml`), text);
+  }
+  const bytes = readdirSync(join(root, "plain")).reduce((s, f) => s + readFileSync(join(root, "plain", f)).length, 0);
+  console.log(`bench/sops: ${SECRETS} TLS Secrets (${(bytes / SECRETS / 1024).toFixed(1)} KB plaintext each), sops ${execFileSync(sops, ["--version", "--disable-version-check"], { encoding: "utf8" }).split("\n")[0]!.replace(/^sops /, "")}, node ${process.version}, load average ${loadavg()[0]!.toFixed(1)}`);
+
+  const encGitcert = timed(node(`encrypt plain enc-gitcert ${alice}`));
+  const encSops = timed(`for f in plain/*.yaml; do b=\${f#plain/}; ${JSON.stringify(sops)} --encrypt "$f" > "enc-sops/\${b%.yaml}.sops.yaml" || exit 1; done`);
+
+  // The recipient is replaced: alice's key is retired, bob's takes over.
+  writeFileSync(join(root, ".sops.yaml"), sopsConfig(bob));
+  cpSync(join(root, "enc-gitcert"), join(root, "rk-gitcert"), { recursive: true });
+  cpSync(join(root, "enc-gitcert"), join(root, "rk-sops"), { recursive: true });
+  const rkGitcert = timed(node(`rekey rk-gitcert ${bob} alice.txt`));
+  const rkSops = timed(`for f in rk-sops/*.yaml; do ${JSON.stringify(sops)} updatekeys -y "$f" 2>/dev/null || exit 1; done`, { SOPS_AGE_KEY_FILE: join(root, "alice.txt") });
+
+  // Not a test: one file of each kind opened by sops, so no figure is for broken output.
+  const sample = readdirSync(join(root, "rk-gitcert"))[0]!;
+  for (const [file, key] of [[`enc-gitcert/${sample}`, "alice.txt"], [`rk-gitcert/${sample}`, "bob.txt"], [`rk-sops/${sample}`, "bob.txt"]] as const) {
+    const r = spawnSync(sops, ["--decrypt", file], { cwd: root, env: { PATH: process.env.PATH!, HOME: root, SOPS_AGE_KEY_FILE: join(root, key) } });
+    if (r.status !== 0) console.log(`  warning: sops -d ${file} failed: ${r.stderr.toString().slice(0, 200)}`);
+  }
+
+  const row = (label: string, t: Timing) => console.log(`  ${label.padEnd(46)}${t.ms.toFixed(0).padStart(8)} ms ${t.cpuMs.toFixed(0).padStart(8)} ms ${(t.ms / SECRETS).toFixed(2).padStart(8)} ms`);
+  console.log(`  ${"".padEnd(46)}${"wall".padStart(11)} ${"CPU".padStart(11)} ${"wall/file".padStart(11)}`);
+  row(`encrypt: gitcert, one process`, encGitcert);
+  row(`encrypt: sops -e, one process per file`, encSops);
+  row(`rekey: gitcert, one process`, rkGitcert);
+  row(`rekey: sops updatekeys -y, one process per file`, rkSops);
+  console.log(`  sops / gitcert, wall: encrypt ${(encSops.ms / encGitcert.ms).toFixed(1)}×, rekey ${(rkSops.ms / rkGitcert.ms).toFixed(1)}×`);
+  console.log(`  sops / gitcert, CPU:  encrypt ${(encSops.cpuMs / encGitcert.cpuMs).toFixed(1)}×, rekey ${(rkSops.cpuMs / rkGitcert.cpuMs).toFixed(1)}×`);
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}
