@@ -2,8 +2,19 @@
 // SOPS_AGE_KEY_FILE names a keys.txt; one AGE-SECRET-KEY- per line, `#`
 // comments allowed (age-keygen writes "# created:" and "# public key:").
 import { readFile } from "node:fs/promises";
-import { generateX25519Identity, identityToRecipient } from "age-encryption";
+import { generateX25519, parseX25519Identity } from "./age-x25519.ts";
 import { secretsError } from "./errors.ts";
+
+/**
+ * X25519 identities are read here; other kinds (post-quantum) by the
+ * age-encryption package, loaded only when one shows up.
+ */
+async function toRecipient(identity: string): Promise<string> {
+  const x25519 = parseX25519Identity(identity);
+  if (x25519) return x25519.recipient;
+  const { identityToRecipient } = await import("age-encryption");
+  return identityToRecipient(identity);
+}
 
 /** Identities in a keys.txt-style text. Lines are reported by number, never by content. */
 export function parseAgeIdentities(text: string): string[] {
@@ -23,7 +34,7 @@ export function parseAgeIdentities(text: string): string[] {
 /** The recipient (public key) of an identity. */
 export async function recipientOf(identity: string): Promise<string> {
   try {
-    return await identityToRecipient(identity);
+    return await toRecipient(identity);
   } catch {
     throw secretsError("SopsInvalidIdentity", "not a valid age identity (AGE-SECRET-KEY-1… or AGE-SECRET-KEY-PQ-1…)");
   }
@@ -32,7 +43,7 @@ export async function recipientOf(identity: string): Promise<string> {
 async function validated(identities: string[], origin: string): Promise<string[]> {
   for (const [i, id] of identities.entries()) {
     try {
-      await identityToRecipient(id);
+      await toRecipient(id);
     } catch {
       throw secretsError("SopsInvalidIdentity", `${origin}: identity #${i + 1} is not a valid age identity`);
     }
@@ -68,6 +79,5 @@ export async function loadAgeIdentities(env: NodeJS.ProcessEnv): Promise<string[
  * recipients only from 3.13 on, and Flux releases vendor older sops.
  */
 export async function generateAgeIdentity(): Promise<{ identity: string; recipient: string }> {
-  const identity = await generateX25519Identity();
-  return { identity, recipient: await identityToRecipient(identity) };
+  return generateX25519();
 }

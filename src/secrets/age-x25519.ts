@@ -127,3 +127,12 @@ export function unwrapX25519(stanza: Stanza, identity: X25519Identity): Buffer |
   }
   return aeadOpen(wrapKey(shared, share, identity.publicBytes), stanza.body);
 }
+
+/** A new X25519 identity and its recipient, as age-keygen makes them. */
+export function generateX25519(): { identity: string; recipient: string } {
+  const { privateKey, publicKey } = generateKeyPairSync("x25519");
+  const secret = Buffer.from(privateKey.export({ format: "jwk" }).d!, "base64url");
+  const identity = bech32.encode("age-secret-key-", bech32.toWords(secret), false).toUpperCase();
+  secret.fill(0);
+  return { identity, recipient: bech32.encode("age", bech32.toWords(rawPublic(publicKey)), false) };
+}

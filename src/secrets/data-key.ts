@@ -3,7 +3,7 @@
 // and rotate recipients independently. X25519 keys, the common case, go
 // through our own age (age-file.ts, age-x25519.ts) on node:crypto; other
 // recipient types (post-quantum, tagged) through the age-encryption package.
-import { Decrypter, Encrypter } from "age-encryption";
+import type { Decrypter } from "age-encryption";
 import { ArmorError, armorDecode, armorEncode } from "./age-armor.ts";
 import { decryptAgeFile, encryptAgeFile } from "./age-file.ts";
 import { recipientOf } from "./age-identities.ts";
@@ -25,6 +25,7 @@ export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promi
   }
   const x25519 = parseX25519Recipient(recipient);
   if (x25519) return { recipient, enc: armorEncode(encryptAgeFile(dataKey, (fileKey) => [wrapForX25519(fileKey, x25519)])) };
+  const { Encrypter } = await import("age-encryption");
   const encrypter = new Encrypter();
   try {
     encrypter.addRecipient(recipient);
@@ -72,7 +73,7 @@ export async function unwrapDataKey(entries: readonly AgeKeyEntry[], identities:
     throw secretsError("SopsDataKeyUnavailable", "no age identity was given to decrypt the data key");
   }
   const x25519: X25519Identity[] = [];
-  const decrypter = new Decrypter();
+  let decrypter: Decrypter | undefined;
   let others = 0;
   const own = new Set<string>();
   for (const [i, identity] of identities.entries()) {
@@ -83,6 +84,7 @@ export async function unwrapDataKey(entries: readonly AgeKeyEntry[], identities:
       continue;
     }
     try {
+      decrypter ??= new (await import("age-encryption")).Decrypter();
       decrypter.addIdentity(identity);
       own.add(await recipientOf(identity));
       others++;
@@ -109,7 +111,7 @@ export async function unwrapDataKey(entries: readonly AgeKeyEntry[], identities:
       malformed++;
       continue;
     }
-    if (!key && others > 0) key = await decrypter.decrypt(file).catch(() => undefined);
+    if (!key && others > 0) key = await decrypter!.decrypt(file).catch(() => undefined);
     if (!key) continue;
     if (key.length === DATA_KEY_BYTES) return key;
     malformed++;
