@@ -161,21 +161,29 @@ function doubleQuoted(value: string): string {
   return out + '"';
 }
 
-/** Breaks other than \n (U+2028/9) are written as themselves, and the text resumes at `indent`. */
-function singleQuoted(value: string, indent: number): string {
-  let out = "'";
-  let afterBreak = false;
-  for (const c of value) {
+/**
+ * Text across line breaks, as libyaml writes it inside a scalar: a break is
+ * written as itself, and the text after it resumes at `indent`.
+ */
+function acrossBreaks(chars: Iterable<string>, indent: number, write: (c: string) => string): { text: string; atLineStart: boolean } {
+  let text = "";
+  let atLineStart = false;
+  for (const c of chars) {
     if (isBreak(c)) {
-      out += c;
-      afterBreak = true;
+      text += c;
+      atLineStart = true;
       continue;
     }
-    if (afterBreak) out += " ".repeat(indent);
-    afterBreak = false;
-    out += c === "'" ? "''" : c;
+    if (atLineStart) text += " ".repeat(indent);
+    atLineStart = false;
+    text += write(c);
   }
-  return out + "'";
+  return { text, atLineStart };
+}
+
+/** Only breaks other than \n (U+2028/9) reach here: a string with \n is a literal block. */
+function singleQuoted(value: string, indent: number): string {
+  return `'${acrossBreaks(value, indent, (c) => (c === "'" ? "''" : c)).text}'`;
 }
 
 /** `|` with v3's hints, then the lines at `indent`; ends with a newline. */
@@ -186,19 +194,9 @@ function literal(value: string, indent: number, bestIndent: number): string {
   const last = chars.at(-1);
   if (last === undefined || !isBreak(last)) head += "-";
   else if (chars.length === 1 || isBreak(chars.at(-2)!)) head += "+";
-  let out = head + "\n";
-  let atLineStart = true;
-  for (const c of chars) {
-    if (isBreak(c)) {
-      out += c;
-      atLineStart = true;
-      continue;
-    }
-    if (atLineStart) out += " ".repeat(indent);
-    atLineStart = false;
-    out += c;
-  }
-  return atLineStart ? out : out + "\n";
+  // The header line ends in a break, so the first line starts indented.
+  const body = acrossBreaks(["\n", ...chars], indent, (c) => c);
+  return head + body.text + (body.atLineStart ? "" : "\n");
 }
 
 /** One scalar's text; a literal block comes with its own lines and final newline. */
