@@ -230,6 +230,18 @@ export function findCreationRule(config: SopsConfig, configDir: string, filePath
   throw secretsError("SopsNoMatchingRule", `${config.file}: no creation rule matches ${pathForRules(configDir, filePath)}`, { file: config.file, line: 1 });
 }
 
+// Placement asks the same few rules about many names: translate each pattern once.
+const translations = new Map<string, ReturnType<typeof translateRe2>>();
+
+function translated(pattern: string): ReturnType<typeof translateRe2> {
+  let t = translations.get(pattern);
+  if (!t) {
+    if (translations.size >= 256) translations.clear();
+    translations.set(pattern, (t = translateRe2(pattern)));
+  }
+  return t;
+}
+
 /**
  * The creation rule sops would pick for a file: the first whose path_regex
  * matches, or that has none. Undefined when none matches (or the config has
@@ -239,7 +251,7 @@ export function matchingCreationRule(config: SopsConfig, configDir: string, file
   const path = pathForRules(configDir, filePath);
   for (const rule of config.creationRules ?? []) {
     if (rule.pathRegex === undefined) return rule;
-    const t = translateRe2(rule.pathRegex);
+    const t = translated(rule.pathRegex);
     if (!t.ok) {
       const source = { file: config.file, line: rule.line ?? 1 };
       if (t.reason === "invalid") {
