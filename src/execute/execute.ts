@@ -119,10 +119,12 @@ export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContex
     });
   }
 
-  // Recipients changed: the file keeps its values and MAC, so it stays listed.
+  // Recipients changed: a Certificate's Secret keeps its values and MAC, so
+  // it stays listed; an issuer's Secret is listed as acme.applyAccountKey
+  // says, which a rekey leaves as it is.
   await mapLimit(indexed.filter(({ item }) => item.action === "rekey"), ctx.concurrency, async ({ item, index }) => {
     const outcome = await rekeySecret(item, ctx);
-    await settle(index, outcome, outcome.kind === "failed" ? undefined : true);
+    await settle(index, outcome, outcome.kind === "failed" || !item.certificate ? undefined : true);
   });
 
   for (const { item, index } of indexed.filter(({ item }) => item.action === "remove")) {
