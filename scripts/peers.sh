@@ -146,6 +146,37 @@ install_gitops() {
   ln -sfn "$dir" "$BIN/gitops.d"
 }
 
+# Traefik, an Ingress controller run outside a cluster against the test's
+# kube-apiserver (HTTP-01 through a real ingress, test/kube/http01-*). v3.7
+# needs a local-path replace and cannot be built from the proxy; v3.6 replaces
+# only published forks, so a wrapper module carries its replace and exclude
+# lines. v3.6.12: the newest v3.6 the module proxy serves here (v3.6.24 is
+# refused). The Gateway API CRDs of the gateway-api module Traefik
+# itself builds with are kept beside it (never committed): the HTTPRoute
+# tests install them.
+install_traefik() {
+  local version=v3.6.12 dir="$CACHE/traefik-v3.6.12"
+  if ! built traefik "$version"; then
+    need_go "traefik $version"
+    log "building traefik $version (first run only)"
+    rm -rf "$dir"; mkdir -p "$dir/src" "$dir/gateway-api-crds"
+    (cd "$dir/src" && export GOFLAGS=-mod=mod GOWORK=off
+      printf '%s\n' "module local/traefik-bin" "" "go 1.25.0" "" \
+        "require github.com/traefik/traefik/v3 $version" "" \
+        "replace github.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1-0.20200324110947-a37a7636d23e" \
+        "replace github.com/gorilla/mux => github.com/containous/mux v0.0.0-20250523120546-41b6ec3aed59" \
+        "replace github.com/mailgun/minheap => github.com/containous/minheap v0.0.0-20190809180810-6e71eb837595" "" \
+        "exclude github.com/tencentcloud/tencentcloud-sdk-go v3.0.83+incompatible" >go.mod
+      go get "github.com/traefik/traefik/v3/cmd/traefik@$version"
+      CGO_ENABLED=0 go build -p 2 -trimpath -o "$dir/traefik" github.com/traefik/traefik/v3/cmd/traefik
+      cp "$(go list -m -f '{{.Dir}}' sigs.k8s.io/gateway-api)"/config/crd/standard/*.yaml "$dir/gateway-api-crds/")
+    chmod -R u+w "$dir/gateway-api-crds"
+    touch "$dir/.done"
+  fi
+  ln -sf "$dir/traefik" "$BIN/traefik"
+  ln -sfn "$dir/gateway-api-crds" "$BIN/gateway-api-crds"
+}
+
 # Peers the tests need; one per line, so that adding one merges cleanly.
 DEFAULT_PEERS=(
   sops
@@ -155,6 +186,7 @@ DEFAULT_PEERS=(
   vcert
   kube
   gitops
+  traefik
 )
 
 # ---------------------------------------------------------------- main

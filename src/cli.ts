@@ -200,7 +200,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
   const { assess, runDiagnostics } = await import("./reconcile.ts");
   const { reconcileOnce } = await import("./reconcile-once.ts");
   const { formatTable, statusRows } = await import("./report.ts");
-  const issuers = await issuersFor(config, log);
+  const issuers = await issuersFor(config, log, env);
 
   let forceRenew: Set<string> | undefined;
   if (mode.forceRenew) {
@@ -242,7 +242,7 @@ async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" 
   await workspace.sync();
   const { assess } = await import("./reconcile.ts");
   const { formatPlan, formatTable, planJson, statusRows } = await import("./report.ts");
-  const issuers = await issuersFor(config, log);
+  const issuers = await issuersFor(config, log, env);
   const secretIndex = await (await import("./reconcile-once.ts")).clusterSecretIndex(config, env, log);
   const assessment: Assessment = await assess(workspace.root, config, { now: new Date(), issuers, consultIssuers: kind === "plan", secretIndex }).finally(() => closeIssuers(issuers));
   const { items, diagnostics } = assessment;
@@ -257,10 +257,16 @@ async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" 
   return items.some((i) => i.action === "blocked") || diagnostics.some((d) => d.severity === "error") ? 1 : 0;
 }
 
-async function issuersFor(config: Config, log: Logger): Promise<IssuerRegistry> {
+/** The issuers; with a cluster configured, ACME's HTTP-01 routes make challenge Ingresses and HTTPRoutes in it. */
+async function issuersFor(config: Config, log: Logger, env: NodeJS.ProcessEnv): Promise<IssuerRegistry> {
   const { acmeOptionsFromConfig } = await import("./acme/index.ts");
   const { defaultIssuers } = await import("./issuers/index.ts");
-  return defaultIssuers({ acme: { ...acmeOptionsFromConfig(config), onWarning: (message) => log.warn(message) } });
+  const { clusterConfigured } = await import("./kube/configured.ts");
+  const cluster = clusterConfigured(config, env) ? (await import("./kube/index.ts")).http01ClusterFor(config, env) : undefined;
+  const acme = acmeOptionsFromConfig(config);
+  return defaultIssuers({
+    acme: { ...acme, http01: { ...acme.http01, cluster }, onWarning: (message) => log.warn(message), onDebug: (message) => log.debug(message) },
+  });
 }
 
 async function closeIssuers(issuers: IssuerRegistry): Promise<void> {

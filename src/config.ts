@@ -56,6 +56,9 @@ export const OPTIONS = [
   { key: "acme.http01.selfCheckPort", type: "number", default: 80, description: "Port the HTTP-01 self-check fetches http://<domain>/.well-known/acme-challenge/ on.", range: [1, 65535] },
   { key: "acme.http01.selfCheckNameservers", type: "list", default: [], description: "Nameservers (ip or ip:port) the HTTP-01 self-check resolves names with, like cert-manager's --acme-http01-solver-nameservers (empty: the system resolver)." },
   { key: "acme.http01.selfCheckPasses", type: "number", default: 5, description: "Good self-check answers needed in a row, 2 s apart, before the ACME server is asked to validate (cert-manager: 5), so every ingress replica has the route.", range: [1, 30] },
+  { key: "acme.http01.backend", type: "string", default: "externalName", description: "How the Ingress or HTTPRoute gitcert makes for a challenge, in the Certificate's namespace, reaches gitcert's listener in its own: externalName (a Service of type ExternalName naming gitcert's solver Service; the ingress controller must allow ExternalName backends) or endpoints (a Service without selector and an EndpointSlice holding this pod's POD_IP; needs EndpointSlice rights)." },
+  { key: "acme.http01.externalName", type: "string", default: "", description: "DNS name the externalName backend points at (empty: gitcert-http01.<gitcert's namespace>.svc.cluster.local, deploy/'s solver Service)." },
+  { key: "acme.http01.externalNamePort", type: "number", default: 80, description: "Port of the externalName backend: the port of gitcert's solver Service.", range: [1, 65535] },
   { key: "acme.dns01.nameservers", type: "list", default: [], description: "Nameservers (ip or ip:port) for DNS-01 propagation checks and CNAME following, like cert-manager's --dns01-recursive-nameservers (empty: the zone's authoritative servers)." },
   { key: "acme.dns01.propagationTimeoutSeconds", type: "number", default: 300, description: "How long to wait for a DNS-01 TXT record to be served before giving up.", range: [1, 86_400] },
   { key: "kubeconfig", type: "string", default: "", description: "kubeconfig of the cluster gitcert reports status to, reads issuer Secrets from and elects a leader in (empty: the files in KUBECONFIG, else the in-cluster service account; neither: no cluster)." },
@@ -157,6 +160,7 @@ function validate(config: Config): string[] {
   if (config.instance && !/^[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/.test(config.instance)) {
     errors.push(`instance ${JSON.stringify(config.instance)} is not a Kubernetes label value (up to 63 letters, digits, -, _ or ., starting and ending with a letter or digit)`);
   }
+  if (!["externalName", "endpoints"].includes(config["acme.http01.backend"])) errors.push(`acme.http01.backend ${config["acme.http01.backend"]} is not one of externalName, endpoints`);
   for (const r of config.ageRecipients) {
     if (!/^age1[0-9a-z]+$/.test(r)) errors.push(`ageRecipients: ${JSON.stringify(r)} is not an age recipient (age1…)`);
   }

@@ -21,6 +21,8 @@ export async function reconcileOnce(workspace: Workspace, deps: ReconcileDeps, e
   const session = await kube.openClusterSession(deps.config, env, deps.log);
   try {
     const leadership = await session?.lead();
+    const swept = (await session?.sweepLeftovers()) ?? [];
+    for (const d of swept) deps.log.warn(d.message);
     const onAssessed = async (assessment: Assessment) => {
       // Issuing True while certificates are being issued (ACME orders take a while): Argo CD shows Progressing.
       if (session && assessment.items.some((i) => ISSUING_ACTIONS.has(i.action))) await session.reportIssuing(assessment, deps.now());
@@ -28,7 +30,7 @@ export async function reconcileOnce(workspace: Workspace, deps: ReconcileDeps, e
     const reconciling = reconcileRepository(workspace, { ...deps, readClusterSecret: kube.clusterSecretReader(session), serviceAccountToken: kube.clusterTokenRequester(session), secretIndex: session?.secretIndex, signal: leadership, onAssessed });
     const report = await kube.untilAborted(reconciling, leadership);
     const cluster = await session?.report({ ...report.assessment, failures: report.failures }, report.outcomes, deps.now());
-    return { report, clusterDiagnostics: cluster?.diagnostics ?? [] };
+    return { report, clusterDiagnostics: [...swept, ...(cluster?.diagnostics ?? [])] };
   } finally {
     await session?.close();
   }

@@ -7,7 +7,7 @@ import type { IssuerEnv } from "../issuers/types.ts";
 import type { CertificateResource, IssuerResource } from "../manifests/types.ts";
 import type { AcmeConnection, Authorization, Challenge } from "./client.ts";
 import type { Dns01Solver } from "./dns01/index.ts";
-import { solveHttp01, type Http01Settings } from "./http01/index.ts";
+import { solveHttp01, withOverrides, type Http01Settings } from "./http01/index.ts";
 import { pollStatus } from "./poll.ts";
 import { AcmeProblemError, describeProblem, isProblem } from "./problem.ts";
 import type { SolverSpec } from "./schema.ts";
@@ -73,7 +73,7 @@ async function solve(authz: Authorization, ctx: AuthorizationContext): Promise<v
   };
 
   if (picked.challengeType === "http-01") {
-    const routeContext = { solver: picked.solver.http01!, certificate: ctx.certificate, issuer: ctx.issuer };
+    const routeContext = { solver: withOverrides(picked.solver.http01!, ctx.certificate.annotations), certificate: ctx.certificate, issuer: ctx.issuer };
     await solveHttp01(ctx.http01, { identifier: authz.identifier.value, token: challenge.token, keyAuthorization }, routeContext, validate);
   } else {
     const spec = picked.solver.dns01!;

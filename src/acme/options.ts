@@ -4,7 +4,7 @@
 // local peers.
 import type { Config } from "../config.ts";
 import type { Dns01Registry } from "./dns01/index.ts";
-import type { Http01Server } from "./http01/index.ts";
+import type { Http01Cluster, Http01Server } from "./http01/index.ts";
 import type { RequestEvent } from "./transport.ts";
 
 export interface AcmeOptions {
@@ -14,6 +14,8 @@ export interface AcmeOptions {
     port?: number;
     /** An existing server to use instead (tests, or one mounted by src/server). */
     server?: Http01Server;
+    /** The cluster challenge Ingresses and HTTPRoutes are made in (src/kube); none: the listener alone. */
+    cluster?: Http01Cluster;
   };
   selfCheck?: {
     enabled?: boolean;
@@ -41,6 +43,8 @@ export interface AcmeOptions {
   onRequest?: (event: RequestEvent) => void;
   /** Problems that do not fail an issuance (a DNS record left behind). */
   onWarning?: (message: string) => void;
+  /** Worth a debug line (a solver field gitcert has no use for). */
+  onDebug?: (message: string) => void;
 }
 
 export const ACME_DEFAULTS = {

@@ -51,10 +51,15 @@ export class AcmeService {
     this.options = options;
     const sc = options.selfCheck ?? {};
     if (!options.http01?.server) {
-      this.ownListener = new Http01Server({ address: options.http01?.address ?? ACME_DEFAULTS.http01Address, port: options.http01?.port ?? ACME_DEFAULTS.http01Port });
+      const cluster = options.http01?.cluster;
+      this.ownListener = new Http01Server({
+        address: options.http01?.address ?? ACME_DEFAULTS.http01Address,
+        port: options.http01?.port ?? ACME_DEFAULTS.http01Port,
+        lookup: cluster ? (token, host) => cluster.keyAuthorization(token, host) : undefined,
+      });
     }
     this.http01 = {
-      routes: http01Routes({ listener: options.http01?.server ?? this.ownListener! }),
+      routes: http01Routes({ listener: options.http01?.server ?? this.ownListener!, cluster: options.http01?.cluster, onNote: options.onDebug }),
       onWarning: options.onWarning,
       selfCheck:
         sc.enabled === false

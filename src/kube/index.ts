@@ -17,3 +17,5 @@ export { ClusterSecrets, type ClusterSecretKeys, type SecretRef } from "./secret
 export { clusterSecretReader, clusterTokenRequester, openClusterSession, untilAborted, type ClusterSession } from "./session.ts";
 export { applyManaged, deleteManaged, FIELD_MANAGER, managedLabels, ownerReferenceTo, PURPOSE_LABEL, sweepManaged, type SweepTarget } from "./managed-objects.ts";
 export { INSTANCE_LABEL, instanceOf } from "./instance.ts";
+export { ClusterHttp01, EDIT_FIELD_MANAGER, HTTP01_PURPOSE, http01ClusterFor, type Http01BackendSettings } from "./http01.ts";
+export { sweepHttp01Leftovers, type SweepResult } from "./http01-sweep.ts";

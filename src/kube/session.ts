@@ -16,6 +16,7 @@ import { EventRecorder } from "./events.ts";
 import { instanceOf } from "./instance.ts";
 import { defaultIdentity, LeaderElector } from "./leader-election.ts";
 import { reportToCluster, type ClusterReport, type ReconcileResult } from "./report.ts";
+import { sweepHttp01Leftovers } from "./http01-sweep.ts";
 import { withClusterSecrets } from "./secret-index.ts";
 import { ClusterSecrets } from "./secrets.ts";
 import { serviceAccountToken } from "./service-account-token.ts";
@@ -34,6 +35,13 @@ export interface ClusterSession {
   report(result: ReconcileResult, outcomes: readonly Outcome[], now: Date): Promise<ClusterReport>;
   /** Issuing True on the Certificates a reconcile is about to issue. */
   reportIssuing(result: ReconcileResult, now: Date): Promise<void>;
+  /**
+   * Removes what a killed gitcert left of its HTTP-01 challenges (temporary
+   * Ingresses, HTTPRoutes, backend Services, paths in edited Ingresses).
+   * Call once leading, before issuing: `run --once` does after lead(), the
+   * daemon each time it becomes leader. Problems are warnings.
+   */
+  sweepLeftovers(): Promise<Diagnostic[]>;
   /** Gives up leadership (the Lease is freed for the next candidate). */
   close(): Promise<void>;
   /** The repository's Secret index with the cluster's added (when it answered; else saying it did not). */
@@ -96,6 +104,12 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
     },
     async reportIssuing(result, now) {
       if (!unavailable) await reportToCluster(cluster, result, [], { now, events, instance, stage: "before-issuing" });
+    },
+    async sweepLeftovers() {
+      if (unavailable) return [];
+      const swept = await sweepHttp01Leftovers(cluster, instance);
+      if (swept.removed.length > 0) log.info({ removed: swept.removed }, "removed what an earlier gitcert left of its HTTP-01 challenges");
+      return swept.problems.map((message) => diagnostic("Http01SweepFailed", `sweeping leftover HTTP-01 challenge objects: ${message}`, {}, "warning"));
     },
     async close() {
       await elector?.release();

@@ -91,6 +91,12 @@ export interface CertificateResource {
   owner?: ObjectRef;
   /** Where it came from beyond its file: the Flux Kustomization that applies it, patches, substituted variables. */
   origin?: Origin;
+  /**
+   * Its `acme.cert-manager.io/…` annotations: per-Certificate ACME settings
+   * (the HTTP-01 ingress overrides the shim writes for an Ingress's
+   * edit-in-place and ingress-class annotations).
+   */
+  annotations?: Labels;
 }
 
 /**

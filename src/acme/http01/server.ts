@@ -18,7 +18,16 @@ export interface Http01ServerOptions {
    * the tokens, and nothing listens here.
    */
   mounted?: boolean;
+  /**
+   * For a token this process did not present: the key authorization another
+   * replica presented, from the cluster (every replica behind the solver
+   * Service answers, whichever leads). Undefined: not found.
+   */
+  lookup?: (token: string, host: string | undefined) => Promise<string | undefined>;
 }
+
+// A token is base64url (RFC 8555 §8.3: at least 128 bits of entropy); anything else is not worth asking the cluster about.
+const TOKEN = /^[A-Za-z0-9_-]{16,256}$/;
 
 const PREFIX = "/.well-known/acme-challenge/";
 
@@ -73,16 +82,21 @@ export class Http01Server {
   handle(req: IncomingMessage, res: ServerResponse): boolean {
     const path = (req.url ?? "").split("?")[0]!;
     if (!path.startsWith(PREFIX)) return false;
-    const entry = this.challenges.get(path.slice(PREFIX.length));
+    const token = path.slice(PREFIX.length);
+    const entry = this.challenges.get(token);
     // As cert-manager's solver: a token answers only for its own host.
     const host = hostOf(req.headers.host);
-    if (!entry || (host !== undefined && host !== entry.host) || (req.method !== "GET" && req.method !== "HEAD")) {
-      res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+    const lookup = this.options.lookup;
+    if (req.method !== "GET" && req.method !== "HEAD") return notFound(res);
+    if (!entry && lookup && TOKEN.test(token)) {
+      lookup(token, host).then(
+        (keyAuthorization) => (keyAuthorization === undefined ? notFound(res) : answer(req, res, keyAuthorization)),
+        () => notFound(res),
+      );
       return true;
     }
-    res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(entry.keyAuthorization) });
-    res.end(req.method === "HEAD" ? undefined : entry.keyAuthorization);
-    return true;
+    if (!entry || (host !== undefined && host !== entry.host)) return notFound(res);
+    return answer(req, res, entry.keyAuthorization);
   }
 
   /** Stops listening at once, whatever is presented (shutdown, tests). */
@@ -124,6 +138,17 @@ export class Http01Server {
       server.closeAllConnections();
     });
   }
+}
+
+function notFound(res: ServerResponse): true {
+  res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
+  return true;
+}
+
+function answer(req: IncomingMessage, res: ServerResponse, keyAuthorization: string): true {
+  res.writeHead(200, { "content-type": "text/plain", "content-length": Buffer.byteLength(keyAuthorization) });
+  res.end(req.method === "HEAD" ? undefined : keyAuthorization);
+  return true;
 }
 
 function hostOf(header: string | undefined): string | undefined {

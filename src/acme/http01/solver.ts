@@ -1,7 +1,9 @@
 // HTTP-01: present the key authorization through every route, check it is
 // reachable the way the ACME server will fetch it, ask for validation, and
 // take every route down again whatever happened.
+import { GitcertError } from "../../diagnostics.ts";
 import { redactTokens } from "../problem.ts";
+import { routeWanted } from "./overrides.ts";
 import { http01SelfCheck, type SelfCheckOptions } from "./self-check.ts";
 import type { Http01Challenge, Http01Route, Http01RouteContext } from "./types.ts";
 
@@ -21,12 +23,14 @@ export async function solveHttp01(
   validate: () => Promise<void>,
 ): Promise<void> {
   const presented: Http01Route[] = [];
+  const missing = missingRoute(settings.routes, context);
+  if (missing) settings.onWarning?.(missing);
   try {
     for (const route of settings.routes) {
       await route.present(challenge, context);
       presented.push(route);
     }
-    if (settings.selfCheck) await http01SelfCheck(challenge.identifier, challenge.token, challenge.keyAuthorization, settings.selfCheck);
+    if (settings.selfCheck) await selfCheck(challenge, settings.selfCheck, missing);
     await validate();
   } finally {
     for (const route of presented.reverse()) {
@@ -37,5 +41,29 @@ export async function solveHttp01(
         settings.onWarning?.(redactTokens(`HTTP-01 cleanup of the ${route.name} route for ${challenge.identifier} failed: ${message}`, [challenge.token]));
       }
     }
+  }
+}
+
+/**
+ * Without a cluster, a solver that names an Ingress or an HTTPRoute gets
+ * none: the listener alone answers, and whatever routes the domain's
+ * traffic to it is the user's (the self-check says whether it does).
+ */
+function missingRoute(routes: readonly Http01Route[], context: Http01RouteContext): string | undefined {
+  const wanted = routeWanted(context.solver, context.certificate.namespace);
+  if (!wanted || routes.some((r) => r.handles?.(context))) return undefined;
+  return (
+    `Certificate ${context.certificate.namespace}/${context.certificate.name}: the HTTP-01 solver asks for ${wanted}, ` +
+    "but no cluster is configured (--kubeconfig, KUBECONFIG or the in-cluster service account), so gitcert made none: " +
+    "only its own listener answers, and traffic for /.well-known/acme-challenge/ must reach it some other way"
+  );
+}
+
+async function selfCheck(challenge: Http01Challenge, options: SelfCheckOptions, missing: string | undefined): Promise<void> {
+  try {
+    await http01SelfCheck(challenge.identifier, challenge.token, challenge.keyAuthorization, options);
+  } catch (err) {
+    if (!missing || !(err instanceof GitcertError)) throw err;
+    throw new GitcertError(err.code, `${err.message}. Note: ${missing}`, err.where, { retryAfter: err.retryAfter, atCA: err.atCA });
   }
 }

@@ -26,6 +26,8 @@ export interface Http01RouteContext {
 export interface Http01Route {
   /** For messages: `listener`, `ingress`, `gateway-httproute`. */
   readonly name: string;
+  /** Whether this route carries the domain's traffic for this solver (the listener only answers it). */
+  handles?(context: Http01RouteContext): boolean;
   /**
    * Makes the challenge answerable through this route, idempotently; when
    * it throws, it leaves nothing behind. A route with nothing to do for
@@ -36,10 +38,68 @@ export interface Http01Route {
   cleanUp(challenge: Http01Challenge, context: Http01RouteContext): Promise<void>;
 }
 
-/** What routes are built from, once per process. Routes that need a cluster add it here. */
+/** An object in the cluster, as the routes build it (Ingress, HTTPRoute, Service, EndpointSlice). */
+export interface ClusterObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    ownerReferences?: Array<Record<string, unknown>>;
+    resourceVersion?: string;
+  };
+  [field: string]: unknown;
+}
+
+/** What one challenge's objects are named and marked with. */
+export interface ChallengeMeta {
+  namespace: string;
+  name: string;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  ownerReferences: Array<Record<string, unknown>>;
+}
+
+/**
+ * The cluster, as HTTP-01 routes use it (src/kube implements it; the routes
+ * build the objects, this port sends them). Present only when a cluster is
+ * configured.
+ */
+export interface Http01Cluster {
+  /** gitcert's labels on an object made for a challenge (managed-by, instance, purpose), over `extra`. */
+  labels(extra: Record<string, string>): Record<string, string>;
+  /** An owner reference to the Certificate when it exists in the cluster, so its deletion takes the challenge objects along. */
+  ownerReferences(certificate: CertificateResource): Promise<Array<Record<string, unknown>>>;
+  /**
+   * The objects through which `meta.namespace` reaches gitcert's listener
+   * (an ExternalName Service, or a Service without selector and an
+   * EndpointSlice), and the Service port a route names.
+   */
+  backend(meta: ChallengeMeta, serviceType: "ClusterIP" | "NodePort" | undefined): { objects: ClusterObject[]; service: string; port: number };
+  /** Creates or updates an object gitcert owns (server-side apply). */
+  apply(object: ClusterObject): Promise<void>;
+  /** Deletes an object gitcert made; one already gone is fine. */
+  remove(object: ClusterObject): Promise<void>;
+  /**
+   * Changes an object gitcert does not own (the user's Ingress): read,
+   * `change` it in place (false: nothing to write), replace with its
+   * resourceVersion, again on a conflict. False when the object does not exist.
+   */
+  edit(ref: { apiVersion: string; kind: string; namespace: string; name: string }, change: (object: ClusterObject) => boolean): Promise<boolean>;
+  /** The key authorization another replica presented for `token`, from its record in the cluster (every replica answers). */
+  keyAuthorization(token: string, host: string | undefined): Promise<string | undefined>;
+}
+
+/** What routes are built from, once per process. */
 export interface Http01RouteDeps {
   /** gitcert's own HTTP-01 listener. */
   listener: Http01Server;
+  /** The cluster the Ingress, edited-Ingress and HTTPRoute routes work in; absent when none is configured. */
+  cluster?: Http01Cluster;
+  /** Notes worth a debug line (a solver field gitcert has no use for). */
+  onNote?: (message: string) => void;
 }
 
 /** Builds a route, or undefined when its dependencies are absent (no cluster configured). */

@@ -68,7 +68,16 @@ export function validateCertificateObject(
   for (const [path, message] of unsupportedFields(spec!)) warn("UnsupportedField", path, message);
   const certificate: CertificateResource = { name, namespace, labels: r.value.metadata.labels, spec: r.value.spec, source };
   if (options.owner) certificate.owner = options.owner;
+  const annotations = acmeAnnotations(metadata.annotations);
+  if (annotations) certificate.annotations = annotations;
   return { certificate, diagnostics };
+}
+
+/** The text annotations of the ACME group, or undefined when there are none. */
+function acmeAnnotations(raw: unknown): Record<string, string> | undefined {
+  if (!isRecord(raw)) return undefined;
+  const found = Object.entries(raw).filter((e): e is [string, string] => e[0].startsWith("acme.cert-manager.io/") && typeof e[1] === "string");
+  return found.length > 0 ? Object.fromEntries(found) : undefined;
 }
 
 /** Fields a valid spec may set that gitcert does not act on yet: said, never blocking. */

@@ -30,7 +30,25 @@ export const ANNOTATION = {
   privateKeyRotationPolicy: "cert-manager.io/private-key-rotation-policy",
   secretTemplate: "cert-manager.io/secret-template",
   ignoreTlsListeners: "cert-manager.io/ignore-tls-listeners",
+  http01EditInPlace: "acme.cert-manager.io/http01-edit-in-place",
+  http01IngressClass: "acme.cert-manager.io/http01-ingress-class",
+  http01IngressClassName: "acme.cert-manager.io/http01-ingress-ingressclassname",
 } as const;
+
+/**
+ * cert-manager's setIssuerSpecificConfig: the HTTP-01 annotations of an
+ * Ingress become the Certificate's override annotations (read by the ACME
+ * solver, src/acme/http01/overrides.ts). Edit in place names the Ingress.
+ */
+export function http01OverrideAnnotations(annotations: Readonly<Record<string, string>>, ingressName: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (annotations[ANNOTATION.http01EditInPlace] === "true") out["acme.cert-manager.io/http01-override-ingress-name"] = ingressName;
+  const ingressClass = annotations[ANNOTATION.http01IngressClass];
+  const ingressClassName = annotations[ANNOTATION.http01IngressClassName];
+  if (ingressClass) out["acme.cert-manager.io/http01-override-ingress-class"] = ingressClass;
+  if (ingressClassName) out["acme.cert-manager.io/http01-override-ingress-ingressclassname"] = ingressClassName;
+  return out;
+}
 
 /** Go's strconv.ParseBool truths, as cert-manager reads `kubernetes.io/tls-acme`. */
 function parseGoBool(value: unknown): boolean {

@@ -5,7 +5,7 @@
 import { CERTIFICATE_API_VERSION, validateCertificateObject } from "../certificate/index.ts";
 import type { CertificateResource } from "../types.ts";
 import { ipAddressProblem } from "../validate-names.ts";
-import { ANNOTATION } from "./annotations.ts";
+import { ANNOTATION, http01OverrideAnnotations } from "./annotations.ts";
 import { fieldOrigins } from "./schema.ts";
 import type { ShimObject } from "./shim-object.ts";
 
@@ -37,10 +37,16 @@ export function certificateForSecret(
   for (const host of shim.altNames) add(dnsNames, { host, origin: `annotation ${ANNOTATION.altNames}` });
   for (const host of shim.ipSans) add(ipAddresses, { host, origin: `annotation ${ANNOTATION.ipSans}` });
 
+  // The HTTP-01 ingress overrides are an Ingress's business: a Gateway's challenges go through an HTTPRoute.
+  const overrides = shim.owner.kind === "Ingress" ? http01OverrideAnnotations(shim.annotations, shim.owner.name) : {};
   const raw = {
     apiVersion: CERTIFICATE_API_VERSION,
     kind: "Certificate",
-    metadata: { name: secretName, ...(shim.labels === undefined ? {} : { labels: shim.labels }) },
+    metadata: {
+      name: secretName,
+      ...(shim.labels === undefined ? {} : { labels: shim.labels }),
+      ...(Object.keys(overrides).length > 0 ? { annotations: overrides } : {}),
+    },
     spec: {
       ...shim.spec,
       secretName,

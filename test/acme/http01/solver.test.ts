@@ -31,6 +31,7 @@ function fetchChallenge(port: number): Promise<{ status: number; body: string }>
 function recordingRoute(events: string[], fail: { present?: boolean; cleanUp?: boolean } = {}): Http01Route {
   return {
     name: "recording",
+    handles: (ctx) => ctx.solver.ingress !== undefined,
     async present(c, ctx) {
       events.push(`present ${c.identifier} via ${ctx.solver.ingress?.ingressClassName}`);
       if (fail.present) throw new Error(`no route for ${c.token}`);
@@ -42,7 +43,7 @@ function recordingRoute(events: string[], fail: { present?: boolean; cleanUp?: b
   };
 }
 
-test("the registry's routes today: gitcert's own listener, answering while the challenge is open", async () => {
+test("without a cluster the registry has gitcert's own listener alone, answering while the challenge is open", async () => {
   const listener = new Http01Server({ address: "127.0.0.1", port: 0 });
   const routes = http01Routes({ listener });
   assert.deepEqual(routes.map((r) => r.name), ["listener"]);
@@ -93,4 +94,25 @@ test("a route that cannot be taken down is a warning without the token; the issu
   assert.match(warnings[0]!, /^HTTP-01 cleanup of the recording route for web\.example\.com failed: the API refused/);
   assert.ok(!warnings[0]!.includes(challenge.token));
   assert.equal(listener.listening, false, "the listener is still taken down");
+});
+
+test("without a cluster, a solver that asks for an Ingress gets a warning saying none was made, and a failed self-check says so too", async () => {
+  const listener = new Http01Server({ address: "127.0.0.1", port: 0 });
+  const warnings: string[] = [];
+  const routes = http01Routes({ listener });
+  // Nothing listens on the port the self-check fetches from: nobody routed the traffic.
+  const selfCheck = { port: 9, nameservers: [], timeoutMs: 200, intervalMs: 100 };
+  const failure = await solveHttp01({ routes, selfCheck, onWarning: (m) => warnings.push(m) }, { ...challenge, identifier: "127.0.0.1" }, context, async () => {
+    assert.fail("the CA is not asked to validate");
+  }).catch((err: Error) => err);
+  assert.equal(warnings.length, 1);
+  assert.match(warnings[0]!, /Certificate shop\/web: the HTTP-01 solver asks for a temporary challenge Ingress of class nginx in shop, but no cluster is configured/);
+  assert.match(String(failure), /self-check .* failed.*Note: Certificate shop\/web: the HTTP-01 solver asks for a temporary challenge Ingress/s);
+});
+
+test("a solver that asks for no route (http01: {}) is the user's routing: no warning", async () => {
+  const listener = new Http01Server({ address: "127.0.0.1", port: 0 });
+  const warnings: string[] = [];
+  await solveHttp01({ routes: http01Routes({ listener }), selfCheck: false, onWarning: (m) => warnings.push(m) }, challenge, { ...context, solver: {} }, async () => {});
+  assert.deepEqual(warnings, []);
 });
