@@ -48,7 +48,9 @@ export function addChallengePath(ingress: ClusterObject, host: string | undefine
 
 /** Removes exactly the challenge path to `service` (in place), and the rule when it came with it; true when the Ingress changed. */
 export function removeChallengePath(ingress: ClusterObject, host: string | undefined, pathText: string, service: string, addedRule: boolean): boolean {
-  const rules = rulesOf(ingress);
+  const spec = ingress.spec as { rules?: IngressRule[] } | undefined;
+  const rules = spec?.rules;
+  if (!rules) return false;
   let changed = false;
   for (let i = rules.length - 1; i >= 0; i--) {
     const rule = rules[i]!;
@@ -59,6 +61,8 @@ export function removeChallengePath(ingress: ClusterObject, host: string | undef
     changed = true;
     if (rule.http.paths.length === 0 && addedRule) rules.splice(i, 1);
   }
+  // The API server leaves an empty list out: so does an Ingress whose only rule was gitcert's.
+  if (rules.length === 0) delete spec.rules;
   return changed;
 }
 
