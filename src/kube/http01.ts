@@ -142,9 +142,13 @@ export class ClusterHttp01 implements Http01Cluster {
         throw err;
       }
       // The client hands back its typed model; the change works on plain JSON, as the API server sends it.
+      // Timestamps (Dates in the model) are the server's to set, and the client would not serialise them back from text.
       const plain = JSON.parse(JSON.stringify(object)) as ClusterObject;
       plain.apiVersion = ref.apiVersion;
       plain.kind = ref.kind;
+      const meta = plain.metadata as Record<string, unknown>;
+      delete meta.creationTimestamp;
+      delete meta.managedFields;
       if (!change(plain)) return true;
       try {
         await this.cluster.call(`update ${what}`, () => this.cluster.objects.replace(plain as KubernetesObject, undefined, undefined, EDIT_FIELD_MANAGER));
