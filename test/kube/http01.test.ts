@@ -43,6 +43,11 @@ before(async () => {
   // gitcert runs as deploy/'s ServiceAccount: its RBAC is what is tested.
   for (const f of ["namespace.yaml", "serviceaccount.yaml", "rbac.yaml"]) kube.kubectl(["apply", "--server-side", "-f", join(ROOT, "deploy", "controller", f)]);
   serviceAccount = kube.serviceAccountKubeconfig("gitcert", "gitcert", kube.dir);
+  // Issuers in these namespaces: their Secrets readable, as the README says (a copy of Role gitcert-issuer-secrets).
+  for (const ns of Object.values(NS)) {
+    kube.kubectl(["create", "role", "gitcert-issuer-secrets", "-n", ns, "--verb=get", "--resource=secrets"]);
+    kube.kubectl(["create", "rolebinding", "gitcert-issuer-secrets", "-n", ns, "--role=gitcert-issuer-secrets", "--serviceaccount=gitcert:gitcert"]);
+  }
   traefik = await startTraefik({ kubeconfig: kube.kubeconfig, namespaces: [NS.main, NS.edit, NS.sweep, NS.replicas] });
   // Pebble resolves every name to 127.0.0.1 and validates on Traefik's port: the CA's request goes through the ingress.
   pebble = await startPebble({ httpPort: traefik.port });
