@@ -237,7 +237,7 @@ test("HTTP-01 through Traefik: the CA's request travels through the temporary In
 
   // The CA's request (not gitcert's own self-check) went through the router Traefik made from that Ingress.
   const viaIngress = traefik.accessLog().filter((e) => e.RequestPath === path.path && e.RouterName?.includes(ingress.metadata.name));
-  const fromCA = viaIngress.filter((e) => e["request_User-Agent"] !== "gitcert-http01-self-check");
+  const fromCA = viaIngress.filter((e) => /Pebble-VA/.test(e["request_User-Agent"] ?? ""));
   assert.ok(fromCA.length >= 1, `Pebble's request went through the Ingress: ${JSON.stringify(viaIngress)}`);
   assert.ok(fromCA.every((e) => e.DownstreamStatus === 200 && e.ServiceURL === `http://localhost:${listenerPort}`), JSON.stringify(fromCA));
   assert.ok(viaIngress.some((e) => e["request_User-Agent"] === "gitcert-http01-self-check"), "the self-check went the same way");
@@ -276,7 +276,7 @@ test("edit in place: the challenge path is added to the user's Ingress, the CA c
   assert.equal(challenge.pathType, "Exact");
   assert.match(challenge.backend.service.name, /^cm-acme-http-solver-/);
   assert.deepEqual(own, before.spec.rules![0]!.http!.paths[0]);
-  assert.ok(traefik.accessLog().some((e) => e.RequestPath === challenge.path && e.DownstreamStatus === 200 && e["request_User-Agent"] !== "gitcert-http01-self-check"), "the CA came through the edited Ingress");
+  assert.ok(traefik.accessLog().some((e) => e.RequestPath === challenge.path && e.DownstreamStatus === 200 && /Pebble-VA/.test(e["request_User-Agent"] ?? "")), "the CA came through the edited Ingress");
 
   const now = getJson<IngressView & { metadata: { annotations: Record<string, string>; labels?: Record<string, string> } }>(kube, ["ingress", "web", "-n", ns]);
   assert.deepEqual(now.spec, before.spec, "the user's Ingress spec is as it was");
@@ -405,7 +405,7 @@ test("two replicas: the CA's request reaches the replica that is not leading, wh
   assert.equal(run.code, 0, run.output);
   assert.match(run.output, /leading: this replica reconciles/);
   const toB = traefik.accessLog().filter((e) => e.RequestHost === host && e.ServiceURL === `http://localhost:${b.port}`);
-  assert.ok(toB.some((e) => e["request_User-Agent"] !== "gitcert-http01-self-check" && e.DownstreamStatus === 200), JSON.stringify(toB));
+  assert.ok(toB.some((e) => /Pebble-VA/.test(e["request_User-Agent"] ?? "") && e.DownstreamStatus === 200), JSON.stringify(toB));
   assert.ok(answeredByB.includes(200), "replica B answered with the key authorization");
   assert.ok(getJson<{ spec: { holderIdentity?: string } }>(kube, ["lease", "gitcert", "-n", ns]).spec.holderIdentity !== undefined);
 
