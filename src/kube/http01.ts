@@ -19,7 +19,7 @@
 //   pod's IP (POD_IP) and listener port: every controller that reads
 //   EndpointSlices follows it, and only the leader is routed to; it needs
 //   the right to write EndpointSlices, which can redirect any Service's
-//   traffic (deploy/controller/rbac-http01-endpoints.yaml, opt-in).
+//   traffic (ClusterRole gitcert-http01-endpoints, bound only on purpose).
 import { isIPv6 } from "node:net";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { ChallengeMeta, ClusterObject, Http01Cluster } from "../acme/http01/index.ts";
@@ -29,7 +29,7 @@ import { GitcertError } from "../diagnostics.ts";
 import { Cluster, isNotFound, KubeApiError } from "./client.ts";
 import { clusterTarget } from "./connect.ts";
 import { instanceOf } from "./instance.ts";
-import { applyManaged, deleteManaged, managedLabels, ownerReferenceTo } from "./managed-objects.ts";
+import { deleteManaged, FIELD_MANAGER, managedLabels, ownerReferenceTo } from "./managed-objects.ts";
 import type { LiveObject } from "./cert-manager-api.ts";
 
 /** What HTTP-01 objects are labelled for (the sweep's and the lookup's selector). */
@@ -113,10 +113,13 @@ export class ClusterHttp01 implements Http01Cluster {
     return { objects: [service, slice], service: meta.name, port: s.listenerPort };
   }
 
+  // Created, not applied server-side: RBAC then needs `create` but not `patch`, which would let gitcert change any Ingress.
   async apply(object: ClusterObject): Promise<void> {
+    const what = `create ${object.kind} ${object.metadata.namespace}/${object.metadata.name}`;
     try {
-      await applyManaged(this.cluster, object as KubernetesObject);
+      await this.cluster.call(what, () => this.cluster.objects.create(object as KubernetesObject, undefined, undefined, FIELD_MANAGER));
     } catch (err) {
+      if (err instanceof KubeApiError && err.status === 409) return;
       throw unservedKind(err, object);
     }
   }
@@ -156,6 +159,13 @@ export class ClusterHttp01 implements Http01Cluster {
       } catch (err) {
         // Someone else changed it since it was read: read it again (its resourceVersion made the update safe).
         if (err instanceof KubeApiError && err.status === 409 && attempt < EDIT_ATTEMPTS) continue;
+        if (err instanceof KubeApiError && err.status === 403) {
+          throw new KubeApiError(
+            "KubeForbidden",
+            `${err.message}. Editing an Ingress in place (acme.cert-manager.io/http01-edit-in-place, solver ingress.name) needs ClusterRole gitcert-http01-edit-in-place bound to gitcert's service account (deploy/controller/rbac.yaml)`,
+            403,
+          );
+        }
         throw err;
       }
     }

@@ -28,7 +28,7 @@ import { applyDecrypted, CLI, conditionOf, getJson, gitopsRepo, installCrds, ROO
 import { watchObjects, type Recorded } from "./watch.ts";
 
 const CLASS = "gitcert-test-traefik";
-const NS = { main: uniqueName("http01"), edit: uniqueName("http01-edit"), sweep: uniqueName("http01-sweep"), replicas: uniqueName("http01-replicas"), gateway: uniqueName("http01-gateway") };
+const NS = { main: uniqueName("http01"), edit: uniqueName("http01-edit"), sweep: uniqueName("http01-sweep"), replicas: uniqueName("http01-replicas"), gateway: uniqueName("http01-gateway"), endpoints: uniqueName("http01-endpoints") };
 
 let kube: KubePeer;
 let traefik: Traefik;
@@ -54,10 +54,16 @@ before(async () => {
 });
 
 after(async () => {
+  // The opt-in bindings go again: other files share this API server and gitcert's ServiceAccount.
+  kube?.kubectl(["delete", "clusterrolebinding", "gitcert-http01-edit-in-place", "gitcert-http01-endpoints", "--ignore-not-found"]);
   await pebble?.stop();
   await traefik?.stop();
   await kube?.release();
 });
+
+/** Binds one of deploy/'s opt-in ClusterRoles to gitcert's ServiceAccount. */
+const binding = (role: string) =>
+  `apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRoleBinding\nmetadata: {name: ${role}}\nroleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: ${role}}\nsubjects: [{kind: ServiceAccount, name: gitcert, namespace: gitcert}]\n`;
 
 const issuer = (ns: string, ca: Pebble, http01: string) => `apiVersion: cert-manager.io/v1
 kind: Issuer
@@ -265,6 +271,14 @@ test("edit in place: the challenge path is added to the user's Ingress, the CA c
   t.after(() => ingresses.stop());
 
   const [listenerPort] = (await freePorts(1)) as [number];
+  // Editing a user's Ingress is opt-in RBAC: without the binding, the failure names the ClusterRole, and nothing is left behind.
+  const refused = await runGitcert(gitcertEnv(repo, { listenerPort }));
+  assert.equal(refused.code, 1, refused.output);
+  assert.match(refused.output, /needs ClusterRole gitcert-http01-edit-in-place bound to gitcert's service account/);
+  assert.deepEqual(getJson<IngressView>(kube, ["ingress", "web", "-n", ns]).spec, before.spec);
+  assert.equal(solverObjectsLeft(ns), "");
+  kube.kubectl(["apply", "--server-side", "-f", "-"], { input: binding("gitcert-http01-edit-in-place") });
+
   const run = await runGitcert(gitcertEnv(repo, { listenerPort }));
   assert.equal(run.code, 0, run.output);
 
@@ -327,6 +341,47 @@ test("Gateway API: an HTTPRoute for the solver's parentRefs, with its labels, ex
   assert.equal(kube.kubectl(["get", "httproutes,services", "-n", ns, "-l", "gitcert.dev/purpose=http01-solver", "-o", "name"]).trim(), "");
 });
 
+test("the endpoints backend: a Service without selector and an EndpointSlice naming this pod's IP and listener port; without POD_IP, a configuration error", async (t) => {
+  const ns = NS.endpoints;
+  // The opt-in ClusterRole, bound as the README says.
+  kube.kubectl(["apply", "--server-side", "-f", "-"], { input: binding("gitcert-http01-endpoints") });
+  // No kube-proxy routes to a pod IP here: this Pebble validates on gitcert's listener directly, and the test reads what was made.
+  const [listenerPort] = (await freePorts(1)) as [number];
+  const direct = await startPebble({ httpPort: listenerPort });
+  t.after(() => direct.stop());
+  const host = `pods.${ns}.example.test`;
+  const repo = await gitopsRepo(t, {
+    "apps/issuer.yaml": issuer(ns, direct, `{ingress: {ingressClassName: ${CLASS}, serviceType: ClusterIP}}`),
+    "apps/certificate.yaml": certificate(ns, host),
+  });
+  const services = await watchObjects(kube.kubeconfig, `/api/v1/namespaces/${ns}/services`);
+  const slices = await watchObjects(kube.kubeconfig, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`);
+  t.after(() => (services.stop(), slices.stop()));
+  const options = { listenerPort, selfCheckPort: listenerPort, selfCheckNameservers: direct.dnsServer };
+
+  const unset = await runGitcert(gitcertEnv(repo, { ...options, extra: { GITCERT_ACME_HTTP01_BACKEND: "endpoints" } }));
+  assert.equal(unset.code, 1);
+  assert.match(unset.output, /acme\.http01\.backend endpoints routes to this pod's IP, but POD_IP is not set/);
+
+  const podIP = "192.0.2.10"; // TEST-NET-1: an address the API server accepts and nothing here routes to
+  const run = await runGitcert(gitcertEnv(repo, { ...options, extra: { GITCERT_ACME_HTTP01_BACKEND: "endpoints", POD_IP: podIP } }));
+  assert.equal(run.code, 0, run.output);
+  const service = services.events.find((e) => e.type === "ADDED")?.object as unknown as { metadata: { name: string }; spec: { type: string; selector?: unknown; ports: Array<{ name: string; port: number }> } };
+  assert.ok(service, run.output);
+  assert.match(service.metadata.name, /^cm-acme-http-solver-/);
+  assert.equal(service.spec.type, "ClusterIP", "the solver's serviceType");
+  assert.equal(service.spec.selector, undefined);
+  assert.deepEqual(service.spec.ports.map((p) => [p.name, p.port]), [["http", listenerPort]]);
+  const slice = slices.events.find((e) => e.type === "ADDED")?.object as unknown as { metadata: { labels: Record<string, string> }; addressType: string; endpoints: Array<{ addresses: string[] }>; ports: Array<{ name: string; port: number }> };
+  assert.ok(slice);
+  assert.equal(slice.metadata.labels["kubernetes.io/service-name"], service.metadata.name);
+  assert.equal(slice.addressType, "IPv4");
+  assert.deepEqual(slice.endpoints.map((e) => e.addresses), [[podIP]]);
+  assert.deepEqual(slice.ports.map((p) => [p.name, p.port]), [["http", listenerPort]]);
+  assert.ok(slices.events.some((e) => e.type === "DELETED") && services.events.some((e) => e.type === "DELETED"));
+  assert.equal(kube.kubectl(["get", "endpointslices,services,ingresses", "-n", ns, "-l", "gitcert.dev/purpose=http01-solver", "-o", "name"]).trim(), "");
+});
+
 test("orphan sweep: gitcert SIGKILLed mid-challenge leaves its Ingress and an edited path behind; the next start removes both before it solves anything", async (t) => {
   const ns = NS.sweep;
   const host = `www.${ns}.example.test`;
@@ -337,6 +392,7 @@ test("orphan sweep: gitcert SIGKILLed mid-challenge leaves its Ingress and an ed
     "apps/ingress.yaml": userIngress(ns, edited).replace("secretName: web-tls", "secretName: shop-tls"),
   });
   kube.kubectl(["apply", "--server-side", "-f", join(repo.checkout(), "apps")]);
+  kube.kubectl(["apply", "--server-side", "-f", "-"], { input: binding("gitcert-http01-edit-in-place") });
   const userBefore = getJson<IngressView>(kube, ["ingress", "web", "-n", ns]).spec;
   const ingresses = await watchObjects(kube.kubeconfig, `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`);
   t.after(() => ingresses.stop());

@@ -78,7 +78,11 @@ export interface Http01Cluster {
    * EndpointSlice), and the Service port a route names.
    */
   backend(meta: ChallengeMeta, serviceType: "ClusterIP" | "NodePort" | undefined): { objects: ClusterObject[]; service: string; port: number };
-  /** Creates or updates an object gitcert owns (server-side apply). */
+  /**
+   * Creates an object gitcert owns. One already there is kept: its name
+   * comes from the challenge, so it is this challenge's (a second order
+   * sharing the authorization, or a retry).
+   */
   apply(object: ClusterObject): Promise<void>;
   /** Deletes an object gitcert made; one already gone is fine. */
   remove(object: ClusterObject): Promise<void>;
