@@ -73,7 +73,7 @@ async function solve(authz: Authorization, ctx: AuthorizationContext): Promise<v
   };
 
   if (picked.challengeType === "http-01") {
-    const routeContext = { solver: withOverrides(picked.solver.http01!, ctx.certificate.annotations), certificate: ctx.certificate, issuer: ctx.issuer };
+    const routeContext = { solver: withOverrides(picked.solver.http01!, ctx.certificate.annotations, ctx.certificate.namespace), certificate: ctx.certificate, issuer: ctx.issuer };
     await solveHttp01(ctx.http01, { identifier: authz.identifier.value, token: challenge.token, keyAuthorization }, routeContext, validate);
   } else {
     const spec = picked.solver.dns01!;

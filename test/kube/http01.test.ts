@@ -28,7 +28,7 @@ import { applyDecrypted, CLI, conditionOf, getJson, gitopsRepo, installCrds, ROO
 import { watchObjects, type Recorded } from "./watch.ts";
 
 const CLASS = "gitcert-test-traefik";
-const NS = { main: uniqueName("http01"), edit: uniqueName("http01-edit"), sweep: uniqueName("http01-sweep"), replicas: uniqueName("http01-replicas"), gateway: uniqueName("http01-gateway"), endpoints: uniqueName("http01-endpoints") };
+const NS = { main: uniqueName("http01"), edit: uniqueName("http01-edit"), sweep: uniqueName("http01-sweep"), replicas: uniqueName("http01-replicas"), gateway: uniqueName("http01-gateway"), endpoints: uniqueName("http01-endpoints"), shim: uniqueName("http01-shim") };
 
 let kube: KubePeer;
 let traefik: Traefik;
@@ -48,7 +48,7 @@ before(async () => {
     kube.kubectl(["create", "role", "gitcert-issuer-secrets", "-n", ns, "--verb=get", "--resource=secrets"]);
     kube.kubectl(["create", "rolebinding", "gitcert-issuer-secrets", "-n", ns, "--role=gitcert-issuer-secrets", "--serviceaccount=gitcert:gitcert"]);
   }
-  traefik = await startTraefik({ kubeconfig: kube.kubeconfig, namespaces: [NS.main, NS.edit, NS.sweep, NS.replicas] });
+  traefik = await startTraefik({ kubeconfig: kube.kubeconfig, namespaces: [NS.main, NS.edit, NS.sweep, NS.replicas, NS.shim] });
   // Pebble resolves every name to 127.0.0.1 and validates on Traefik's port: the CA's request goes through the ingress.
   pebble = await startPebble({ httpPort: traefik.port });
 });
@@ -256,6 +256,38 @@ test("HTTP-01 through Traefik: the CA's request travels through the temporary In
   const cert = applySecretFromGit(t, repo, "apps/web-tls.sops.yaml", ns);
   assert.deepEqual(cert.subjectAltName, `DNS:${host}`);
   assertReady(ns, cert);
+});
+
+test("an Ingress's acme.cert-manager.io/http01-ingress-class overrides the solver's class: the temporary Ingress carries the legacy class annotation, and Traefik routes it", async (t) => {
+  const ns = NS.shim;
+  const host = `blog.${ns}.example.test`;
+  // The solver names a class no controller serves: only the override gets the CA's request through.
+  const repo = await gitopsRepo(t, {
+    "apps/issuer.yaml": issuer(ns, pebble, "{ingress: {ingressClassName: nobody-serves-this}}"),
+    "apps/ingress.yaml": `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: blog
+  namespace: ${ns}
+  annotations: {cert-manager.io/issuer: acme, acme.cert-manager.io/http01-ingress-class: traefik}
+spec:
+  ingressClassName: ${CLASS}
+  tls: [{hosts: [${host}], secretName: blog-tls}]
+  rules: [{host: ${host}, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: blog, port: {number: 80}}}}]}}]
+`,
+  });
+  kube.kubectl(["apply", "--server-side", "-f", join(repo.checkout(), "apps")]);
+  const ingresses = await watchObjects(kube.kubeconfig, `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`);
+  t.after(() => ingresses.stop());
+  const [listenerPort] = (await freePorts(1)) as [number];
+  const run = await runGitcert(gitcertEnv(repo, { listenerPort }));
+  assert.equal(run.code, 0, run.output);
+  const ingress = ingresses.events.find((e) => e.type === "ADDED" && isSolver(e))?.object as unknown as IngressView;
+  assert.ok(ingress);
+  assert.equal(ingress.spec.ingressClassName, undefined);
+  assert.equal(ingress.metadata.annotations?.["kubernetes.io/ingress.class"], "traefik");
+  assert.ok(traefik.accessLog().some((e) => e.RouterName?.includes(ingress.metadata.name) && /Pebble-VA/.test(e["request_User-Agent"] ?? "") && e.DownstreamStatus === 200));
+  assert.equal(solverObjectsLeft(ns), "");
 });
 
 test("edit in place: the challenge path is added to the user's Ingress, the CA comes through it, and the Ingress ends exactly as it was", async (t) => {

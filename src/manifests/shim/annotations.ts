@@ -38,11 +38,14 @@ export const ANNOTATION = {
 /**
  * cert-manager's setIssuerSpecificConfig: the HTTP-01 annotations of an
  * Ingress become the Certificate's override annotations (read by the ACME
- * solver, src/acme/http01/overrides.ts). Edit in place names the Ingress.
+ * solver, src/acme/http01/overrides.ts); edit in place names the Ingress.
+ * A Gateway names itself as the HTTPRoute's parent.
  */
-export function http01OverrideAnnotations(annotations: Readonly<Record<string, string>>, ingressName: string): Record<string, string> {
+export function http01OverrideAnnotations(annotations: Readonly<Record<string, string>>, owner: { kind: "Ingress" | "Gateway"; name: string }): Record<string, string> {
   const out: Record<string, string> = {};
-  if (annotations[ANNOTATION.http01EditInPlace] === "true") out["acme.cert-manager.io/http01-override-ingress-name"] = ingressName;
+  // A Gateway's challenges go through an HTTPRoute attached to that Gateway.
+  if (owner.kind === "Gateway") return { "acme.cert-manager.io/http01-parentrefkind": "Gateway", "acme.cert-manager.io/http01-parentrefname": owner.name };
+  if (annotations[ANNOTATION.http01EditInPlace] === "true") out["acme.cert-manager.io/http01-override-ingress-name"] = owner.name;
   const ingressClass = annotations[ANNOTATION.http01IngressClass];
   const ingressClassName = annotations[ANNOTATION.http01IngressClassName];
   if (ingressClass) out["acme.cert-manager.io/http01-override-ingress-class"] = ingressClass;

@@ -37,8 +37,7 @@ export function certificateForSecret(
   for (const host of shim.altNames) add(dnsNames, { host, origin: `annotation ${ANNOTATION.altNames}` });
   for (const host of shim.ipSans) add(ipAddresses, { host, origin: `annotation ${ANNOTATION.ipSans}` });
 
-  // The HTTP-01 ingress overrides are an Ingress's business: a Gateway's challenges go through an HTTPRoute.
-  const overrides = shim.owner.kind === "Ingress" ? http01OverrideAnnotations(shim.annotations, shim.owner.name) : {};
+  const overrides = http01OverrideAnnotations(shim.annotations, { kind: shim.owner.kind as "Ingress" | "Gateway", name: shim.owner.name });
   const raw = {
     apiVersion: CERTIFICATE_API_VERSION,
     kind: "Certificate",
