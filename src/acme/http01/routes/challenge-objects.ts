@@ -7,7 +7,7 @@
 // is not leading answers a request routed to it.
 import { createHash } from "node:crypto";
 import { isIP } from "node:net";
-import type { ChallengeMeta, ClusterObject, Http01Challenge, Http01Cluster, Http01RouteContext } from "../types.ts";
+import type { ChallengeMeta, ClusterObject, Http01Challenge, Http01Cluster, Http01Route, Http01RouteContext } from "../types.ts";
 
 export const CHALLENGE_PATH = "/.well-known/acme-challenge/";
 
@@ -110,4 +110,36 @@ export function merged(template: Record<string, string> | undefined, own: Record
 export function notePodTemplate(onNote: ((message: string) => void) | undefined, where: string, podTemplate: unknown, context: Http01RouteContext): void {
   if (podTemplate === undefined) return;
   onNote?.(`Certificate ${context.certificate.namespace}/${context.certificate.name}: the HTTP-01 solver's ${where}.podTemplate is ignored: gitcert runs no solver pod, its own listener answers`);
+}
+
+export interface ObjectsRouteSpec {
+  name: string;
+  handles(context: Http01RouteContext): boolean;
+  /** The solver block's podTemplate and where it was, for the note. */
+  podTemplate(context: Http01RouteContext): { where: string; value: unknown };
+  /** What the challenge needs in the cluster, in the order it is made. */
+  objects(challenge: Http01Challenge, context: Http01RouteContext): Promise<ClusterObject[]>;
+}
+
+/** A route that makes objects for a challenge and deletes them afterwards (the temporary Ingress, the HTTPRoute). */
+export function objectsRoute(cluster: Http01Cluster, onNote: ((message: string) => void) | undefined, spec: ObjectsRouteSpec): Http01Route {
+  const made = new Map<string, ClusterObject[]>();
+  return {
+    name: spec.name,
+    handles: spec.handles,
+    async present(challenge, context) {
+      if (!spec.handles(context)) return;
+      const { where, value } = spec.podTemplate(context);
+      notePodTemplate(onNote, where, value, context);
+      const list = await spec.objects(challenge, context);
+      await applyAll(cluster, list);
+      made.set(challenge.token, list);
+    },
+    async cleanUp(challenge, context) {
+      if (!spec.handles(context)) return;
+      const list = made.get(challenge.token) ?? (await spec.objects(challenge, context));
+      await removeAll(cluster, list);
+      made.delete(challenge.token);
+    },
+  };
 }

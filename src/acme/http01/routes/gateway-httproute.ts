@@ -5,53 +5,37 @@
 // same namespace that reaches gitcert's listener (so no ReferenceGrant is
 // needed). The solver's labels go on the HTTPRoute; serviceType shapes the
 // backend Service.
-import type { ClusterObject, Http01Challenge, Http01RouteContext, Http01RouteFactory } from "../types.ts";
-import { applyAll, challengeHost, challengeMeta, challengePath, merged, notePodTemplate, removeAll } from "./challenge-objects.ts";
+import type { ClusterObject, Http01RouteFactory } from "../types.ts";
+import { challengeHost, challengeMeta, challengePath, merged, objectsRoute } from "./challenge-objects.ts";
 
 export const gatewayHTTPRouteRoute: Http01RouteFactory = ({ cluster, onNote }) => {
   if (!cluster) return undefined;
-  const made = new Map<string, ClusterObject[]>();
-  const handles = (context: Http01RouteContext) => context.solver.gatewayHTTPRoute !== undefined;
-
-  const objects = async (challenge: Http01Challenge, context: Http01RouteContext): Promise<ClusterObject[]> => {
-    const route = context.solver.gatewayHTTPRoute!;
-    const meta = await challengeMeta(cluster, challenge, context);
-    const backend = cluster.backend(meta, route.serviceType);
-    // Gateway API hostnames cannot be IP addresses: an IP identifier matches every hostname.
-    const host = challengeHost(challenge.identifier);
-    const object: ClusterObject = {
-      apiVersion: "gateway.networking.k8s.io/v1",
-      kind: "HTTPRoute",
-      metadata: { name: meta.name, namespace: meta.namespace, labels: merged(route.labels, meta.labels), ownerReferences: meta.ownerReferences },
-      spec: {
-        parentRefs: route.parentRefs ?? [],
-        ...(host ? { hostnames: [host] } : {}),
-        rules: [
-          {
-            matches: [{ path: { type: "Exact", value: challengePath(challenge.token) } }],
-            backendRefs: [{ group: "", kind: "Service", name: backend.service, namespace: meta.namespace, port: backend.port, weight: 1 }],
-          },
-        ],
-      },
-    };
-    return [...backend.objects, object];
-  };
-
-  return {
+  return objectsRoute(cluster, onNote, {
     name: "gateway-httproute",
-    handles,
-    async present(challenge, context) {
-      if (!handles(context)) return;
-      notePodTemplate(onNote, "gatewayHTTPRoute", context.solver.gatewayHTTPRoute!.podTemplate, context);
-      const list = await objects(challenge, context);
-      await applyAll(cluster, list);
-      made.set(challenge.token, list);
+    handles: (context) => context.solver.gatewayHTTPRoute !== undefined,
+    podTemplate: (context) => ({ where: "gatewayHTTPRoute", value: context.solver.gatewayHTTPRoute!.podTemplate }),
+    async objects(challenge, context) {
+      const route = context.solver.gatewayHTTPRoute!;
+      const meta = await challengeMeta(cluster, challenge, context);
+      const backend = cluster.backend(meta, route.serviceType);
+      // Gateway API hostnames cannot be IP addresses: an IP identifier matches every hostname.
+      const host = challengeHost(challenge.identifier);
+      const object: ClusterObject = {
+        apiVersion: "gateway.networking.k8s.io/v1",
+        kind: "HTTPRoute",
+        metadata: { name: meta.name, namespace: meta.namespace, labels: merged(route.labels, meta.labels), ownerReferences: meta.ownerReferences },
+        spec: {
+          parentRefs: route.parentRefs ?? [],
+          ...(host ? { hostnames: [host] } : {}),
+          rules: [
+            {
+              matches: [{ path: { type: "Exact", value: challengePath(challenge.token) } }],
+              backendRefs: [{ group: "", kind: "Service", name: backend.service, namespace: meta.namespace, port: backend.port, weight: 1 }],
+            },
+          ],
+        },
+      };
+      return [...backend.objects, object];
     },
-    async cleanUp(challenge, context) {
-      if (!handles(context)) return;
-      const list = made.get(challenge.token) ?? (await objects(challenge, context));
-      await removeAll(cluster, list);
-      made.delete(challenge.token);
-    },
-  };
+  });
 };

@@ -7,8 +7,8 @@
 // annotations having replaced either, overrides.ts); ingressTemplate
 // metadata is laid over cert-manager's defaults, serviceType shapes the
 // backend Service.
-import type { ClusterObject, Http01Challenge, Http01RouteContext, Http01RouteFactory } from "../types.ts";
-import { applyAll, challengeHost, challengeMeta, challengePath, merged, notePodTemplate, removeAll } from "./challenge-objects.ts";
+import type { ClusterObject, Http01RouteFactory } from "../types.ts";
+import { challengeHost, challengeMeta, challengePath, merged, objectsRoute } from "./challenge-objects.ts";
 
 const INGRESS_CLASS_ANNOTATION = "kubernetes.io/ingress.class";
 // cert-manager sets it so ingress-nginx lets the CA in whatever the Ingress class allows; a template may replace it.
@@ -16,53 +16,37 @@ const NGINX_WHITELIST = "nginx.ingress.kubernetes.io/whitelist-source-range";
 
 export const ingressRoute: Http01RouteFactory = ({ cluster, onNote }) => {
   if (!cluster) return undefined;
-  const made = new Map<string, ClusterObject[]>();
-  const handles = (context: Http01RouteContext) => context.solver.ingress !== undefined && !context.solver.ingress.name;
-
-  const objects = async (challenge: Http01Challenge, context: Http01RouteContext): Promise<ClusterObject[]> => {
-    const ingress = context.solver.ingress!;
-    const meta = await challengeMeta(cluster, challenge, context);
-    const backend = cluster.backend(meta, ingress.serviceType);
-    const template = ingress.ingressTemplate?.metadata;
-    const annotations: Record<string, string> = { [NGINX_WHITELIST]: "0.0.0.0/0,::/0" };
-    if (ingress.class !== undefined) annotations[INGRESS_CLASS_ANNOTATION] = ingress.class;
-    for (const [key, value] of Object.entries(template?.annotations ?? {})) {
-      if (key.slice(key.lastIndexOf("/") + 1) === "whitelist-source-range") delete annotations[NGINX_WHITELIST];
-      annotations[key] = value;
-    }
-    const host = challengeHost(challenge.identifier);
-    const object: ClusterObject = {
-      apiVersion: "networking.k8s.io/v1",
-      kind: "Ingress",
-      metadata: { name: meta.name, namespace: meta.namespace, labels: merged(template?.labels, meta.labels), annotations, ownerReferences: meta.ownerReferences },
-      spec: {
-        ...(ingress.ingressClassName !== undefined ? { ingressClassName: ingress.ingressClassName } : {}),
-        rules: [
-          {
-            ...(host ? { host } : {}),
-            http: { paths: [{ path: challengePath(challenge.token), pathType: "Exact", backend: { service: { name: backend.service, port: { number: backend.port } } } }] },
-          },
-        ],
-      },
-    };
-    return [...backend.objects, object];
-  };
-
-  return {
+  return objectsRoute(cluster, onNote, {
     name: "ingress",
-    handles,
-    async present(challenge, context) {
-      if (!handles(context)) return;
-      notePodTemplate(onNote, "ingress", context.solver.ingress!.podTemplate, context);
-      const list = await objects(challenge, context);
-      await applyAll(cluster, list);
-      made.set(challenge.token, list);
+    handles: (context) => context.solver.ingress !== undefined && !context.solver.ingress.name,
+    podTemplate: (context) => ({ where: "ingress", value: context.solver.ingress!.podTemplate }),
+    async objects(challenge, context) {
+      const ingress = context.solver.ingress!;
+      const meta = await challengeMeta(cluster, challenge, context);
+      const backend = cluster.backend(meta, ingress.serviceType);
+      const template = ingress.ingressTemplate?.metadata;
+      const annotations: Record<string, string> = { [NGINX_WHITELIST]: "0.0.0.0/0,::/0" };
+      if (ingress.class !== undefined) annotations[INGRESS_CLASS_ANNOTATION] = ingress.class;
+      for (const [key, value] of Object.entries(template?.annotations ?? {})) {
+        if (key.slice(key.lastIndexOf("/") + 1) === "whitelist-source-range") delete annotations[NGINX_WHITELIST];
+        annotations[key] = value;
+      }
+      const host = challengeHost(challenge.identifier);
+      const object: ClusterObject = {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "Ingress",
+        metadata: { name: meta.name, namespace: meta.namespace, labels: merged(template?.labels, meta.labels), annotations, ownerReferences: meta.ownerReferences },
+        spec: {
+          ...(ingress.ingressClassName !== undefined ? { ingressClassName: ingress.ingressClassName } : {}),
+          rules: [
+            {
+              ...(host ? { host } : {}),
+              http: { paths: [{ path: challengePath(challenge.token), pathType: "Exact", backend: { service: { name: backend.service, port: { number: backend.port } } } }] },
+            },
+          ],
+        },
+      };
+      return [...backend.objects, object];
     },
-    async cleanUp(challenge, context) {
-      if (!handles(context)) return;
-      const list = made.get(challenge.token) ?? (await objects(challenge, context));
-      await removeAll(cluster, list);
-      made.delete(challenge.token);
-    },
-  };
+  });
 };
