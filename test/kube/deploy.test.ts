@@ -18,7 +18,7 @@ import { tempDir } from "../helpers.ts";
 import { uniqueName, useKube, type KubePeer } from "../peers/kube.ts";
 import { freePorts } from "../peers/pebble.ts";
 import { peerBinDir } from "../peers/tools.ts";
-import { applyDecrypted, argoHealth, conditionOf, getJson, gitcert, gitopsRepo, installCrds, ROOT, type CertificateView } from "./helpers.ts";
+import { applyDecrypted, argoHealth, conditionOf, getJson, gitcert, gitopsRepo, installCrds, ROOT, waitEstablished, type CertificateView } from "./helpers.ts";
 
 let kube: KubePeer;
 
@@ -68,7 +68,7 @@ test("every manifest under deploy/ applies with kubectl apply --server-side, dry
   // which a server-side dry run of the objects in it cannot run.
   const gitops = join(peerBinDir(), "gitops.d");
   for (const crd of readdirSync(join(gitops, "crds"))) kube.kubectl(["apply", "--server-side", "-f", join(gitops, "crds", crd)]);
-  kube.kubectl(["wait", "--for=condition=Established", "--timeout=30s", "crd/gitrepositories.source.toolkit.fluxcd.io", "crd/kustomizations.kustomize.toolkit.fluxcd.io", "crd/applications.argoproj.io"]);
+  waitEstablished(kube, ["gitrepositories.source.toolkit.fluxcd.io", "kustomizations.kustomize.toolkit.fluxcd.io", "applications.argoproj.io"]);
   for (const ns of ["flux-system", "argocd"]) kube.kubectl(["apply", "--server-side", "-f", "-"], { input: `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n` });
   kube.kubectl(["apply", "--server-side", "-f", join(ROOT, "deploy/controller/namespace.yaml")]);
 
@@ -77,7 +77,7 @@ test("every manifest under deploy/ applies with kubectl apply --server-side, dry
     assert.match(dry, /serverside-applied \(server dry run\)/, `${dir} (dry run)`);
     const real = kube.kubectl(["apply", "--server-side", "-k", join(ROOT, dir)]);
     assert.doesNotMatch(real, /dry run/);
-    if (dir === "deploy/crds") kube.kubectl(["wait", "--for=condition=Established", "--timeout=30s", "crd/certificates.cert-manager.io", "crd/issuers.cert-manager.io", "crd/clusterissuers.cert-manager.io"]);
+    if (dir === "deploy/crds") waitEstablished(kube, ["certificates.cert-manager.io", "issuers.cert-manager.io", "clusterissuers.cert-manager.io"]);
   }
   assert.equal(getJson<{ spec: { template: { spec: { containers: Array<{ args: string[] }> } } } }>(kube, ["deployment", "gitcert", "-n", "gitcert"]).spec.template.spec.containers[0]!.args[0], "serve");
   assert.equal(getJson<{ spec: { jobTemplate: { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } } } }>(kube, ["cronjob", "gitcert", "-n", "gitcert"]).spec.jobTemplate.spec.template.spec.containers[0]!.args.slice(0, 2).join(" "), "run --once");

@@ -90,7 +90,24 @@ export function getJson<T = Record<string, unknown>>(kube: KubePeer, args: strin
 /** Installs deploy/crds (idempotent: server-side apply) and waits until they serve. */
 export function installCrds(kube: KubePeer): void {
   kube.kubectl(["apply", "--server-side", "-k", join(ROOT, "deploy", "crds")]);
-  kube.kubectl(["wait", "--for=condition=Established", "--timeout=30s", "crd/certificates.cert-manager.io", "crd/issuers.cert-manager.io", "crd/clusterissuers.cert-manager.io"]);
+  waitEstablished(kube, ["certificates.cert-manager.io", "issuers.cert-manager.io", "clusterissuers.cert-manager.io"]);
+}
+
+/**
+ * Waits until the CRDs serve. kubectl wait fails at once ("<nil> is of the
+ * type <nil>") on a CRD the API server has not given conditions yet — a
+ * race a loaded machine loses — so that answer is asked again.
+ */
+export function waitEstablished(kube: KubePeer, crds: string[]): void {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      kube.kubectl(["wait", "--for=condition=Established", "--timeout=30s", ...crds.map((c) => `crd/${c}`)]);
+      return;
+    } catch (err) {
+      if (attempt >= 50 || !/is of the type <nil>/.test((err as Error).message)) throw err;
+      execFileSync("sleep", ["0.1"]);
+    }
+  }
 }
 
 export interface ConditionView {

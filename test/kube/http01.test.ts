@@ -24,7 +24,7 @@ import { listenOnLoopback } from "../peers/loopback.ts";
 import { freePorts, startPebble, type Pebble } from "../peers/pebble.ts";
 import { peerBinDir } from "../peers/tools.ts";
 import { startTraefik, type Traefik } from "../peers/traefik.ts";
-import { applyDecrypted, CLI, conditionOf, getJson, gitopsRepo, installCrds, ROOT, type CertificateView, type GitopsRepo } from "./helpers.ts";
+import { applyDecrypted, CLI, conditionOf, getJson, gitopsRepo, installCrds, ROOT, waitEstablished, type CertificateView, type GitopsRepo } from "./helpers.ts";
 import { watchObjects, type Recorded } from "./watch.ts";
 
 const CLASS = "gitcert-test-traefik";
@@ -339,7 +339,7 @@ test("Gateway API: an HTTPRoute for the solver's parentRefs, with its labels, ex
   // The Gateway API CRDs of the gateway-api module Traefik builds with (scripts/peers.sh), never committed.
   const crds = join(peerBinDir(), "gateway-api-crds");
   for (const f of readdirSync(crds).filter((f) => f.endsWith(".yaml"))) kube.kubectl(["apply", "--server-side", "-f", join(crds, f)]);
-  kube.kubectl(["wait", "--for=condition=Established", "--timeout=30s", "crd/httproutes.gateway.networking.k8s.io"]);
+  waitEstablished(kube, ["httproutes.gateway.networking.k8s.io"]);
   // Nothing routes Gateways here: this Pebble validates on gitcert's listener directly.
   const [listenerPort] = (await freePorts(1)) as [number];
   const direct = await startPebble({ httpPort: listenerPort });
