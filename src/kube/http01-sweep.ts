@@ -7,7 +7,7 @@
 import type { KubernetesObject } from "@kubernetes/client-node";
 import { challengeHost, challengePath, RECORD, removeChallengePath } from "../acme/http01/index.ts";
 import type { Cluster } from "./client.ts";
-import { ClusterHttp01, HTTP01_PURPOSE } from "./http01.ts";
+import { editObject, HTTP01_PURPOSE } from "./http01.ts";
 import { MANAGED_BY, MANAGED_BY_LABEL } from "./certificate-manifest.ts";
 import { INSTANCE_LABEL } from "./instance.ts";
 import { PURPOSE_LABEL, sweepManaged } from "./managed-objects.ts";
@@ -29,11 +29,10 @@ const KINDS = [
 
 export async function sweepHttp01Leftovers(cluster: Cluster, instance: string): Promise<SweepResult> {
   const result: SweepResult = { removed: [], problems: [] };
-  const edits = new ClusterHttp01(cluster, instance, { backend: "externalName", externalName: "", externalNamePort: 80, listenerPort: 0 });
   const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${INSTANCE_LABEL}=${instance},${PURPOSE_LABEL}=${HTTP01_PURPOSE}`;
   try {
     const services = await cluster.call(`list Services labelled ${selector}`, () => cluster.objects.list("v1", "Service", undefined, undefined, undefined, undefined, undefined, selector));
-    for (const service of services.items) await restoreEditedIngress(edits, service, result);
+    for (const service of services.items) await restoreEditedIngress(cluster, service, result);
   } catch (err) {
     result.problems.push((err as Error).message);
   }
@@ -50,7 +49,7 @@ export async function sweepHttp01Leftovers(cluster: Cluster, instance: string): 
   return result;
 }
 
-async function restoreEditedIngress(edits: ClusterHttp01, service: KubernetesObject, result: SweepResult): Promise<void> {
+async function restoreEditedIngress(cluster: Cluster, service: KubernetesObject, result: SweepResult): Promise<void> {
   const annotations = service.metadata?.annotations ?? {};
   const ingress = annotations[RECORD.editedIngress];
   const token = annotations[RECORD.token];
@@ -59,7 +58,7 @@ async function restoreEditedIngress(edits: ClusterHttp01, service: KubernetesObj
   const host = challengeHost(annotations[RECORD.host] ?? "");
   let changed = false;
   try {
-    await edits.edit({ apiVersion: "networking.k8s.io/v1", kind: "Ingress", namespace, name: ingress }, (object) => {
+    await editObject(cluster, { apiVersion: "networking.k8s.io/v1", kind: "Ingress", namespace, name: ingress }, (object) => {
       changed = removeChallengePath(object, host, challengePath(token), service.metadata!.name!, annotations[RECORD.addedRule] === "true");
       return changed;
     });

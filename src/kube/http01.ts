@@ -23,7 +23,7 @@
 import { isIPv6 } from "node:net";
 import type { KubernetesObject } from "@kubernetes/client-node";
 import type { ChallengeMeta, ClusterObject, Http01Cluster } from "../acme/http01/index.ts";
-import { RECORD, SOLVER_LABEL, solverLabels } from "../acme/http01/index.ts";
+import { adler32, RECORD, SOLVER_LABEL } from "../acme/http01/index.ts";
 import type { Config } from "../config.ts";
 import { GitcertError } from "../diagnostics.ts";
 import { Cluster, isNotFound, KubeApiError } from "./client.ts";
@@ -132,50 +132,15 @@ export class ClusterHttp01 implements Http01Cluster {
     }
   }
 
-  async edit(ref: { apiVersion: string; kind: string; namespace: string; name: string }, change: (object: ClusterObject) => boolean): Promise<boolean> {
-    const what = `${ref.kind} ${ref.namespace}/${ref.name}`;
-    for (let attempt = 1; ; attempt++) {
-      let object: ClusterObject;
-      try {
-        object = (await this.cluster.call(`get ${what}`, () =>
-          this.cluster.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }),
-        )) as unknown as ClusterObject;
-      } catch (err) {
-        if (isNotFound(err)) return false;
-        throw err;
-      }
-      // The client hands back its typed model; the change works on plain JSON, as the API server sends it.
-      // Timestamps (Dates in the model) are the server's to set, and the client would not serialise them back from text.
-      const plain = JSON.parse(JSON.stringify(object)) as ClusterObject;
-      plain.apiVersion = ref.apiVersion;
-      plain.kind = ref.kind;
-      const meta = plain.metadata as Record<string, unknown>;
-      delete meta.creationTimestamp;
-      delete meta.managedFields;
-      if (!change(plain)) return true;
-      try {
-        await this.cluster.call(`update ${what}`, () => this.cluster.objects.replace(plain as KubernetesObject, undefined, undefined, EDIT_FIELD_MANAGER));
-        return true;
-      } catch (err) {
-        // Someone else changed it since it was read: read it again (its resourceVersion made the update safe).
-        if (err instanceof KubeApiError && err.status === 409 && attempt < EDIT_ATTEMPTS) continue;
-        if (err instanceof KubeApiError && err.status === 403) {
-          throw new KubeApiError(
-            "KubeForbidden",
-            `${err.message}. Editing an Ingress in place (acme.cert-manager.io/http01-edit-in-place, solver ingress.name) needs ClusterRole gitcert-http01-edit-in-place bound to gitcert's service account (deploy/controller/rbac.yaml)`,
-            403,
-          );
-        }
-        throw err;
-      }
-    }
+  edit(ref: { apiVersion: string; kind: string; namespace: string; name: string }, change: (object: ClusterObject) => boolean): Promise<boolean> {
+    return editObject(this.cluster, ref, change);
   }
 
   async keyAuthorization(token: string, host: string | undefined): Promise<string | undefined> {
     const now = Date.now();
     const missed = this.misses.get(token);
     if (missed !== undefined && now - missed < LOOKUP_MISS_MS) return undefined;
-    const selector = selectorOf({ ...this.labels({}), [SOLVER_LABEL.token]: solverLabels("", token)[SOLVER_LABEL.token]! });
+    const selector = selectorOf({ ...this.labels({}), [SOLVER_LABEL.token]: String(adler32(token)) });
     const list = await this.cluster.call(`list Services labelled ${selector}`, () =>
       this.cluster.objects.list("v1", "Service", undefined, undefined, undefined, undefined, undefined, selector),
     );
@@ -189,6 +154,48 @@ export class ClusterHttp01 implements Http01Cluster {
     if (this.misses.size > 1000) this.misses.clear();
     this.misses.set(token, now);
     return undefined;
+  }
+}
+
+/**
+ * Changes an object gitcert does not own (the user's Ingress): read,
+ * `change` it in place (false: nothing to write), replace with its
+ * resourceVersion, again on a conflict. False when it does not exist.
+ */
+export async function editObject(cluster: Cluster, ref: { apiVersion: string; kind: string; namespace: string; name: string }, change: (object: ClusterObject) => boolean): Promise<boolean> {
+  const what = `${ref.kind} ${ref.namespace}/${ref.name}`;
+  for (let attempt = 1; ; attempt++) {
+    let object: ClusterObject;
+    try {
+      object = (await cluster.call(`get ${what}`, () => cluster.objects.read({ apiVersion: ref.apiVersion, kind: ref.kind, metadata: { name: ref.name, namespace: ref.namespace } }))) as unknown as ClusterObject;
+    } catch (err) {
+      if (isNotFound(err)) return false;
+      throw err;
+    }
+    // The client hands back its typed model; the change works on plain JSON, as the API server sends it.
+    // Timestamps (Dates in the model) are the server's to set, and the client would not serialise them back from text.
+    const plain = JSON.parse(JSON.stringify(object)) as ClusterObject;
+    plain.apiVersion = ref.apiVersion;
+    plain.kind = ref.kind;
+    const meta = plain.metadata as Record<string, unknown>;
+    delete meta.creationTimestamp;
+    delete meta.managedFields;
+    if (!change(plain)) return true;
+    try {
+      await cluster.call(`update ${what}`, () => cluster.objects.replace(plain as KubernetesObject, undefined, undefined, EDIT_FIELD_MANAGER));
+      return true;
+    } catch (err) {
+      // Someone else changed it since it was read: read it again (its resourceVersion made the update safe).
+      if (err instanceof KubeApiError && err.status === 409 && attempt < EDIT_ATTEMPTS) continue;
+      if (err instanceof KubeApiError && err.status === 403) {
+        throw new KubeApiError(
+          "KubeForbidden",
+          `${err.message}. Editing an Ingress in place (acme.cert-manager.io/http01-edit-in-place, solver ingress.name) needs ClusterRole gitcert-http01-edit-in-place bound to gitcert's service account (deploy/controller/rbac.yaml)`,
+          403,
+        );
+      }
+      throw err;
+    }
   }
 }
 

@@ -3,7 +3,7 @@
 // composes them, and the schema of a solver's http01 block.
 export { http01Routes } from "./registry.ts";
 export { HTTP01_OVERRIDE, routeWanted, withOverrides } from "./overrides.ts";
-export { challengeHost, challengePath, RECORD, SOLVER_LABEL, solverLabels } from "./routes/challenge-objects.ts";
+export { adler32, challengeHost, challengePath, RECORD, SOLVER_LABEL, solverLabels } from "./routes/challenge-objects.ts";
 export { removeChallengePath } from "./routes/edited-ingress.ts";
 export { Http01Server, type Http01ServerOptions } from "./server.ts";
 export { http01SelfCheck, type SelfCheckOptions } from "./self-check.ts";
