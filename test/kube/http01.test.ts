@@ -24,6 +24,7 @@ import { listenOnLoopback } from "../peers/loopback.ts";
 import { freePorts, startPebble, type Pebble } from "../peers/pebble.ts";
 import { peerBinDir } from "../peers/tools.ts";
 import { startTraefik, type Traefik } from "../peers/traefik.ts";
+import { makeVeth } from "../peers/veth.ts";
 import { applyDecrypted, CLI, conditionOf, getJson, gitopsRepo, installCrds, ROOT, waitEstablished, type CertificateView, type GitopsRepo } from "./helpers.ts";
 import { watchObjects, type Recorded } from "./watch.ts";
 
@@ -48,7 +49,7 @@ before(async () => {
     kube.kubectl(["create", "role", "gitcert-issuer-secrets", "-n", ns, "--verb=get", "--resource=secrets"]);
     kube.kubectl(["create", "rolebinding", "gitcert-issuer-secrets", "-n", ns, "--role=gitcert-issuer-secrets", "--serviceaccount=gitcert:gitcert"]);
   }
-  traefik = await startTraefik({ kubeconfig: kube.kubeconfig, namespaces: [NS.main, NS.edit, NS.sweep, NS.replicas, NS.shim] });
+  traefik = await startTraefik({ kubeconfig: kube.kubeconfig, namespaces: [NS.main, NS.edit, NS.sweep, NS.replicas, NS.shim, NS.endpoints] });
   // Pebble resolves every name to 127.0.0.1 and validates on Traefik's port: the CA's request goes through the ingress.
   pebble = await startPebble({ httpPort: traefik.port });
 });
@@ -373,30 +374,28 @@ test("Gateway API: an HTTPRoute for the solver's parentRefs, with its labels, ex
   assert.equal(kube.kubectl(["get", "httproutes,services", "-n", ns, "-l", "gitcert.dev/purpose=http01-solver", "-o", "name"]).trim(), "");
 });
 
-test("the endpoints backend: a Service without selector and an EndpointSlice naming this pod's IP and listener port; without POD_IP, a configuration error", async (t) => {
+test("the endpoints backend: a Service without selector and an EndpointSlice naming this pod's IP; Traefik follows it to gitcert's listener; without POD_IP, a configuration error", async (t) => {
   const ns = NS.endpoints;
   // The opt-in ClusterRole, bound as the README says.
   kube.kubectl(["apply", "--server-side", "-f", "-"], { input: binding("gitcert-http01-endpoints") });
-  // No kube-proxy routes to a pod IP here: this Pebble validates on gitcert's listener directly, and the test reads what was made.
+  // The "pod IP": an address of a veth this test makes (an EndpointSlice may not name loopback), where gitcert listens.
+  const { address } = makeVeth(t);
   const [listenerPort] = (await freePorts(1)) as [number];
-  const direct = await startPebble({ httpPort: listenerPort });
-  t.after(() => direct.stop());
   const host = `pods.${ns}.example.test`;
   const repo = await gitopsRepo(t, {
-    "apps/issuer.yaml": issuer(ns, direct, `{ingress: {ingressClassName: ${CLASS}, serviceType: ClusterIP}}`),
+    "apps/issuer.yaml": issuer(ns, pebble, `{ingress: {ingressClassName: ${CLASS}, serviceType: ClusterIP}}`),
     "apps/certificate.yaml": certificate(ns, host),
   });
   const services = await watchObjects(kube.kubeconfig, `/api/v1/namespaces/${ns}/services`);
   const slices = await watchObjects(kube.kubeconfig, `/apis/discovery.k8s.io/v1/namespaces/${ns}/endpointslices`);
   t.after(() => (services.stop(), slices.stop()));
-  const options = { listenerPort, selfCheckPort: listenerPort, selfCheckNameservers: direct.dnsServer };
+  const endpoints = { GITCERT_ACME_HTTP01_BACKEND: "endpoints", GITCERT_ACME_HTTP01_ADDRESS: address };
 
-  const unset = await runGitcert(gitcertEnv(repo, { ...options, extra: { GITCERT_ACME_HTTP01_BACKEND: "endpoints" } }));
+  const unset = await runGitcert(gitcertEnv(repo, { listenerPort, extra: endpoints }));
   assert.equal(unset.code, 1);
   assert.match(unset.output, /acme\.http01\.backend endpoints routes to this pod's IP, but POD_IP is not set/);
 
-  const podIP = "192.0.2.10"; // TEST-NET-1: an address the API server accepts and nothing here routes to
-  const run = await runGitcert(gitcertEnv(repo, { ...options, extra: { GITCERT_ACME_HTTP01_BACKEND: "endpoints", POD_IP: podIP } }));
+  const run = await runGitcert(gitcertEnv(repo, { listenerPort, extra: { ...endpoints, POD_IP: address } }));
   assert.equal(run.code, 0, run.output);
   const service = services.events.find((e) => e.type === "ADDED")?.object as unknown as { metadata: { name: string }; spec: { type: string; selector?: unknown; ports: Array<{ name: string; port: number }> } };
   assert.ok(service, run.output);
@@ -408,10 +407,13 @@ test("the endpoints backend: a Service without selector and an EndpointSlice nam
   assert.ok(slice);
   assert.equal(slice.metadata.labels["kubernetes.io/service-name"], service.metadata.name);
   assert.equal(slice.addressType, "IPv4");
-  assert.deepEqual(slice.endpoints.map((e) => e.addresses), [[podIP]]);
+  assert.deepEqual(slice.endpoints.map((e) => e.addresses), [[address]]);
   assert.deepEqual(slice.ports.map((p) => [p.name, p.port]), [["http", listenerPort]]);
+  // Pebble's request went through Traefik to the address the EndpointSlice names.
+  assert.ok(traefik.accessLog().some((e) => e.RequestHost === host && e.ServiceURL === `http://${address}:${listenerPort}` && /Pebble-VA/.test(e["request_User-Agent"] ?? "") && e.DownstreamStatus === 200));
   assert.ok(slices.events.some((e) => e.type === "DELETED") && services.events.some((e) => e.type === "DELETED"));
   assert.equal(kube.kubectl(["get", "endpointslices,services,ingresses", "-n", ns, "-l", "gitcert.dev/purpose=http01-solver", "-o", "name"]).trim(), "");
+  applySecretFromGit(t, repo, "apps/web-tls.sops.yaml", ns);
 });
 
 test("orphan sweep: gitcert SIGKILLed mid-challenge leaves its Ingress and an edited path behind; the next start removes both before it solves anything", async (t) => {
