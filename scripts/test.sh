@@ -26,6 +26,7 @@ need bind9-dnsutils test -x "$(command -v dig)"
 need bsdutils test -x "$(command -v script)"            # the CLI test's pseudo-terminal
 need python3-venv python3 -c 'import venv, ensurepip'   # the OpenBao peer, from PyPI
 need curl test -x "$(command -v curl)"                  # scripts/k8s-peers.sh waits for the API server with it
+need iproute2 test -x "$(command -v ip)"                # the EndpointSlice HTTP-01 test's veth
 
 if [ ${#missing[@]} -gt 0 ]; then
   if ! command -v apt-get >/dev/null; then
