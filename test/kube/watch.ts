@@ -5,6 +5,8 @@ import { KubeConfig, Watch, type KubernetesObject } from "@kubernetes/client-nod
 
 export interface Recorded {
   type: string;
+  /** When it arrived (Date.now()). */
+  at: number;
   object: KubernetesObject & Record<string, unknown>;
 }
 
@@ -12,6 +14,6 @@ export async function watchObjects(kubeconfig: string, path: string): Promise<{ 
   const kc = new KubeConfig();
   kc.loadFromFile(kubeconfig);
   const events: Recorded[] = [];
-  const controller = await new Watch(kc).watch(path, {}, (type, object) => events.push({ type, object }), () => {});
+  const controller = await new Watch(kc).watch(path, {}, (type, object) => events.push({ type, at: Date.now(), object }), () => {});
   return { events, stop: () => controller.abort() };
 }
