@@ -49,7 +49,12 @@ before(async () => {
     kube.kubectl(["create", "role", "gitcert-issuer-secrets", "-n", ns, "--verb=get", "--resource=secrets"]);
     kube.kubectl(["create", "rolebinding", "gitcert-issuer-secrets", "-n", ns, "--role=gitcert-issuer-secrets", "--serviceaccount=gitcert:gitcert"]);
   }
-  traefik = await startTraefik({ kubeconfig: kube.kubeconfig, namespaces: [NS.main, NS.edit, NS.sweep, NS.replicas, NS.shim, NS.endpoints] });
+  // The Gateway API CRDs of the gateway-api module Traefik builds with (scripts/peers.sh), never committed; before Traefik, which watches them.
+  const crds = join(peerBinDir(), "gateway-api-crds");
+  for (const f of readdirSync(crds).filter((f) => f.endsWith(".yaml"))) kube.kubectl(["apply", "--server-side", "-f", join(crds, f)]);
+  waitEstablished(kube, ["httproutes.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io", "gatewayclasses.gateway.networking.k8s.io"]);
+  kube.kubectl(["apply", "--server-side", "-f", "-"], { input: `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: ${CLASS}}\nspec: {controllerName: traefik.io/gateway-controller}\n` });
+  traefik = await startTraefik({ kubeconfig: kube.kubeconfig, namespaces: [NS.main, NS.edit, NS.sweep, NS.replicas, NS.shim, NS.endpoints, NS.gateway], gateway: true });
   // Pebble resolves every name to 127.0.0.1 and validates on Traefik's port: the CA's request goes through the ingress.
   pebble = await startPebble({ httpPort: traefik.port });
 });
@@ -337,25 +342,24 @@ test("edit in place: the challenge path is added to the user's Ingress, the CA c
   assert.equal(cert.subjectAltName, `DNS:${host}`);
 });
 
-test("Gateway API: an HTTPRoute for the solver's parentRefs, with its labels, exists while the CA validates and is deleted afterwards", async (t) => {
+test("Gateway API: an HTTPRoute for the solver's parentRefs, with its labels, routes the CA's request through Traefik's Gateway to gitcert, and is deleted afterwards", async (t) => {
   const ns = NS.gateway;
-  // The Gateway API CRDs of the gateway-api module Traefik builds with (scripts/peers.sh), never committed.
-  const crds = join(peerBinDir(), "gateway-api-crds");
-  for (const f of readdirSync(crds).filter((f) => f.endsWith(".yaml"))) kube.kubectl(["apply", "--server-side", "-f", join(crds, f)]);
-  waitEstablished(kube, ["httproutes.gateway.networking.k8s.io"]);
-  // Nothing routes Gateways here: this Pebble validates on gitcert's listener directly.
+  // Traefik's Gateway provider refuses ExternalName backends: the endpoints backend, to a veth address where gitcert listens.
+  kube.kubectl(["apply", "--server-side", "-f", "-"], { input: binding("gitcert-http01-endpoints") });
+  const { address } = makeVeth(t);
+  kube.kubectl(["apply", "--server-side", "-f", "-"], {
+    input: `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: ${ns}}\nspec:\n  gatewayClassName: ${CLASS}\n  listeners: [{name: web, port: ${traefik.port}, protocol: HTTP, allowedRoutes: {namespaces: {from: Same}}}]\n`,
+  });
   const [listenerPort] = (await freePorts(1)) as [number];
-  const direct = await startPebble({ httpPort: listenerPort });
-  t.after(() => direct.stop());
   const host = `api.${ns}.example.test`;
   const repo = await gitopsRepo(t, {
-    "apps/issuer.yaml": issuer(ns, direct, `{gatewayHTTPRoute: {parentRefs: [{name: edge, namespace: ${ns}, kind: Gateway}], labels: {gateway: edge}}}`),
+    "apps/issuer.yaml": issuer(ns, pebble, `{gatewayHTTPRoute: {parentRefs: [{name: edge, namespace: ${ns}, kind: Gateway}], labels: {gateway: edge}}}`),
     "apps/certificate.yaml": certificate(ns, host),
   });
   const routes = await watchObjects(kube.kubeconfig, `/apis/gateway.networking.k8s.io/v1/namespaces/${ns}/httproutes`);
   t.after(() => routes.stop());
 
-  const run = await runGitcert(gitcertEnv(repo, { listenerPort, selfCheckPort: listenerPort, selfCheckNameservers: direct.dnsServer }));
+  const run = await runGitcert(gitcertEnv(repo, { listenerPort, extra: { GITCERT_ACME_HTTP01_BACKEND: "endpoints", GITCERT_ACME_HTTP01_ADDRESS: address, POD_IP: address } }));
   assert.equal(run.code, 0, run.output);
   const added = routes.events.filter((e) => e.type === "ADDED");
   assert.equal(added.length, 1, run.output);
@@ -369,11 +373,16 @@ test("Gateway API: an HTTPRoute for the solver's parentRefs, with its labels, ex
   assert.deepEqual(route.spec.parentRefs, [{ group: "gateway.networking.k8s.io", kind: "Gateway", name: "edge", namespace: ns }]);
   assert.deepEqual(route.spec.hostnames, [host]);
   assert.equal(route.spec.rules[0]!.matches[0]!.path.type, "Exact");
-  assert.match(route.spec.rules[0]!.matches[0]!.path.value, /^\/\.well-known\/acme-challenge\//);
+  const path = route.spec.rules[0]!.matches[0]!.path.value;
+  assert.match(path, /^\/\.well-known\/acme-challenge\//);
   assert.equal(route.spec.rules[0]!.backendRefs[0]!.kind, "Service");
   assert.match(route.spec.rules[0]!.backendRefs[0]!.name, /^cm-acme-http-solver-/);
+  // Pebble's request came through the router Traefik's Gateway provider made from that HTTPRoute.
+  const viaRoute = traefik.accessLog().filter((e) => e.RequestPath === path && e.RouterName?.includes("httproute") && /Pebble-VA/.test(e["request_User-Agent"] ?? ""));
+  assert.ok(viaRoute.length >= 1 && viaRoute.every((e) => e.DownstreamStatus === 200 && e.ServiceURL === `http://${address}:${listenerPort}`), JSON.stringify(traefik.accessLog().filter((e) => e.RequestPath === path)));
   assert.ok(routes.events.some((e) => e.type === "DELETED" && e.object.metadata?.name === route.metadata.name));
-  assert.equal(kube.kubectl(["get", "httproutes,services", "-n", ns, "-l", "gitcert.dev/purpose=http01-solver", "-o", "name"]).trim(), "");
+  assert.equal(kube.kubectl(["get", "httproutes,services,endpointslices", "-n", ns, "-l", "gitcert.dev/purpose=http01-solver", "-o", "name"]).trim(), "");
+  applySecretFromGit(t, repo, "apps/web-tls.sops.yaml", ns);
 });
 
 test("the endpoints backend: a Service without selector and an EndpointSlice naming this pod's IP; Traefik follows it to gitcert's listener; without POD_IP, a configuration error", async (t) => {

@@ -3,7 +3,8 @@
 // (admin kubeconfig; KUBERNETES_SERVICE_* unset, so never in-cluster mode)
 // and serves its web entry point on 127.0.0.1 at a port chosen at run time.
 // No kubelet or kube-proxy runs, so backends are ExternalName Services
-// (allowed here) naming localhost. Its JSON access log says which router —
+// (allowed here) naming localhost, or EndpointSlices naming a veth address.
+// A Gateway listener is served on the entry point whose port it names. Its JSON access log says which router —
 // which Ingress — carried each request, and where it went.
 import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from "node:fs";
@@ -16,8 +17,10 @@ import { peer } from "./tools.ts";
 
 export interface TraefikOptions {
   kubeconfig: string;
-  /** Namespaces whose Ingresses it routes (the API server is shared with other test files). */
+  /** Namespaces whose Ingresses (and HTTPRoutes) it routes (the API server is shared with other test files). */
   namespaces: string[];
+  /** Also the Gateway API provider (GatewayClass controllerName traefik.io/gateway-controller); needs the Gateway API CRDs installed first. */
+  gateway?: boolean;
 }
 
 export interface AccessLogEntry {
@@ -52,6 +55,7 @@ export async function startTraefik(options: TraefikOptions): Promise<Traefik> {
         "--providers.kubernetesingress=true",
         `--providers.kubernetesingress.namespaces=${options.namespaces.join(",")}`,
         "--providers.kubernetesingress.allowExternalNameServices=true",
+        ...(options.gateway ? ["--providers.kubernetesgateway=true", `--providers.kubernetesgateway.namespaces=${options.namespaces.join(",")}`] : []),
         "--providers.providersThrottleDuration=100ms",
         "--accesslog=true",
         `--accesslog.filepath=${accessFile}`,
