@@ -1,5 +1,5 @@
 // The cluster side of HTTP-01 (the routes in src/acme/http01/routes build
-// the objects; this sends them): challenge objects applied and deleted as
+// the objects; this sends them): challenge objects created and deleted as
 // gitcert's managed objects, the user's Ingress edited with optimistic
 // concurrency, the backend that carries a challenge namespace's traffic to
 // gitcert's listener in its own namespace, and — so that every replica
@@ -12,8 +12,8 @@
 //   Service (gitcert-http01.<ns>.svc.cluster.local). One object and no
 //   rights beyond Services; ingress-nginx and HAProxy follow it by default,
 //   Traefik and Contour only when allowed (allowExternalNameServices,
-//   enableExternalNameService), GKE's and AWS's load-balancer ingresses not
-//   at all.
+//   enableExternalNameService), GKE's and AWS's load-balancer ingresses and
+//   Traefik's Gateway provider not at all.
 // - endpoints: a Service without selector (serviceType from the solver,
 //   NodePort by default as cert-manager's) and an EndpointSlice holding this
 //   pod's IP (POD_IP) and listener port: every controller that reads
