@@ -17,7 +17,8 @@ export type {
 } from "./types.ts";
 export { certificateRef } from "./types.ts";
 
-export { DEFAULT_SCAN_OPTIONS, scanFiles, scanRepository } from "./scan-repository.ts";
+export { DEFAULT_SCAN_OPTIONS, scanFiles, scanRepository, type CachedScan, type FileReading } from "./scan-repository.ts";
+export { ParseCache } from "./parse-cache.ts";
 export type { ScanOptions, SealedVariableReader, SourceFile } from "./scan-repository.ts";
 export { CERT_MANAGER_ISSUER_TYPES, issuerTypesIn, resolve } from "./resolve.ts";
 export type { Resolution, ResolveOptions } from "./resolve.ts";

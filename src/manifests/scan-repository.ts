@@ -2,13 +2,17 @@
 //
 // scanRepository reads; scanFiles does everything after reading and is a
 // pure function of the file texts, so tests and the benchmark drive it
-// without a file system.
+// without a file system. What one file's text yields (a template? can it
+// hold a kind gitcert reads? its parsed documents) depends on that text
+// alone, so a long-running gitcert keeps it per Git blob (ParseCache) and a
+// tick parses only files whose content changed.
 import { diagnostic, type Diagnostic, type SourceRef } from "../diagnostics.ts";
 import { GITOPS_KINDS, MAY_ASK_FOR_CERTIFICATES, readGitOps, RENDERED_ELSEWHERE_KINDS, type KustomizationDocument } from "../gitops/index.ts";
 import { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readRepositoryFiles } from "../repo/scan.ts";
 import { namespaceResolver } from "./namespace.ts";
-import { chartDirsOf, isTemplateFile, parseManifests, templateSkipped, type ParseOptions } from "./parse.ts";
-import { isKustomizationPath, kustomizationFromDocuments, recognize, RECOGNIZED_KINDS } from "./recognize.ts";
+import { chartDirsOf, isTemplateFile, parseManifests, templateSkipped, type ParsedFile, type ParseOptions } from "./parse.ts";
+import type { ParseCache, ScanGeneration } from "./parse-cache.ts";
+import { isKustomizationPath, kustomizationFromDocuments, recognize, RECOGNIZED_KINDS, type RecognizeContext, type RecognizeSink } from "./recognize.ts";
 import type { IssuerRef, ManifestDocument, ScanResult } from "./types.ts";
 
 export interface ScanOptions {
@@ -51,16 +55,41 @@ export type SealedVariableReader = (
   scan: ScanResult,
 ) => Promise<{ values: Map<string, Record<string, string>>; diagnostics: Diagnostic[] }>;
 
-export async function scanRepository(root: string, options: ScanOptions, openSealed?: SealedVariableReader): Promise<ScanResult> {
+/** What one file's text yields; the same for the same content. */
+export interface FileReading {
+  bytes: number;
+  /** A Go/Helm template: skipped. */
+  templated: boolean;
+  /** Set when the file was parsed (a kustomization, or a file that may hold a kind gitcert or the GitOps room reads). */
+  parsed?: ParsedFile;
+}
+
+export interface CachedScan {
+  cache: ParseCache;
+  /**
+   * Git blob id by repository path, for regular files whose content in the
+   * working tree is the blob (not symlinks, not modified since checkout).
+   */
+  blobs: ReadonlyMap<string, string>;
+}
+
+interface Readings {
+  generation: ScanGeneration;
+  blobs: ReadonlyMap<string, string>;
+}
+
+export async function scanRepository(root: string, options: ScanOptions, openSealed?: SealedVariableReader, cached?: CachedScan): Promise<ScanResult> {
   const read = await readRepositoryFiles(root, options);
-  let result = scanFiles(read.files, options);
+  const readings = cached ? { generation: cached.cache.begin(), blobs: cached.blobs } : undefined;
+  let result = scanFiles(read.files, options, readings);
   const sealed = result.gitops?.sealedSources ?? [];
   if (openSealed && sealed.length > 0) {
     // Rendered again with the values: a second pass over text already read.
     const opened = await openSealed(sealed, result);
-    result = scanFiles(read.files, { ...options, decryptedSecrets: opened.values });
+    result = scanFiles(read.files, { ...options, decryptedSecrets: opened.values }, readings);
     result.diagnostics.push(...opened.diagnostics);
   }
+  readings?.generation.end();
   result.diagnostics = sortDiagnostics([...read.diagnostics, ...result.diagnostics]);
   return result;
 }
@@ -81,6 +110,7 @@ const MAY_HOLD_RECOGNIZED_KIND = new RegExp(`\\b(${[...PARSED_KINDS, "List"].joi
 export function scanFiles(
   files: readonly SourceFile[],
   options: Pick<ScanOptions, "defaultNamespace" | "defaultIssuer" | "clusterPath" | "decryptedSecrets">,
+  readings?: Readings,
 ): ScanResult {
   const result: ScanResult = {
     issuers: [],
@@ -93,24 +123,24 @@ export function scanFiles(
   };
   const chartDirs = chartDirsOf(files.map((f) => f.path));
 
-  // Pass 1: parse every file once. Kustomizations must all be known before
-  // any object's namespace can be decided, so objects wait for pass 2.
+  // Pass 1: parse every file once (or take what its blob yielded before).
+  // Kustomizations must all be known before any object's namespace can be
+  // decided, so objects wait for pass 2.
   const documents = new Map<string, ManifestDocument[]>();
   const kustomizationDocuments: KustomizationDocument[] = [];
   for (const file of files) {
+    const reading = readingFor(file, readings);
     result.stats.files++;
-    result.stats.bytes += file.bytes ?? Buffer.byteLength(file.text);
-    if (isTemplateFile(file.text)) {
+    result.stats.bytes += reading.bytes;
+    if (reading.templated) {
       result.diagnostics.push(templateSkipped(file.path));
       continue;
     }
-    const kustomization = isKustomizationPath(file.path);
-    const renderer = !kustomization && MAY_HOLD_RENDERER.test(file.text) && MAY_ASK_FOR_CERTIFICATES.test(file.text);
-    if (!kustomization && !renderer && !MAY_HOLD_RECOGNIZED_KIND.test(file.text)) continue;
-    const parsed = parseManifests(file, kustomization ? {} : renderer ? PARSE_WITH_RENDERERS : PARSE_OBJECTS);
+    const parsed = reading.parsed;
+    if (!parsed) continue;
     result.stats.documents += parsed.documentCount;
     if (parsed.diagnostics.length > 0) result.diagnostics.push(...parsed.diagnostics);
-    if (kustomization) {
+    if (isKustomizationPath(file.path)) {
       const k = kustomizationFromDocuments(file.path, parsed.documents);
       if (k) {
         result.kustomizations.push(k);
@@ -139,25 +169,82 @@ export function scanFiles(
 
   // Pass 2: recognise, now that namespaces can be resolved.
   const ctx = { namespaces, defaultIssuer: options.defaultIssuer };
+  const defaults = JSON.stringify(options.defaultIssuer ?? null);
   for (const rendered of gitops.documents.values()) {
     for (const doc of rendered) {
-      const before = { certificates: result.certificates.length, issuers: result.issuers.length };
-      try {
-        recognize(doc, ctx, result);
-      } catch (err) {
-        // A bug in one recogniser must not cost the other certificates.
-        result.diagnostics.push(
-          diagnostic("InternalError", `could not read this object: ${err instanceof Error ? err.message : String(err)}`, {
-            source: doc.source,
-          }),
-        );
+      const key = `${ctx.namespaces.forObject(doc.object, doc.source.file)}\u0000${doc.source.file}:${doc.source.line}\u0000${defaults}`;
+      let known = RECOGNIZED.get(doc.object);
+      if (known?.key !== key) {
+        known = { key, out: recognizeOne(doc, ctx) };
+        RECOGNIZED.set(doc.object, known);
       }
-      for (const c of result.certificates.slice(before.certificates)) c.origin = doc.origin;
-      for (const i of result.issuers.slice(before.issuers)) i.origin = doc.origin;
+      result.issuers.push(...known.out.issuers);
+      result.certificates.push(...known.out.certificates);
+      result.secrets.push(...known.out.secrets);
+      result.diagnostics.push(...known.out.diagnostics);
+      for (const c of known.out.certificates) c.origin = doc.origin;
+      for (const i of known.out.issuers) i.origin = doc.origin;
     }
   }
   result.diagnostics = sortDiagnostics(result.diagnostics);
   return result;
+}
+
+function readingFor(file: SourceFile, readings: Readings | undefined): FileReading {
+  const blob = readings?.blobs.get(file.path);
+  const known = blob === undefined ? undefined : readings!.generation.get(file.path, blob);
+  if (known) return known;
+  const reading = readingOf(file);
+  if (blob !== undefined) readings!.generation.set(file.path, blob, reading);
+  else readings?.generation.miss();
+  return reading;
+}
+
+export function readingOf(file: SourceFile): FileReading {
+  const bytes = file.bytes ?? Buffer.byteLength(file.text);
+  if (isTemplateFile(file.text)) return { bytes, templated: true };
+  const kustomization = isKustomizationPath(file.path);
+  const renderer = !kustomization && MAY_HOLD_RENDERER.test(file.text) && MAY_ASK_FOR_CERTIFICATES.test(file.text);
+  if (!kustomization && !renderer && !MAY_HOLD_RECOGNIZED_KIND.test(file.text)) return { bytes, templated: false };
+  const parsed = parseManifests(file, kustomization ? {} : renderer ? PARSE_WITH_RENDERERS : PARSE_OBJECTS);
+  for (const doc of parsed.documents) if (doc.object.kind === "Secret") doc.object = slimSealedSecret(doc.object);
+  return { bytes, templated: false, parsed };
+}
+
+/**
+ * A SOPS-encrypted Secret as planning reads it: metadata, type, its data
+ * keys and the seal. The ciphertext (kilobytes a value) is dropped, so a
+ * long-running gitcert does not hold every encrypted value of the
+ * repository; what decrypts it reads the file. Plaintext Secrets are kept
+ * whole (Flux may substitute variables from them).
+ */
+function slimSealedSecret(object: Record<string, unknown>): Record<string, unknown> {
+  const sops = object.sops;
+  if (sops === null || typeof sops !== "object" || typeof (sops as Record<string, unknown>).mac !== "string") return object;
+  const keysOnly = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).map((k) => [k, ""])) : v);
+  const slim: Record<string, unknown> = { ...object, sops: { mac: (sops as Record<string, unknown>).mac } };
+  if ("data" in object) slim.data = keysOnly(object.data);
+  if ("stringData" in object) slim.stringData = keysOnly(object.stringData);
+  return slim;
+}
+
+/**
+ * What each object yielded, where it landed. An object a ParseCache keeps
+ * is the same at the next scan (and so is one the GitOps room passes on
+ * unpatched), so an unchanged Certificate is not validated again on every
+ * tick; the entry goes with the object (a weak reference).
+ */
+const RECOGNIZED = new WeakMap<object, { key: string; out: RecognizeSink }>();
+
+function recognizeOne(doc: ManifestDocument, ctx: RecognizeContext): RecognizeSink {
+  const out: RecognizeSink = { issuers: [], certificates: [], secrets: [], diagnostics: [] };
+  try {
+    recognize(doc, ctx, out);
+  } catch (err) {
+    // A bug in one recogniser must not cost the other certificates.
+    out.diagnostics.push(diagnostic("InternalError", `could not read this object: ${err instanceof Error ? err.message : String(err)}`, { source: doc.source }));
+  }
+  return out;
 }
 
 /** By file then line (stable), so `plan` output reads top to bottom. */
