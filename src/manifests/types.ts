@@ -56,6 +56,15 @@ export interface PrivateKeySpec {
 
 export type OutputFormat = "DER" | "CombinedPEM";
 
+export interface RenewalWindow {
+  /** robfig/cron syntax: five fields, a descriptor or `@every`. */
+  cron: string;
+  /** IANA zone; UTC when unset. */
+  timezone?: string;
+  /** Seconds the window stays open. */
+  windowDuration: number;
+}
+
 /** A Certificate spec after validation, with cert-manager's defaults applied. */
 export interface CertificateSpec {
   secretName: string;
@@ -72,6 +81,8 @@ export interface CertificateSpec {
   renewBefore?: number;
   renewBeforePercentage?: number;
   renewalPolicy: "RenewBefore" | "Disabled";
+  /** cert-manager v1.21's `spec.renewal.windows`: renewal waits for one to open. */
+  renewalWindows?: RenewalWindow[];
   issuerRef: IssuerRef;
   isCA: boolean;
   usages: string[];

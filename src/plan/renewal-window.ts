@@ -7,15 +7,10 @@
 // the certificate renews at the desired time anyway, and the reason is said.
 // An expired certificate is not this rule's business: it is issued at once.
 import { parseCron } from "../manifests/cron.ts";
+import type { RenewalWindow } from "../manifests/types.ts";
 import { nextFiring } from "./cron-schedule.ts";
 
-export interface RenewalWindow {
-  cron: string;
-  /** IANA zone; UTC when unset. */
-  timezone?: string;
-  /** Seconds the window stays open. */
-  windowDuration: number;
-}
+export type { RenewalWindow };
 
 export interface WindowedRenewal {
   at: Date;

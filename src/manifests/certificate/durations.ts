@@ -5,7 +5,7 @@ import { z } from "zod";
 import { integer, mapping, optionalText } from "../../schema/index.ts";
 import { cronProblem } from "../cron.ts";
 import { formatDuration } from "../duration.ts";
-import type { CertificateSpec } from "../types.ts";
+import type { CertificateSpec, RenewalWindow } from "../types.ts";
 import { DEFAULT_DURATION, MINIMUM_DURATION, MINIMUM_RENEW_BEFORE } from "./defaults.ts";
 import { goDuration } from "./fields.ts";
 
@@ -25,7 +25,11 @@ function isTimeZone(zone: string): boolean {
 }
 
 const renewalWindow = mapping({
-  windowDuration: goDuration(),
+  windowDuration: goDuration().check(
+    z.superRefine((seconds: number, ctx) => {
+      if (seconds <= 0) ctx.addIssue({ code: "custom", message: "must be a positive duration" });
+    }),
+  ),
   timezone: optionalText().check(
     z.superRefine((zone: string | undefined, ctx) => {
       if (zone !== undefined && !isTimeZone(zone)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(zone)} is not an IANA time zone` });
@@ -51,7 +55,15 @@ const renewal = mapping({
       ctx.addIssue({ code: "custom", path: ["windows"], message: "must not be set when spec.renewal.policy is Disabled" });
     }
   })
-  .transform((r): CertificateSpec["renewalPolicy"] => r.policy);
+  .transform((r): Renewal => ({
+    policy: r.policy,
+    windows: r.windows.map((w) => ({ cron: w.cron, ...(w.timezone ? { timezone: w.timezone } : {}), windowDuration: w.windowDuration })),
+  }));
+
+export interface Renewal {
+  policy: CertificateSpec["renewalPolicy"];
+  windows: RenewalWindow[];
+}
 
 export const durationFields = {
   duration: goDuration().check(atLeast(MINIMUM_DURATION, "a certificate duration")).default(DEFAULT_DURATION),
@@ -59,7 +71,7 @@ export const durationFields = {
   renewBeforePercentage: integer()
     .check(z.refine((p: number) => p > 0 && p < 100, { error: (issue) => `must be between 1 and 99 (got ${String(issue.input)})` }))
     .optional(),
-  renewal: renewal.default("RenewBefore"),
+  renewal: renewal.default({ policy: "RenewBefore", windows: [] }),
 };
 
 /** Rules across the duration fields; a duration that did not read is left out of them (it is reported once). */

@@ -77,7 +77,7 @@ const certificateSpecSchema = mapping(SPEC_SHAPE)
       uris: s.uris,
       emailAddresses: s.emailAddresses,
       duration: s.duration,
-      renewalPolicy: s.renewal,
+      renewalPolicy: s.renewal.policy,
       issuerRef: s.issuerRef,
       isCA: s.isCA,
       usages: s.usages.length > 0 ? s.usages : [...DEFAULT_USAGES],
@@ -91,6 +91,7 @@ const certificateSpecSchema = mapping(SPEC_SHAPE)
     if (s.subject !== undefined) spec.subject = s.subject;
     if (s.renewBefore !== undefined) spec.renewBefore = s.renewBefore;
     if (s.renewBeforePercentage !== undefined) spec.renewBeforePercentage = s.renewBeforePercentage;
+    if (s.renewal.windows.length > 0) spec.renewalWindows = s.renewal.windows;
     return spec;
   });
 

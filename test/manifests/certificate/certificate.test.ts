@@ -121,7 +121,12 @@ const valid: Array<{ name: string; spec: Record<string, unknown>; expect: Partia
   {
     name: "renewal windows are validated (and only warned about)",
     spec: { renewal: { windows: [{ cron: "0 2 * * mon-fri", timezone: "Europe/London", windowDuration: "2h" }, { cron: "@daily", windowDuration: "30m" }] } },
-    expect: {},
+    expect: {
+      renewalWindows: [
+        { cron: "0 2 * * mon-fri", timezone: "Europe/London", windowDuration: 7200 },
+        { cron: "@daily", windowDuration: 1800 },
+      ],
+    },
   },
 ];
 
@@ -239,6 +244,11 @@ const invalid: Array<{ name: string; spec?: Record<string, unknown>; object?: Re
     name: "renewal window problems",
     spec: { renewal: { windows: [{ cron: "61 * * * *", timezone: "Mars/Olympus" }] } },
     errors: ["spec.renewal.windows[0].windowDuration: is required", 'spec.renewal.windows[0].timezone: "Mars/Olympus" is not an IANA time zone', 'spec.renewal.windows[0].cron: "61 * * * *" is not valid cron syntax'],
+  },
+  {
+    name: "a renewal window that never stays open",
+    spec: { renewal: { windows: [{ cron: "@daily", windowDuration: "0s" }] } },
+    errors: ["spec.renewal.windows[0].windowDuration: must be a positive duration"],
   },
   { name: "RSA too small", spec: { privateKey: { size: 1024 } }, errors: ["spec.privateKey.size: must be between 2048 and 8192 for RSA keys (got 1024)"] },
   { name: "RSA too large", spec: { privateKey: { algorithm: "RSA", size: 16384 } }, errors: ["between 2048 and 8192"] },
