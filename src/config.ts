@@ -70,6 +70,19 @@ export const OPTIONS = [
   { key: "leaderElection.leaseDurationSeconds", type: "number", default: 60, description: "How long a leader's claim lasts without renewal; a new leader takes over this long after the old one died (cert-manager: 60).", range: [2, 3600] },
   { key: "leaderElection.renewDeadlineSeconds", type: "number", default: 40, description: "How long the leader keeps trying to renew before it stops working (cert-manager: 40).", range: [1, 3600] },
   { key: "leaderElection.retryPeriodSeconds", type: "number", default: 15, description: "Time between attempts to take or renew the Lease (cert-manager: 15).", range: [1, 3600] },
+  { key: "serve.schedule", type: "string", default: "*/10 * * * *", description: "When `gitcert serve` reconciles, besides at start, on a push webhook and on request (cron: minute hour day-of-month month day-of-week)." },
+  { key: "serve.timezone", type: "string", default: "", description: "IANA time zone of serve.schedule (empty: the process's own, UTC in the container image)." },
+  { key: "serve.address", type: "string", default: "", description: "Address of the listener for push webhooks (POST /webhook) and the API (POST /reconcile, /renew) (empty: every interface)." },
+  { key: "serve.port", type: "number", default: 8080, description: "Port of the webhook and API listener.", range: [0, 65535] },
+  { key: "serve.metricsAddress", type: "string", default: "", description: "Address of the listener for /metrics, /healthz and /readyz (empty: every interface)." },
+  { key: "serve.metricsPort", type: "number", default: 9402, description: "Port of the metrics and health listener (cert-manager's metrics port); the same as serve.port for one listener.", range: [0, 65535] },
+  { key: "serve.gracePeriodSeconds", type: "number", default: 25, description: "On SIGTERM or SIGINT, how long a reconcile in flight may take to finish before it is abandoned (its challenges cleaned up); inside Kubernetes' default 30 s.", range: [0, 3600] },
+  { key: "serve.stuckAfterSeconds", type: "number", default: 900, description: "/healthz fails when a reconcile has finished no certificate for this long, so the kubelet restarts a stuck process.", range: [30, 86_400] },
+  { key: "serve.token", type: "string", default: "", description: "Bearer token for POST /reconcile and /renew; environment or file only.", secret: true },
+  { key: "serve.tokenFile", type: "string", default: "", description: "File holding the API bearer token (read at each request, so a rotated Secret applies at once)." },
+  { key: "webhook.secret", type: "string", default: "", description: "Secret of the forges' push webhooks (GitHub, Gitea/Forgejo, Bitbucket sign with it; GitLab sends it as its token); environment or file only.", secret: true },
+  { key: "webhook.secretFile", type: "string", default: "", description: "File holding the webhook secret (read at each request)." },
+  { key: "webhook.maxBodyBytes", type: "number", default: 4 * 1024 * 1024, description: "Largest webhook or API body accepted; larger ones get 413 unread.", range: [1024, 100 * 1024 * 1024] },
 ] as const satisfies readonly OptionDef[];
 
 type ValueOf<T extends OptionType> = T extends "string" ? string : T extends "number" ? number : T extends "boolean" ? boolean : string[];

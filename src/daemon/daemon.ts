@@ -1,0 +1,175 @@
+// `gitcert serve` put together: the reconcile loop, its node-cron schedule,
+// the HTTP listeners, metrics, and a stop that takes no new work, lets the
+// reconcile in flight finish within the grace period (or abandons it, its
+// signal aborted so orders and challenges are cleaned up), then closes the
+// listeners. The reconcile itself is passed in: this file knows when to run
+// one, not how.
+import { readFileSync } from "node:fs";
+import type { CertificateMetric, GitcertMetrics, IssuerMetric, ReconcileRecord } from "../metrics/index.ts";
+import { startServers, type Endpoint, type Route, type ServerDeps, type TriggerAnswer, type TriggerReply, type TriggerRequest } from "../server/index.ts";
+import { liveness, readiness } from "./health.ts";
+import type { Leadership } from "./leadership.ts";
+import { ReconcileLoop, type RunContext, type RunRequest, type Settled, type Trigger } from "./loop.ts";
+import { startSchedule, type Schedule } from "./schedule.ts";
+
+/** What one reconcile tells the daemon. */
+export interface TickReport {
+  record: Omit<ReconcileRecord, "trigger" | "seconds">;
+  certificates: readonly CertificateMetric[];
+  issuers: readonly IssuerMetric[];
+  /** The answer to an API caller (`gitcert renew` prints it). */
+  summary: unknown;
+  /** Certificates a renew request named that the repository does not hold. */
+  unknown?: readonly string[];
+}
+
+export interface DaemonLog {
+  info(obj: object, msg: string): void;
+  warn(obj: object, msg: string): void;
+  error(obj: object, msg: string): void;
+  debug(obj: object, msg: string): void;
+}
+
+export interface DaemonOptions {
+  reconcile(request: RunRequest, context: RunContext): Promise<TickReport>;
+  /** A failed reconcile: did it fail to reach the Git remote (readiness)? */
+  remoteUnreachable(error: unknown): string | undefined;
+  schedule: string;
+  timezone?: string;
+  endpoints: readonly Endpoint[];
+  branch: string;
+  secrets: { webhook: SecretSource; api: SecretSource };
+  maxBodyBytes: number;
+  stuckAfterMs: number;
+  metrics: GitcertMetrics;
+  log: DaemonLog;
+  leadership?: Leadership;
+  /** The HTTP-01 answers, when they are served on these listeners. */
+  acme?: ServerDeps["acme"];
+  now?: () => Date;
+}
+
+export interface SecretSource {
+  value?: string;
+  file?: string;
+}
+
+export interface Daemon {
+  /** Listening addresses, in the order of `endpoints`. */
+  addresses: Array<{ address: string; port: number }>;
+  loop: ReconcileLoop<TickReport>;
+  /** Resolves when the first reconcile (the one at start) has ended. */
+  started: Promise<Settled<TickReport>>;
+  stop(graceMs: number): Promise<{ abandoned: boolean }>;
+}
+
+export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
+  const { log, metrics } = options;
+  const now = options.now ?? (() => new Date());
+  let remote: { reachable: boolean; detail?: string } | undefined;
+
+  const loop = new ReconcileLoop<TickReport>({
+    gate: options.leadership?.gate,
+    run: (request, context) => options.reconcile(request, context),
+    settled: (request, outcome, seconds) => {
+      const trigger = request.triggers[0] ?? "schedule";
+      if (outcome.status === "done") {
+        remote = { reachable: true };
+        const { record, certificates, issuers } = outcome.result;
+        metrics.reconciled({ ...record, trigger, seconds }, now());
+        metrics.setInventory(certificates, issuers);
+        log.info({ triggers: request.triggers, durationMs: Math.round(seconds * 1000), commits: record.commitsPushed, actions: record.actions }, "reconcile finished");
+      } else if (outcome.status === "failed") {
+        const unreachable = options.remoteUnreachable(outcome.error);
+        remote = unreachable === undefined ? { reachable: true } : { reachable: false, detail: unreachable };
+        metrics.reconciled({ trigger, seconds, ok: false, commitsPushed: 0, pushRetries: 0, actions: {}, failures: [] }, now());
+        log.error({ triggers: request.triggers, durationMs: Math.round(seconds * 1000), err: errorText(outcome.error) }, "reconcile failed");
+      }
+    },
+  });
+
+  const trigger = (request: TriggerRequest): TriggerAnswer => {
+    const force = request.forceRenew === undefined ? undefined : request.forceRenew === "all" ? "all" : new Set(request.forceRenew);
+    const settled = loop.request(request.trigger, force);
+    if (!settled) return { accepted: false, status: 503, reason: "gitcert is shutting down" };
+    return { accepted: true, done: settled.then((outcome) => reply(outcome, request)) };
+  };
+
+  const servers = await startServers(options.endpoints, {
+    health: () => liveness(loop.status(), performance.now(), options.stuckAfterMs),
+    ready: () => readiness({ status: loop.status(), now: performance.now(), remote, leading: options.leadership?.leading() }),
+    metrics,
+    trigger,
+    webhookSecret: () => readSecret(options.secrets.webhook),
+    apiToken: () => readSecret(options.secrets.api),
+    branch: options.branch,
+    maxBodyBytes: options.maxBodyBytes,
+    acme: options.acme,
+    log,
+  });
+
+  let schedule: Schedule;
+  try {
+    schedule = startSchedule(options.schedule, () => void loop.request("schedule"), { timezone: options.timezone, log });
+  } catch (err) {
+    await servers.close();
+    throw err;
+  }
+  const started = loop.request("start")!;
+  log.info(
+    { listeners: servers.addresses.map((a, i) => `${a.address}:${a.port} (${[...options.endpoints[i]!.routes].join(", ")})`), schedule: options.schedule, next: schedule.next()?.toISOString() },
+    "gitcert serve: reconciling now, then on schedule, on push webhooks and on request",
+  );
+
+  return {
+    addresses: servers.addresses.map((a) => ({ address: a.address, port: a.port })),
+    loop,
+    started,
+    stop: async (graceMs) => {
+      await schedule.stop();
+      const stopped = await loop.stop(graceMs);
+      if (stopped.abandoned) log.warn({ graceMs }, "the reconcile in flight did not finish within the grace period; it was abandoned and its challenges cleaned up");
+      await servers.close();
+      return stopped;
+    },
+  };
+}
+
+function reply(outcome: Settled<TickReport>, request: TriggerRequest): TriggerReply {
+  switch (outcome.status) {
+    case "done": {
+      const unknown = outcome.result.unknown ?? [];
+      if (request.trigger === "renew" && unknown.length > 0) {
+        return { status: 404, body: { error: `no such Certificate: ${unknown.join(", ")}`, result: outcome.result.summary } };
+      }
+      return { status: 200, body: outcome.result.summary };
+    }
+    case "failed":
+      return { status: 500, body: { error: errorText(outcome.error) } };
+    case "cancelled":
+      return { status: 503, body: { error: outcome.reason } };
+  }
+}
+
+/** A secret from the environment or a file, read afresh each time (a Secret volume updates in place). */
+function readSecret(source: SecretSource): string {
+  if (source.file) {
+    try {
+      return readFileSync(source.file, "utf8").trim();
+    } catch {
+      return ""; // unreadable: nothing is authenticated, and nothing runs
+    }
+  }
+  return source.value ?? "";
+}
+
+function errorText(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+export type { Trigger };
+export const ROUTES = {
+  hooks: new Set<Route>(["webhook", "api", "acme"]),
+  probes: new Set<Route>(["health", "metrics"]),
+  all: new Set<Route>(["health", "metrics", "webhook", "api", "acme"]),
+};
