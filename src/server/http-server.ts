@@ -60,11 +60,15 @@ export interface RunningServers {
 
 class BodyTooLarge extends Error {}
 
+export const SERVER_NAME = "gitcert";
+
 export async function startServers(endpoints: readonly Endpoint[], deps: ServerDeps): Promise<RunningServers> {
   const servers: Server[] = [];
   try {
     for (const endpoint of endpoints) {
       const server = createServer((req, res) => {
+        // `gitcert renew` tells a running gitcert from another program on the port by it.
+        res.setHeader("server", SERVER_NAME);
         handle(endpoint.routes, req, res, deps).catch((err: unknown) => {
           deps.log?.warn({ err: (err as Error).message, path: req.url }, "request failed");
           if (!res.headersSent) reply(res, 500, { error: "internal error" });
