@@ -24,9 +24,12 @@ const USAGE = `gitcert — cert-manager manifests in Git in, SOPS-encrypted TLS 
 Usage:
   gitcert run --once [--repo URL] [--branch main] [--workdir DIR] [--config FILE]
                               one reconcile: issue what is due, commit, push, exit
+  gitcert serve [--config FILE]  keep reconciling: at start, on a schedule (every 10
+                              minutes), on push webhooks; health, readiness, metrics
   gitcert plan [--json]       what would happen to each certificate, and why
   gitcert status [--json]     certificates as Git has them, without decrypting
-  gitcert renew NS/NAME…|--all  renew now (then commit and push)
+  gitcert renew NS/NAME…|--all  renew now (then commit and push); asks a running
+                              gitcert serve on this machine to do it, if there is one
   gitcert keygen [--output FILE]  a new age identity; prints its recipient
   gitcert help config [--markdown]  every option, its flag and environment variable
 
@@ -51,6 +54,8 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
         return await runCommand(rest, env, { forceRenew: undefined });
       case "renew":
         return await runCommand(rest, env, { forceRenew: "positionals" });
+      case "serve":
+        return await serveCommand(rest, env);
       case "plan":
         return await planCommand(rest, env, "plan");
       case "status":
@@ -191,10 +196,14 @@ async function openTarget(config: Config, env: NodeJS.ProcessEnv, log: Logger, d
 async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceRenew: "positionals" | undefined }): Promise<number> {
   const { values, flags, positionals } = await parse(args);
   if (!mode.forceRenew && !values.once) {
-    throw new UsageError("gitcert run needs --once: it runs one reconcile and exits (deploy/cronjob schedules it)");
+    throw new UsageError("gitcert run needs --once: it runs one reconcile and exits (`gitcert serve` keeps running and reconciles on a schedule)");
   }
   if (mode.forceRenew && positionals.length === 0 && !values.all) throw new UsageError("gitcert renew needs NAMESPACE/NAME… or --all");
   const config = await configFrom(values, flags, env);
+  if (mode.forceRenew) {
+    const answered = await renewThroughServe(config, values.all ? "all" : positionals);
+    if (answered !== undefined) return answered;
+  }
   const { log, statusLine } = await loggerFor(config);
   const { workspace, identities, demo } = await openTarget(config, env, log, true);
   const { assess, runDiagnostics } = await import("./reconcile.ts");
@@ -232,6 +241,43 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
   }
   const failed = unsettled > 0 || [...diagnostics, ...found].some((d) => d.severity === "error");
   return failed ? 1 : 0;
+}
+
+/** A `gitcert serve` on this machine renews in its own reconcile; undefined when none answers. */
+async function renewThroughServe(config: Config, names: readonly string[] | "all"): Promise<number | undefined> {
+  const { askToRenew } = await import("./daemon/client.ts");
+  const { secretFrom } = await import("./daemon/secret-source.ts");
+  const token = secretFrom({ value: config["serve.token"], file: config["serve.tokenFile"] || undefined });
+  const answer = await askToRenew({ address: config["serve.address"], port: config["serve.port"], token }, names);
+  if (!answer.reached) return undefined;
+  const where = `the running gitcert serve (port ${config["serve.port"]})`;
+  if (answer.status === 401) throw new UsageError(`${where} refused the request: ${String(answer.body.error)} (give this command the same serve.token or serve.tokenFile)`);
+  if (answer.status !== 200) {
+    console.error(`gitcert: ${where}: ${String(answer.body.error ?? `answered ${answer.status}`)}`);
+    return answer.status === 404 ? 2 : 1;
+  }
+  const rows = (answer.body.certificates ?? []) as Array<{ certificate: string; action: string; result: string; message: string }>;
+  for (const r of rows) console.log(`${r.certificate}\t${r.action}\t${r.result}\t${r.message}`);
+  console.log(answer.body.commit ? `\n${where} committed ${String(answer.body.commit).slice(0, 12)}${answer.body.pushed ? " and pushed it" : ""}` : `\n${where}: nothing to commit`);
+  return rows.some((r) => r.result === "failed") ? 1 : 0;
+}
+
+async function serveCommand(args: string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const { values, flags, positionals } = await parse(args);
+  if (positionals.length > 0) throw new UsageError(`gitcert serve takes no arguments, not ${positionals.join(" ")}`);
+  const config = await configFrom(values, flags, env);
+  const { scheduleProblem } = await import("./daemon/schedule.ts");
+  const problem = scheduleProblem(config["serve.schedule"], config["serve.timezone"] || undefined);
+  if (problem) throw new UsageError(problem);
+  const { log } = await loggerFor(config);
+  const { workspace, identities } = await openTarget(config, env, log, true);
+  const issuers = await issuersFor(config, log);
+  const { runServe } = await import("./daemon/serve.ts");
+  try {
+    return await runServe({ config, workspace, issuers, identities, log });
+  } finally {
+    await closeIssuers(issuers);
+  }
 }
 
 async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" | "status"): Promise<number> {

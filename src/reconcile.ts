@@ -6,7 +6,7 @@ import { chartTemplateProblems, decryptionProblems } from "./gitops/index.ts";
 import { carriedKey, changedRepository, executePlan, secretEncryption, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, secretsOf, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
-import { repositorySecrets, resolve, scanRepository, type SecretIndex } from "./manifests/index.ts";
+import { repositorySecrets, resolve, scanRepository, type ParseCache, type SecretIndex } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
 import {
   backoffUntil,
@@ -25,7 +25,7 @@ import {
   type FailureRecord,
   type PlanItem,
 } from "./plan/index.ts";
-import { workingTree, type WorkingTree, type Workspace } from "./repo/index.ts";
+import { workingTree, worktreeBlobIds, type WorkingTree, type Workspace } from "./repo/index.ts";
 import { encryptionTarget, loadSopsConfigs, recipientOf } from "./secrets/index.ts";
 import { mapLimit } from "./execute/pool.ts";
 import { commitMessage } from "./commit-message.ts";
@@ -62,6 +62,8 @@ export interface AssessOptions {
   hintsDeadlineMs?: number;
   /** Adds the Secrets a cluster holds to the repository's, for the Issuer checks (src/kube); none: the repository's alone. */
   secretIndex?: SecretIndexSource;
+  /** A long-running gitcert's parse results by Git blob: only changed files are parsed again. */
+  parseCache?: ParseCache;
 }
 
 /** The Secret index from the repository's and the Secrets issuers need (fetched at the edge). */
@@ -90,6 +92,7 @@ export async function assess(root: string, config: Config, options: AssessOption
       clusterPath: config["gitops.clusterPath"] || undefined,
     },
     identities.length > 0 ? (sealed, first) => openVariableSecrets(sealed, new SecretStore(tree, first.secrets, identities)) : undefined,
+    options.parseCache ? { cache: options.parseCache, blobs: await worktreeBlobIds(root) } : undefined,
   );
   const needed = scan.issuers.flatMap((issuer) => secretsOf(options.issuers, issuer, config.clusterResourceNamespace));
   const resolution = resolve(scan, {
@@ -228,13 +231,14 @@ export interface ReconcileDeps {
   onAssessed?: (assessment: Assessment) => Promise<void>;
   /** The cluster's Secrets for the Issuer checks (src/kube). */
   secretIndex?: SecretIndexSource;
+  parseCache?: ParseCache;
 }
 
 /** assess, then issue and write into the working tree at `root`. */
 export async function reconcileTree(root: string, deps: ReconcileDeps, carried?: ReadonlyMap<string, Written>): Promise<TreeResult> {
   const now = deps.now();
   const tree = workingTree(root);
-  const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true, secretIndex: deps.secretIndex, identities: deps.identities });
+  const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true, secretIndex: deps.secretIndex, identities: deps.identities, parseCache: deps.parseCache });
   await deps.onAssessed?.(assessment);
   deps.signal?.throwIfAborted();
   const execution = await executePlan(assessment.items, {

@@ -126,9 +126,9 @@ test("exit code 2 for usage and configuration errors, with a message that says w
   const unknown = gitcert(["frobnicate"], env);
   assert.equal(unknown.code, 2);
   assert.match(unknown.stderr, /unknown command "frobnicate"/);
-  const serve = gitcert(["serve"], env);
-  assert.equal(serve.code, 2, "there is no daemon yet, so no command for one");
-  assert.match(serve.stderr, /unknown command "serve"/);
+  const serve = gitcert(["serve", "--serve-schedule", "*/10 * * *"], env);
+  assert.equal(serve.code, 2, "a broken schedule stops serve before it starts");
+  assert.match(serve.stderr, /serve.schedule "\*\/10 \* \* \*" is not a cron schedule: expected 5 or 6 fields but got 4/);
   const noOnce = gitcert(["run"], env);
   assert.equal(noOnce.code, 2);
   assert.match(noOnce.stderr, /gitcert run needs --once/);
@@ -183,8 +183,8 @@ test("help says only what exists, loads no dependency, and renders the options f
   const dir = tempDir(t);
   const usage = gitcert(["help"], { HOME: dir });
   assert.equal(usage.code, 0);
-  for (const command of ["run --once", "plan", "status", "renew", "keygen", "help config"]) assert.ok(usage.stdout.includes(`gitcert ${command}`), command);
-  assert.doesNotMatch(usage.stdout, /serve|daemon|not built/);
+  for (const command of ["run --once", "serve", "plan", "status", "renew", "keygen", "help config"]) assert.ok(usage.stdout.includes(`gitcert ${command}`), command);
+  assert.doesNotMatch(usage.stdout, /daemon|not built/);
 
   // Which packages a command loads, recorded by a module hook.
   const hook = join(dir, "record-packages.mjs");

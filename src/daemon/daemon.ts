@@ -4,13 +4,13 @@
 // signal aborted so orders and challenges are cleaned up), then closes the
 // listeners. The reconcile itself is passed in: this file knows when to run
 // one, not how.
-import { readFileSync } from "node:fs";
 import type { CertificateMetric, GitcertMetrics, IssuerMetric, ReconcileRecord } from "../metrics/index.ts";
 import { startServers, type Endpoint, type Route, type ServerDeps, type TriggerAnswer, type TriggerReply, type TriggerRequest } from "../server/index.ts";
 import { liveness, readiness } from "./health.ts";
 import type { Leadership } from "./leadership.ts";
 import { ReconcileLoop, type RunContext, type RunRequest, type Settled, type Trigger } from "./loop.ts";
 import { startSchedule, type Schedule } from "./schedule.ts";
+import { secretFrom, type SecretSource } from "./secret-source.ts";
 
 /** What one reconcile tells the daemon. */
 export interface TickReport {
@@ -47,11 +47,6 @@ export interface DaemonOptions {
   /** The HTTP-01 answers, when they are served on these listeners. */
   acme?: ServerDeps["acme"];
   now?: () => Date;
-}
-
-export interface SecretSource {
-  value?: string;
-  file?: string;
 }
 
 export interface Daemon {
@@ -100,8 +95,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     ready: () => readiness({ status: loop.status(), now: performance.now(), remote, leading: options.leadership?.leading() }),
     metrics,
     trigger,
-    webhookSecret: () => readSecret(options.secrets.webhook),
-    apiToken: () => readSecret(options.secrets.api),
+    webhookSecret: () => secretFrom(options.secrets.webhook),
+    apiToken: () => secretFrom(options.secrets.api),
     branch: options.branch,
     maxBodyBytes: options.maxBodyBytes,
     acme: options.acme,
@@ -149,18 +144,6 @@ function reply(outcome: Settled<TickReport>, request: TriggerRequest): TriggerRe
     case "cancelled":
       return { status: 503, body: { error: outcome.reason } };
   }
-}
-
-/** A secret from the environment or a file, read afresh each time (a Secret volume updates in place). */
-function readSecret(source: SecretSource): string {
-  if (source.file) {
-    try {
-      return readFileSync(source.file, "utf8").trim();
-    } catch {
-      return ""; // unreadable: nothing is authenticated, and nothing runs
-    }
-  }
-  return source.value ?? "";
 }
 
 function errorText(error: unknown): string {

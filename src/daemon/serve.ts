@@ -1,0 +1,79 @@
+// `gitcert serve`: the daemon with its real reconcile, listeners from the
+// configuration, and the process's signals. SIGTERM or SIGINT stops it as
+// the pod's termination asks: no new work, the reconcile in flight given
+// serve.gracePeriodSeconds, then exit 0. A second signal exits at once.
+import type { Config } from "../config.ts";
+import type { IssuerRegistry } from "../issuers/index.ts";
+import type { Logger } from "../log.ts";
+import { ParseCache } from "../manifests/index.ts";
+import { GitcertMetrics } from "../metrics/index.ts";
+import type { Workspace } from "../repo/index.ts";
+import type { Endpoint } from "../server/index.ts";
+import { ROUTES, startDaemon, type Daemon } from "./daemon.ts";
+import type { Leadership } from "./leadership.ts";
+import { daemonReconcile, remoteFailure } from "./tick.ts";
+
+export interface ServeDeps {
+  config: Config;
+  workspace: Workspace;
+  issuers: IssuerRegistry;
+  identities: readonly string[];
+  log: Logger;
+  leadership?: Leadership;
+  /** Tests stop the daemon themselves; by default SIGTERM and SIGINT do. */
+  signals?: NodeJS.Signals[];
+  /** Called once listening (tests read the ports). */
+  onStarted?(daemon: Daemon): void;
+}
+
+export function endpointsOf(config: Config): Endpoint[] {
+  const hooks = { address: config["serve.address"], port: config["serve.port"] };
+  const probes = { address: config["serve.metricsAddress"], port: config["serve.metricsPort"] };
+  if (hooks.port === probes.port && hooks.port !== 0) return [{ ...hooks, routes: ROUTES.all }];
+  return [
+    { ...hooks, routes: ROUTES.hooks },
+    { ...probes, routes: ROUTES.probes },
+  ];
+}
+
+export async function runServe(deps: ServeDeps): Promise<number> {
+  const { config, log } = deps;
+  const metrics = new GitcertMetrics();
+  const daemon = await startDaemon({
+    reconcile: daemonReconcile({ workspace: deps.workspace, config, issuers: deps.issuers, identities: deps.identities, log, now: () => new Date(), parseCache: new ParseCache() }),
+    remoteUnreachable: remoteFailure,
+    schedule: config["serve.schedule"],
+    timezone: config["serve.timezone"] || undefined,
+    endpoints: endpointsOf(config),
+    branch: config.branch,
+    secrets: {
+      webhook: { value: config["webhook.secret"], file: config["webhook.secretFile"] || undefined },
+      api: { value: config["serve.token"], file: config["serve.tokenFile"] || undefined },
+    },
+    maxBodyBytes: config["webhook.maxBodyBytes"],
+    stuckAfterMs: config["serve.stuckAfterSeconds"] * 1000,
+    metrics,
+    log,
+    leadership: deps.leadership,
+  });
+  deps.onStarted?.(daemon);
+  const signals = deps.signals ?? ["SIGTERM", "SIGINT"];
+  const stopped = await new Promise<{ signal: string; abandoned: boolean }>((resolve) => {
+    let stopping = false;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (stopping) {
+        log.warn({ signal }, "second signal: exiting now");
+        process.exit(130);
+      }
+      stopping = true;
+      log.info({ signal, graceSeconds: config["serve.gracePeriodSeconds"] }, "stopping: no new work; the reconcile in flight may finish");
+      void daemon.stop(config["serve.gracePeriodSeconds"] * 1000).then(({ abandoned }) => {
+        for (const s of signals) process.off(s, onSignal);
+        resolve({ signal, abandoned });
+      });
+    };
+    for (const s of signals) process.on(s, onSignal);
+  });
+  log.info(stopped, "gitcert serve stopped");
+  return 0;
+}

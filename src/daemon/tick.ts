@@ -1,0 +1,111 @@
+// One reconcile as `gitcert serve` runs it: the same pipeline as `run
+// --once`, with the parse cache kept between ticks, renew requests resolved
+// against the Certificates Git holds, and what happened turned into metrics,
+// log lines and the answer an API caller gets.
+import type { Config } from "../config.ts";
+import { GitcertError } from "../diagnostics.ts";
+import type { IssuerRegistry } from "../issuers/index.ts";
+import type { Logger } from "../log.ts";
+import type { ParseCache } from "../manifests/index.ts";
+import type { Outcome } from "../execute/index.ts";
+import type { IssuerLabels } from "../metrics/index.ts";
+import { assess, reconcileRepository } from "../reconcile.ts";
+import type { Workspace } from "../repo/index.ts";
+import type { TickReport } from "./daemon.ts";
+import { certificateInventory, issuerInventory } from "./inventory.ts";
+import type { RunContext, RunRequest } from "./loop.ts";
+
+export interface TickDeps {
+  workspace: Workspace;
+  config: Config;
+  issuers: IssuerRegistry;
+  identities: readonly string[];
+  log: Logger;
+  now: () => Date;
+  parseCache: ParseCache;
+}
+
+export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: RunContext) => Promise<TickReport> {
+  return async (request, context) => {
+    const { workspace, config, issuers, log, now, parseCache } = deps;
+    let forceRenew: ReadonlySet<string> | undefined;
+    let unknown: string[] = [];
+    if (request.forceRenew) {
+      await workspace.sync();
+      const { items } = await assess(workspace.root, config, { now: now(), issuers, parseCache });
+      const known = new Set(items.filter((i) => i.certificate && i.action !== "remove").map((i) => `${i.object.namespace}/${i.object.name}`));
+      if (request.forceRenew === "all") forceRenew = known;
+      else {
+        unknown = [...request.forceRenew].filter((name) => !known.has(name));
+        forceRenew = new Set([...request.forceRenew].filter((name) => known.has(name)));
+      }
+      context.progress();
+    }
+    // Each certificate's line says how long it took: from the start of execution to its outcome.
+    let executing = performance.now();
+    const tookMs = new Map<Outcome, number>();
+    const report = await reconcileRepository(workspace, {
+      config,
+      issuers,
+      identities: deps.identities,
+      now,
+      log,
+      forceRenew,
+      parseCache,
+      onOutcome: (outcome, done) => {
+        if (done === 1) executing = Math.min(executing, performance.now());
+        tookMs.set(outcome, Math.round(performance.now() - executing));
+        context.progress();
+      },
+    });
+    context.progress();
+    const { items, diagnostics, scan } = report.assessment;
+    const failures: IssuerLabels[] = [];
+    const acted = report.outcomes.filter((o) => o.kind !== "unchanged");
+    for (const outcome of acted) {
+      const issuer = outcome.item.certificate?.spec.issuerRef;
+      const fields = {
+        certificate: `${outcome.certificate.namespace}/${outcome.certificate.name}`,
+        issuer: issuer ? `${issuer.kind}/${issuer.name}` : undefined,
+        action: outcome.item.action,
+        outcome: outcome.kind,
+        reason: outcome.reason,
+        durationMs: tookMs.get(outcome),
+      };
+      if (outcome.kind === "failed") {
+        log.warn({ ...fields, code: outcome.diagnostics[0]?.code, atCA: outcome.atCA }, `${outcome.item.action} failed: ${outcome.message}`);
+        if (issuer) failures.push({ name: issuer.name, kind: issuer.kind, group: issuer.group });
+      } else if (outcome.kind === "blocked") {
+        log.debug(fields, `blocked: ${outcome.message}`);
+      } else {
+        log.info(fields, `${outcome.kind} ${fields.certificate}`);
+      }
+    }
+    const actions: Record<string, number> = {};
+    for (const item of items) actions[item.action] = (actions[item.action] ?? 0) + 1;
+    const at = now();
+    return {
+      record: { ok: true, commitsPushed: report.pushed ? (report.commit ? 1 : 0) + report.fromEarlierRuns : 0, pushRetries: Math.max(0, report.attempts - 1), actions, failures },
+      certificates: certificateInventory(items, report.outcomes, at),
+      issuers: issuerInventory(scan.issuers, diagnostics),
+      unknown,
+      summary: {
+        commit: report.commit,
+        pushed: report.pushed,
+        parsedFiles: parseCache.lastRead,
+        certificates: acted.filter((o) => o.kind !== "blocked" || request.forceRenew).map((o) => ({
+          certificate: `${o.certificate.namespace}/${o.certificate.name}`,
+          action: o.item.action,
+          result: o.kind,
+          message: o.message,
+        })),
+      },
+    };
+  };
+}
+
+/** A reconcile that failed at the Git remote (readiness reports it); undefined for any other failure. */
+export function remoteFailure(error: unknown): string | undefined {
+  // GitHostUnavailable, GitAuthenticationFailed, GitRemoteNotFound…; a push the remote refused reached it.
+  return error instanceof GitcertError && error.code.startsWith("Git") ? error.message : undefined;
+}
