@@ -1,0 +1,126 @@
+// `gitcert serve` as a process: SIGTERM and SIGINT stop it cleanly.
+import assert from "node:assert/strict";
+import { spawn, execFileSync } from "node:child_process";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import { test, type TestContext } from "node:test";
+import { prepareDemo } from "../../src/demo.ts";
+import { sopsDecrypt, tempDir } from "../helpers.ts";
+
+const BIN = join(import.meta.dirname, "../../bin/gitcert.js");
+const SECRETS = ["platform/cert-manager/demo-root-ca.sops.yaml", "apps/shop/api-tls.sops.yaml", "apps/shop/storefront-tls.sops.yaml", "apps/blog/blog-tls.sops.yaml"];
+
+interface Child {
+  lines: Array<Record<string, unknown>>;
+  waitFor(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+function startServe(t: TestContext, env: Record<string, string>): Child {
+  const child = spawn(process.execPath, [BIN, "serve"], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  const waiters: Array<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
+  let buffer = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString("utf8");
+    let nl;
+    while ((nl = buffer.indexOf("\n")) !== -1) {
+      const text = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        line = { msg: text };
+      }
+      lines.push(line);
+      for (const w of waiters.filter((w) => w.match(line))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  return {
+    lines,
+    exited,
+    kill: (signal) => child.kill(signal),
+    waitFor: (match) => {
+      const seen = lines.find(match);
+      if (seen) return Promise.resolve(seen);
+      return new Promise((resolve) => waiters.push({ match, resolve }));
+    },
+  };
+}
+
+async function demoEnv(t: TestContext) {
+  const dir = tempDir(t);
+  const demo = await prepareDemo(join(dir, "demo"));
+  const env = {
+    HOME: dir,
+    GITCERT_REPO: demo.remote,
+    GITCERT_WORKDIR: join(dir, "work"),
+    GITCERT_SERVE_ADDRESS: "127.0.0.1",
+    GITCERT_SERVE_PORT: "0",
+    GITCERT_SERVE_METRICS_ADDRESS: "127.0.0.1",
+    GITCERT_SERVE_METRICS_PORT: "0",
+    SOPS_AGE_KEY: demo.identities[0]!,
+  };
+  return { dir, demo, env };
+}
+
+test("SIGTERM: the reconcile in flight finishes within the grace period, everything it made is pushed, exit 0", async (t) => {
+  const { dir, demo, env } = await demoEnv(t);
+  const serve = startServe(t, env);
+  await serve.waitFor((l) => typeof l.msg === "string" && l.msg.startsWith("gitcert serve: reconciling now"));
+  serve.kill("SIGTERM");
+  assert.equal(await serve.exited, 0);
+  assert.ok(serve.lines.some((l) => l.msg === "reconcile finished"), "the reconcile in flight was let finish");
+  assert.ok(serve.lines.some((l) => l.msg === "gitcert serve stopped" && l.abandoned === false));
+  const clone = join(dir, "clone");
+  execFileSync("git", ["clone", "--quiet", demo.remote, clone]);
+  for (const f of SECRETS) assert.match(sopsDecrypt(t, join(clone, f), demo.identities[0]!), /tls\.crt/, `${f} pushed whole`);
+});
+
+test("SIGINT with no grace period: the run is abandoned, nothing half-written reaches Git, and the next start completes the work", async (t) => {
+  const { dir, demo, env } = await demoEnv(t);
+  const first = startServe(t, { ...env, GITCERT_SERVE_GRACE_PERIOD_SECONDS: "0" });
+  await first.waitFor((l) => typeof l.msg === "string" && l.msg.startsWith("gitcert serve: reconciling now"));
+  first.kill("SIGINT");
+  assert.equal(await first.exited, 0);
+  const remoteFiles = execFileSync("git", ["--git-dir", demo.remote, "ls-tree", "-r", "--name-only", "main"], { encoding: "utf8" }).split("\n");
+  // Either the whole first reconcile reached Git or none of it did.
+  const pushed = SECRETS.filter((f) => remoteFiles.includes(f));
+  assert.ok(pushed.length === 0 || pushed.length === SECRETS.length, `pushed: ${pushed.join(", ")}`);
+
+  const second = startServe(t, env);
+  const settled = await second.waitFor((l) => l.msg === "reconcile finished" || l.msg === "reconcile failed");
+  assert.equal(settled.msg, "reconcile finished");
+  second.kill("SIGTERM");
+  assert.equal(await second.exited, 0);
+  const clone = join(dir, "clone");
+  execFileSync("git", ["clone", "--quiet", demo.remote, clone]);
+  for (const f of SECRETS) {
+    assert.ok(existsSync(join(clone, f)), `${f} after the restart`);
+    assert.match(sopsDecrypt(t, join(clone, f), demo.identities[0]!), /tls\.key/);
+  }
+});
+
+test("the listeners answer while serving: /healthz, /readyz after the first reconcile, /metrics", async (t) => {
+  const { env } = await demoEnv(t);
+  const serve = startServe(t, env);
+  const started = await serve.waitFor((l) => typeof l.msg === "string" && l.msg.startsWith("gitcert serve: reconciling now"));
+  await serve.waitFor((l) => l.msg === "reconcile finished");
+  const listeners = started.listeners as string[];
+  const probes = listeners.find((l) => l.includes("health"))!.split(" ")[0]!;
+  assert.equal((await fetch(`http://${probes}/readyz`)).status, 200);
+  assert.match(await (await fetch(`http://${probes}/metrics`)).text(), /certmanager_certificate_expiration_timestamp_seconds\{name="blog"/);
+  const hooks = listeners.find((l) => l.includes("webhook"))!.split(" ")[0]!;
+  assert.equal((await fetch(`http://${hooks}/reconcile`, { method: "POST" })).status, 401, "no token configured: no work");
+  serve.kill("SIGTERM");
+  assert.equal(await serve.exited, 0);
+});
