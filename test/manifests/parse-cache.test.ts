@@ -108,3 +108,22 @@ test("files Git does not vouch for are read every time: modified, untracked, sym
   assert.deepEqual(scan.certificates.find((c) => c.name === "web")?.spec.dnsNames, ["edited.example.com"]);
   assert.ok(scan.certificates.some((c) => c.name === "linked"));
 });
+
+test("the cache keeps a Secret's metadata and data keys, not its ciphertext", async (t) => {
+  const root = repository(t);
+  const ciphertext = `ENC[AES256_GCM,data:${"A".repeat(4000)},type:str]`;
+  write(
+    root,
+    "apps/shop/web-tls.sops.yaml",
+    `apiVersion: v1\nkind: Secret\ntype: kubernetes.io/tls\nmetadata:\n  name: web-tls\n  annotations: {gitcert.dev/certificate: shop/web}\ndata:\n  tls.crt: ${ciphertext}\n  tls.key: ${ciphertext}\nsops:\n  mac: ENC[AES256_GCM,data:bWFj,type:str]\n  age: [{recipient: age1x, enc: "${"B".repeat(2000)}"}]\n`,
+  );
+  commit(root, "a Secret");
+  const cache = new ParseCache();
+  const scan = await cachedScan(root, cache);
+  assert.deepEqual(scan.secrets.map((s) => [s.namespace, s.name, s.encrypted, s.annotations["gitcert.dev/certificate"]]), [["shop", "web-tls", true, "shop/web"]]);
+  const generation = cache.begin();
+  const blobs = await worktreeBlobIds(root);
+  const reading = generation.get("apps/shop/web-tls.sops.yaml", blobs.get("apps/shop/web-tls.sops.yaml")!);
+  assert.deepEqual(reading?.parsed?.documents[0]?.object.data, { "tls.crt": "", "tls.key": "" });
+  assert.ok(!JSON.stringify(reading).includes("AAAA"), "no ciphertext kept");
+});
