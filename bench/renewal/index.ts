@@ -58,7 +58,7 @@ async function main(): Promise<void> {
   const issueMs = performance.now() - t0;
   await Promise.all([...issuers.values()].map((i) => i.close?.()));
   const files = Number(git(seed, "--git-dir", remote, "ls-tree", "-r", "main", "--name-only").split("\n").filter((f) => f.endsWith(".yaml")).length);
-  console.log(`bench/renewal: ${files} manifest files, ${issued.outcomes.filter((o) => o.status === "done").length} Certificates issued and encrypted in ${(issueMs / 1000).toFixed(1)} s (setup, not a target)`);
+  console.log(`bench/renewal: ${files} manifest files, ${issued.outcomes.filter((o) => o.kind === "issued").length} Certificates issued and encrypted in ${(issueMs / 1000).toFixed(1)} s (setup, not a target)`);
 
   // The daemon, as a process of its own.
   const child = spawn(process.execPath, [join(import.meta.dirname, "../../bin/gitcert.js"), "serve"], {

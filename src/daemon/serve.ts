@@ -38,42 +38,46 @@ export function endpointsOf(config: Config): Endpoint[] {
 
 export async function runServe(deps: ServeDeps): Promise<number> {
   const { config, log } = deps;
-  const metrics = new GitcertMetrics();
-  const daemon = await startDaemon({
-    reconcile: daemonReconcile({ workspace: deps.workspace, config, issuers: deps.issuers, identities: deps.identities, log, now: () => new Date(), parseCache: new ParseCache() }),
-    remoteUnreachable: remoteFailure,
-    schedule: config["serve.schedule"],
-    timezone: config["serve.timezone"] || undefined,
-    endpoints: endpointsOf(config),
-    branch: config.branch,
-    secrets: {
-      webhook: { value: config["webhook.secret"], file: config["webhook.secretFile"] || undefined },
-      api: { value: config["serve.token"], file: config["serve.tokenFile"] || undefined },
-    },
-    maxBodyBytes: config["webhook.maxBodyBytes"],
-    stuckAfterMs: config["serve.stuckAfterSeconds"] * 1000,
-    metrics,
-    log,
-    leadership: deps.leadership,
-  });
-  deps.onStarted?.(daemon);
+  // Listening for signals before anything starts: a SIGTERM that arrives
+  // during the start is a stop like any other, not the default death.
   const signals = deps.signals ?? ["SIGTERM", "SIGINT"];
-  const stopped = await new Promise<{ signal: string; abandoned: boolean }>((resolve) => {
-    let stopping = false;
-    const onSignal = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        log.warn({ signal }, "second signal: exiting now");
-        process.exit(130);
-      }
-      stopping = true;
-      log.info({ signal, graceSeconds: config["serve.gracePeriodSeconds"] }, "stopping: no new work; the reconcile in flight may finish");
-      void daemon.stop(config["serve.gracePeriodSeconds"] * 1000).then(({ abandoned }) => {
-        for (const s of signals) process.off(s, onSignal);
-        resolve({ signal, abandoned });
-      });
-    };
-    for (const s of signals) process.on(s, onSignal);
-  });
-  log.info(stopped, "gitcert serve stopped");
-  return 0;
+  let signalled!: (signal: NodeJS.Signals) => void;
+  const received = new Promise<NodeJS.Signals>((resolve) => (signalled = resolve));
+  let count = 0;
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (++count > 1) {
+      log.warn({ signal }, "second signal: exiting now");
+      process.exit(130);
+    }
+    signalled(signal);
+  };
+  for (const s of signals) process.on(s, onSignal);
+  try {
+    const metrics = new GitcertMetrics();
+    const daemon = await startDaemon({
+      reconcile: daemonReconcile({ workspace: deps.workspace, config, issuers: deps.issuers, identities: deps.identities, log, now: () => new Date(), parseCache: new ParseCache() }),
+      remoteUnreachable: remoteFailure,
+      schedule: config["serve.schedule"],
+      timezone: config["serve.timezone"] || undefined,
+      endpoints: endpointsOf(config),
+      branch: config.branch,
+      secrets: {
+        webhook: { value: config["webhook.secret"], file: config["webhook.secretFile"] || undefined },
+        api: { value: config["serve.token"], file: config["serve.tokenFile"] || undefined },
+      },
+      maxBodyBytes: config["webhook.maxBodyBytes"],
+      stuckAfterMs: config["serve.stuckAfterSeconds"] * 1000,
+      metrics,
+      log,
+      leadership: deps.leadership,
+    });
+    deps.onStarted?.(daemon);
+    const signal = await received;
+    log.info({ signal, graceSeconds: config["serve.gracePeriodSeconds"] }, "stopping: no new work; the reconcile in flight may finish");
+    const { abandoned } = await daemon.stop(config["serve.gracePeriodSeconds"] * 1000);
+    log.info({ signal, abandoned }, "gitcert serve stopped");
+    return 0;
+  } finally {
+    for (const s of signals) process.off(s, onSignal);
+  }
 }
