@@ -9,7 +9,7 @@ import { ANNOTATION, formatTime, readSecretState, type SecretState } from "./ann
 import { backoffUntil, type FailureRecord } from "./backoff.ts";
 import { namesOf, placeSecret } from "./placement.ts";
 import { recipientChange, type RecipientChange } from "./recipients.ts";
-import { renewalTime } from "./renewal-time.ts";
+import { renewalSchedule } from "./renewal-time.ts";
 import { issuerHash, requestHash, secretHash } from "./spec-hash.ts";
 
 /** `rekey`: the Secret's data key is re-wrapped for the recipients `.sops.yaml` now names; nothing else changes. */
@@ -214,8 +214,10 @@ function planCertificate(
   }
   if (state.requestHash !== base.requestHash) return decide("reissue", "RequestChanged", "the Certificate spec changed since it was issued", withState);
 
+  // An ARI hint is used as the issuer gives it; cert-manager's trigger does not move it into windows either.
   const hint = input.renewalHints?.get(key);
-  const renewAt = certificate.spec.renewalPolicy === "Disabled" ? undefined : (hint ?? renewalTime(state.notBefore, state.notAfter, certificate.spec));
+  const schedule = hint ? undefined : renewalSchedule(state.notBefore, state.notAfter, certificate.spec);
+  const renewAt = certificate.spec.renewalPolicy === "Disabled" ? undefined : (hint ?? schedule?.at);
   const timed = { state, renewalTime: renewAt };
   if (state.notAfter <= input.now) return decide("renew", "Expired", `expired at ${formatTime(state.notAfter)}`, timed);
   if (input.forceRenew?.has(key)) return decide("renew", "ManuallyTriggered", "renewal was requested", timed);
@@ -226,7 +228,8 @@ function planCertificate(
   if (state.secretHash !== base.secretHash) return decide("update", "SecretTemplateChanged", "Secret labels, annotations or output formats changed", timed);
   const rekey = rekeyOf(existing, placed.encryption, input, { ...base, secretPath, existing, ...timed });
   if (rekey) return rekey;
-  const when = renewAt ? `renews at ${formatTime(renewAt)}` : "renewal disabled";
+  const windowed = certificate.spec.renewalWindows?.length ? (schedule?.unfitted ? ` (${schedule.unfitted})` : " (in a renewal window)") : "";
+  const when = renewAt ? `renews at ${formatTime(renewAt)}${hint ? "" : windowed}` : "renewal disabled";
   return decide("ok", "UpToDate", `valid until ${formatTime(state.notAfter)}, ${when}`, timed);
 }
 

@@ -106,3 +106,25 @@ test("a commit on the remote that edits a Certificate spec is reissued on the ne
   assert.deepEqual(rows.map((r) => [r.certificate, r.action, r.result]), [["blog/blog", "reissue", "reissued"]]);
   assert.equal(served.parseCache.lastRead, 1, "only the edited file was read again");
 });
+
+test("a renewal window defers a due renewal until it opens (1 h certificate, renewBefore 50 m, a 5-minute window half an hour in)", async (t) => {
+  const served = await serveDemo(t);
+  await served.daemon.started;
+  const issuedAt = served.clock.now.getTime();
+  const opens = new Date(issuedAt + 30 * 60_000);
+  served.pushOther((clone) => {
+    writeFileSync(
+      join(clone, "apps/blog/windowed.yaml"),
+      `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: windowed}\nspec:\n  secretName: windowed-tls\n  dnsNames: [windowed.blog.example.com]\n  duration: 1h\n  renewBefore: 50m\n  renewal:\n    windows: [{cron: "${opens.getUTCMinutes()} * * * *", windowDuration: 5m}]\n  privateKey: {algorithm: ECDSA}\n  issuerRef: {name: demo-ca, kind: ClusterIssuer}\n`,
+    );
+  }, "a certificate that renews only in its window");
+  await served.tick();
+  const renewals = async (minutes: number) => {
+    served.clock.now = new Date(issuedAt + minutes * 60_000);
+    const outcome = await served.tick();
+    return outcome.status === "done" ? (outcome.result.summary as { certificates: Array<{ certificate: string; result: string }> }).certificates.filter((c) => c.certificate === "blog/windowed") : [];
+  };
+  assert.deepEqual(await renewals(12), [], "due at 10 minutes, but the window is closed");
+  assert.deepEqual(await renewals(25), [], "still closed");
+  assert.deepEqual((await renewals(31)).map((c) => c.result), ["renewed"], "renewed once the window opened");
+});

@@ -162,3 +162,21 @@ test("plan: a Secret that cannot be encrypted blocks its Certificate with the re
   const [due] = planOne({ cert: api, ageRecipients: [], secrets: [secretFor(api, daysFrom(now, -80), daysFrom(now, 10))] });
   assert.equal(due?.reason, "NoRecipients", "but one due for renewal does");
 });
+
+test("plan: a renewal window defers a due renewal until it opens; an expired certificate does not wait", () => {
+  // Issued 2026-05-02 for 30 days: renews at 2/3, 2026-05-22T00:00Z, a Friday.
+  const secret = secretFor(fresh, new Date("2026-05-02T00:00:00Z"), new Date("2026-06-01T00:00:00Z"));
+  const weekend = certificate({ renewalWindows: [{ cron: "0 6 * * sat", windowDuration: 4 * 3600 }] });
+  const at = (iso: string) => planOne({ cert: weekend, secrets: [secret], now: new Date(iso) })[0]!;
+  const friday = at("2026-05-22T12:00:00Z");
+  assert.equal(friday.action, "ok");
+  assert.equal(friday.renewalTime?.toISOString(), "2026-05-23T06:00:00.000Z");
+  assert.match(friday.message, /renews at 2026-05-23T06:00:00Z \(in a renewal window\)/);
+  assert.equal(at("2026-05-23T06:00:00Z").action, "renew");
+  assert.equal(at("2026-06-01T00:00:01Z").reason, "Expired");
+  // No window before expiry (+ its duration): the desired time stands, and the plan says why.
+  const never = certificate({ renewalWindows: [{ cron: "0 0 1 1 *", windowDuration: 3600 }] });
+  const unfitted = planOne({ cert: never, secrets: [secret], now: new Date("2026-05-21T00:00:00Z") })[0]!;
+  assert.equal(unfitted.renewalTime?.toISOString(), "2026-05-22T00:00:00.000Z");
+  assert.match(unfitted.message, /no renewal window opens between/);
+});

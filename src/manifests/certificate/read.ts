@@ -87,10 +87,6 @@ function unsupportedFields(spec: Record<string, unknown>): Array<[string, string
     out.push(["spec.signatureAlgorithm", "is not supported yet: the issuer's default signature algorithm for the key is used"]);
   }
   if (spec.encodeUsagesInRequest === false) out.push(["spec.encodeUsagesInRequest", "is not supported yet: usages are always encoded in the request"]);
-  const renewal = isRecord(spec.renewal) ? spec.renewal : {};
-  if (Array.isArray(renewal.windows) && renewal.windows.length > 0) {
-    out.push(["spec.renewal.windows", "is not supported yet: renewal happens at the renewal time, outside any window"]);
-  }
   const keystores = isRecord(spec.keystores) ? spec.keystores : {};
   for (const [key, what] of KEYSTORES) {
     const store = keystores[key];

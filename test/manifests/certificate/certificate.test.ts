@@ -119,7 +119,7 @@ const valid: Array<{ name: string; spec: Record<string, unknown>; expect: Partia
   },
   { name: "revisionHistoryLimit", spec: { revisionHistoryLimit: 5 }, expect: { revisionHistoryLimit: 5 } },
   {
-    name: "renewal windows are validated (and only warned about)",
+    name: "renewal windows are read, with their durations in seconds",
     spec: { renewal: { windows: [{ cron: "0 2 * * mon-fri", timezone: "Europe/London", windowDuration: "2h" }, { cron: "@daily", windowDuration: "30m" }] } },
     expect: {
       renewalWindows: [
