@@ -271,10 +271,13 @@ async function serveCommand(args: string[], env: NodeJS.ProcessEnv): Promise<num
   if (problem) throw new UsageError(problem);
   const { log } = await loggerFor(config);
   const { workspace, identities } = await openTarget(config, env, log, true);
-  const issuers = await issuersFor(config, log);
+  const { GitcertMetrics } = await import("./metrics/index.ts");
+  const { acmeRequestLabels } = await import("./daemon/acme-requests.ts");
+  const metrics = new GitcertMetrics();
+  const issuers = await issuersFor(config, log, env, { onRequest: (event) => metrics.acmeRequest(acmeRequestLabels(event), event.durationMs / 1000) });
   const { runServe } = await import("./daemon/serve.ts");
   try {
-    return await runServe({ config, workspace, issuers, identities, log });
+    return await runServe({ config, workspace, issuers, identities, log, metrics });
   } finally {
     await closeIssuers(issuers);
   }
@@ -304,14 +307,14 @@ async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" 
 }
 
 /** The issuers; with a cluster configured, ACME's HTTP-01 routes make challenge Ingresses and HTTPRoutes in it. */
-async function issuersFor(config: Config, log: Logger, env: NodeJS.ProcessEnv): Promise<IssuerRegistry> {
+async function issuersFor(config: Config, log: Logger, env: NodeJS.ProcessEnv, extra: Partial<import("./acme/index.ts").AcmeOptions> = {}): Promise<IssuerRegistry> {
   const { acmeOptionsFromConfig } = await import("./acme/index.ts");
   const { defaultIssuers } = await import("./issuers/index.ts");
   const { clusterConfigured } = await import("./kube/configured.ts");
   const cluster = clusterConfigured(config, env) ? (await import("./kube/index.ts")).http01ClusterFor(config, env) : undefined;
   const acme = acmeOptionsFromConfig(config);
   return defaultIssuers({
-    acme: { ...acme, http01: { ...acme.http01, cluster }, onWarning: (message) => log.warn(message), onDebug: (message) => log.debug(message) },
+    acme: { ...acme, http01: { ...acme.http01, cluster }, onWarning: (message) => log.warn(message), onDebug: (message) => log.debug(message), ...extra },
   });
 }
 

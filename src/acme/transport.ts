@@ -79,7 +79,11 @@ export class Transport {
         res = await this.once(url, method, body, headers);
       } catch (err) {
         const code = (err as NodeJS.ErrnoException).code;
-        if (attempt > 0 || !code || !TRANSIENT.has(code)) throw wrapNetworkError(err, method, url);
+        if (attempt > 0 || !code || !TRANSIENT.has(code)) {
+          // No answer: status 999, as cert-manager's metrics count it.
+          this.onRequest?.({ method: method.toUpperCase(), url, status: 999, durationMs: Date.now() - started });
+          throw wrapNetworkError(err, method, url);
+        }
         await sleep(100);
       }
     }

@@ -19,6 +19,8 @@ export interface ServeDeps {
   issuers: IssuerRegistry;
   identities: readonly string[];
   log: Logger;
+  /** Shared with the issuers, which count their ACME requests in it. */
+  metrics?: GitcertMetrics;
   leadership?: Leadership;
   /** Tests stop the daemon themselves; by default SIGTERM and SIGINT do. */
   signals?: NodeJS.Signals[];
@@ -53,7 +55,7 @@ export async function runServe(deps: ServeDeps): Promise<number> {
   };
   for (const s of signals) process.on(s, onSignal);
   try {
-    const metrics = new GitcertMetrics();
+    const metrics = deps.metrics ?? new GitcertMetrics();
     const daemon = await startDaemon({
       reconcile: daemonReconcile({ workspace: deps.workspace, config, issuers: deps.issuers, identities: deps.identities, log, now: () => new Date(), parseCache: new ParseCache() }),
       remoteUnreachable: remoteFailure,

@@ -11,7 +11,7 @@ import { loadConfig, type Config } from "../../src/config.ts";
 import { ROUTES, startDaemon, type Daemon } from "../../src/daemon/daemon.ts";
 import { daemonReconcile, remoteFailure } from "../../src/daemon/tick.ts";
 import { prepareDemo } from "../../src/demo.ts";
-import { defaultIssuers } from "../../src/issuers/index.ts";
+import { defaultIssuers, type IssuerRegistry } from "../../src/issuers/index.ts";
 import { createLogger } from "../../src/log.ts";
 import { ParseCache } from "../../src/manifests/index.ts";
 import { GitcertMetrics } from "../../src/metrics/index.ts";
@@ -43,6 +43,8 @@ export interface ServeOptions {
   identities?: string[];
   now?: Date;
   config?: Partial<Config>;
+  /** The issuers, built with the daemon's metrics (ACME requests are counted there). */
+  issuers?: (metrics: GitcertMetrics) => IssuerRegistry;
 }
 
 export async function serveDemo(t: TestContext, options: ServeOptions = {}): Promise<Served & { identities: string[] }> {
@@ -52,9 +54,10 @@ export async function serveDemo(t: TestContext, options: ServeOptions = {}): Pro
   const identities = options.identities ?? demo?.identities ?? [];
   const config: Config = { ...loadConfig({}).config, logLevel: "error", ...options.config };
   const workspace = await openWorkspace({ url: remote, branch: "main", workdir: join(dir, "work"), author: { name: "gitcert", email: "gitcert@test.invalid" } });
-  const issuers = defaultIssuers();
-  t.after(() => Promise.all([...issuers.values()].map((i) => i.close?.())));
   const clock = { now: options.now ?? new Date() };
+  const metrics = new GitcertMetrics({ processMetrics: false, now: () => clock.now });
+  const issuers = options.issuers?.(metrics) ?? defaultIssuers();
+  t.after(() => Promise.all([...issuers.values()].map((i) => i.close?.())));
   const parseCache = new ParseCache();
   const log = createLogger("error");
   const daemon = await startDaemon({
@@ -66,7 +69,7 @@ export async function serveDemo(t: TestContext, options: ServeOptions = {}): Pro
     secrets: { webhook: { value: WEBHOOK_SECRET }, api: { value: API_TOKEN } },
     maxBodyBytes: 1024 * 1024,
     stuckAfterMs: 600_000,
-    metrics: new GitcertMetrics({ processMetrics: false, now: () => clock.now }),
+    metrics,
     log,
     now: () => clock.now,
   });
