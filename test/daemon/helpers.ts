@@ -15,7 +15,7 @@ import { defaultIssuers, type IssuerRegistry } from "../../src/issuers/index.ts"
 import { createLogger } from "../../src/log.ts";
 import { ParseCache } from "../../src/manifests/index.ts";
 import { GitcertMetrics } from "../../src/metrics/index.ts";
-import { openWorkspace } from "../../src/repo/index.ts";
+import { openWorkspace, type Workspace } from "../../src/repo/index.ts";
 import { git, tempDir } from "../helpers.ts";
 
 export const WEBHOOK_SECRET = "webhook-secret-for-tests";
@@ -43,6 +43,8 @@ export interface ServeOptions {
   identities?: string[];
   now?: Date;
   config?: Partial<Config>;
+  /** Wraps the real workspace (a test reaches in between gitcert's fetch and its push). */
+  workspace?: (workspace: Workspace) => Workspace;
   /** The issuers, built with the daemon's metrics (ACME requests are counted there). */
   issuers?: (metrics: GitcertMetrics) => IssuerRegistry;
 }
@@ -53,7 +55,8 @@ export async function serveDemo(t: TestContext, options: ServeOptions = {}): Pro
   const remote = options.remote ?? demo!.remote;
   const identities = options.identities ?? demo?.identities ?? [];
   const config: Config = { ...loadConfig({}).config, logLevel: "error", ...options.config };
-  const workspace = await openWorkspace({ url: remote, branch: "main", workdir: join(dir, "work"), author: { name: "gitcert", email: "gitcert@test.invalid" } });
+  const opened = await openWorkspace({ url: remote, branch: "main", workdir: join(dir, "work"), author: { name: "gitcert", email: "gitcert@test.invalid" } });
+  const workspace = options.workspace?.(opened) ?? opened;
   const clock = { now: options.now ?? new Date() };
   const metrics = new GitcertMetrics({ processMetrics: false, now: () => clock.now });
   const issuers = options.issuers?.(metrics) ?? defaultIssuers();

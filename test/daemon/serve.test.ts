@@ -1,5 +1,6 @@
 // `gitcert serve` against a real bare Git remote: ticks, webhooks, metrics.
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { test } from "node:test";
@@ -127,4 +128,43 @@ test("a renewal window defers a due renewal until it opens (1 h certificate, ren
   assert.deepEqual(await renewals(12), [], "due at 10 minutes, but the window is closed");
   assert.deepEqual(await renewals(25), [], "still closed");
   assert.deepEqual((await renewals(31)).map((c) => c.result), ["renewed"], "renewed once the window opened");
+});
+
+test("a foreign commit landing between gitcert's fetch and its push survives next to gitcert's", async (t) => {
+  let beforePush: (() => void) | undefined;
+  const served = await serveDemo(t, {
+    workspace: (real) =>
+      new Proxy(real, {
+        get(target, prop) {
+          if (prop === "push") {
+            return () => {
+              const land = beforePush;
+              beforePush = undefined;
+              land?.();
+              return target.push();
+            };
+          }
+          const value = Reflect.get(target, prop, target) as unknown;
+          return typeof value === "function" ? value.bind(target) : value;
+        },
+      }),
+  });
+  await served.daemon.started;
+  served.pushOther((clone) => {
+    writeFileSync(
+      join(clone, "apps/blog/extra.yaml"),
+      "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: extra}\nspec:\n  secretName: extra-tls\n  dnsNames: [extra.blog.example.com]\n  privateKey: {algorithm: ECDSA}\n  issuerRef: {name: demo-ca, kind: ClusterIssuer}\n",
+    );
+  }, "one more certificate");
+  beforePush = () => served.pushOther((clone) => writeFileSync(join(clone, "apps/blog/notes.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: notes}\ndata: {a: b}\n"), "a colleague's commit");
+  const outcome = await served.tick();
+  assert.equal(outcome.status, "done");
+  assert.equal(beforePush, undefined, "the colleague's commit landed while gitcert was about to push");
+  const clone = served.checkout();
+  const log = execFileSync("git", ["-C", clone, "log", "--format=%s", "-3"], { encoding: "utf8" });
+  assert.match(log, /a colleague's commit/);
+  assert.match(log, /gitcert/);
+  assert.ok(annotation(join(clone, "apps/blog/extra-tls.sops.yaml"), "gitcert.dev/not-after"), "gitcert's Secret is there");
+  assert.match(readFileSync(join(clone, "apps/blog/notes.yaml"), "utf8"), /name: notes/, "and so is the colleague's file");
+  assert.equal((await served.scrape()).get("gitcert_push_retries_total")!.metrics[0]!.value, "1");
 });
