@@ -140,6 +140,10 @@ export class AcmeService {
       explanationURL: info.explanationURL,
       nextCheck: new Date(now.getTime() + Math.min(Math.max(wait, HINT_MIN_MS), HINT_MAX_MS)),
     };
+    // A long-running gitcert asks about each new certificate: hints past
+    // their next check are asked again anyway, so they go, and the map holds
+    // no more than the certificates of the last few hours.
+    for (const [k, h] of this.hints) if (h.nextCheck <= now) this.hints.delete(k);
     this.hints.set(key, hint);
     return hint;
   }
