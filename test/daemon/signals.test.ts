@@ -124,3 +124,20 @@ test("the listeners answer while serving: /healthz, /readyz after the first reco
   serve.kill("SIGTERM");
   assert.equal(await serve.exited, 0);
 });
+
+test("log lines name the certificate, issuer, action and duration, and never a key, identity or token", async (t) => {
+  const { demo, env } = await demoEnv(t);
+  const serve = startServe(t, { ...env, GITCERT_SERVE_TOKEN: "api-token-never-logged", GITCERT_WEBHOOK_SECRET: "webhook-secret-never-logged" });
+  await serve.waitFor((l) => l.msg === "reconcile finished");
+  serve.kill("SIGTERM");
+  await serve.exited;
+  const issued = serve.lines.filter((l) => l.outcome === "issued");
+  assert.deepEqual(issued.map((l) => l.certificate).sort(), ["blog/blog", "cert-manager/demo-root-ca", "shop/api", "shop/storefront-tls"]);
+  for (const line of issued) {
+    assert.match(String(line.issuer), /^ClusterIssuer\/(selfsigned|demo-ca)$/);
+    assert.equal(line.action, "issue");
+    assert.equal(typeof line.durationMs, "number");
+  }
+  const all = JSON.stringify(serve.lines);
+  for (const secret of [demo.identities[0]!, "api-token-never-logged", "webhook-secret-never-logged", "PRIVATE" + " KEY"]) assert.ok(!all.includes(secret), "a secret reached the log");
+});
