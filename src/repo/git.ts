@@ -5,7 +5,7 @@
 // re-plans on the new head, see push-retry.ts), and a run killed before its
 // push leaves the commit for the next run's sync to replay and push.
 import { existsSync } from "node:fs";
-import { mkdir } from "node:fs/promises";
+import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { GitError as SimpleGitError, simpleGit } from "simple-git";
 import type { SimpleGit } from "simple-git";
@@ -407,7 +407,15 @@ class GitWorkspace implements Workspace {
     // Hooks would be the repository's code running in gitcert, and signing
     // is not configured: a global commit.gpgsign must not block us on a
     // pinentry prompt.
-    await this.git("commit", ["commit", "--no-verify", "--no-gpg-sign", "-m", input.message]);
+    // The message goes through a file: one listing thousands of renewed
+    // certificates is larger than the kernel lets a single argument be (E2BIG).
+    const messageFile = join(this.root, ".git", "GITCERT_COMMIT_MSG");
+    await writeFile(messageFile, input.message);
+    try {
+      await this.git("commit", ["commit", "--no-verify", "--no-gpg-sign", "-F", messageFile]);
+    } finally {
+      await rm(messageFile, { force: true });
+    }
     return { commit: (await this.git("commit", ["rev-parse", "--verify", "HEAD"])).trim(), files };
   }
 

@@ -170,6 +170,17 @@ describe("Workspace against a bare repository", { timeout: 30_000, concurrency: 
     assert.equal(entry?.commit, res.commit);
   });
 
+  it("commits a message listing thousands of certificates, larger than one command-line argument may be", async () => {
+    const bare = await seededRemote(base, "bigmessage", { "a.yaml": "a\n" });
+    const ws = await open({ url: bare });
+    await writeFile(join(ws.root, "a.yaml"), "b\n");
+    const details = Array.from({ length: 5000 }, (_, i) => `- renewed app-${i % 100}/cert-${i} (Renewing) by ClusterIssuer/selfsigned`).join("\n");
+    const res = await ws.commitAndPush({ message: `gitcert: renewed 5000 certificates\n\n${details}` });
+    assert.equal(res.pushed, true);
+    assert.equal(git(bare, "log", "-1", "--format=%B", "main").split("\n").length, 5002);
+    assert.ok(!existsSync(join(ws.root, ".git", "GITCERT_COMMIT_MSG")), "the message file is gone");
+  });
+
   it("makes no commit when nothing changed", async () => {
     const bare = await seededRemote(base, "nochange", { "a.yaml": "a\n" });
     const ws = await open({ url: bare });
