@@ -3,9 +3,9 @@
 // `resources`, or, when that kustomization lists a KSOPS generator (Argo CD
 // + KSOPS), in the generator's `files` instead, since a SOPS file in
 // `resources` would reach the cluster still encrypted. Checked for every
-// Secret on every run, so an edit that failed once is made on the next.
-// Edits to one file come one after another: certificates finish in
-// parallel.
+// Secret on every run, so an edit that failed once is made on the next; a
+// kustomization the scan found already right is not read again. Edits to
+// one file come one after another: certificates finish in parallel.
 import { posix } from "node:path";
 import { GitcertError, toDiagnostic, type Diagnostic } from "../diagnostics.ts";
 import type { KsopsGenerator } from "../gitops/index.ts";
@@ -17,6 +17,8 @@ export class KustomizationKeeper {
   private readonly tree: WorkingTree;
   private readonly byDir: Map<string, KustomizationFile>;
   private readonly ksopsByDir: Map<string, KsopsGenerator>;
+  /** Files edited in this run: what the scan said of them is out of date. */
+  private readonly edited = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(tree: WorkingTree, kustomizations: readonly KustomizationFile[], ksops: readonly KsopsGenerator[] = []) {
@@ -49,7 +51,12 @@ export class KustomizationKeeper {
     const generator = this.ksopsByDir.get(dir);
     // KSOPS runs in the kustomization's folder: its entries are relative to it.
     const target = generator ? { file: generator.file, key: "files" } : { file: k.file, key: "resources" };
-    const done = this.queue.then(() => this.edit(target.file, target.key, posix.relative(dir || ".", path), listed)).then(
+    const entry = posix.relative(dir || ".", path);
+    // `resources` already as wanted when it was scanned: no need to read and
+    // parse the file again (a tick with thousands of Secrets and nothing due).
+    const scanned = k.resources.includes(entry) || k.resources.includes(`./${entry}`);
+    if (!generator && !this.edited.has(target.file) && scanned === listed) return Promise.resolve({});
+    const done = this.queue.then(() => this.edit(target.file, target.key, entry, listed)).then(
       (edit) => (edit ? { edit } : {}),
       (err: unknown) => ({ problem: toDiagnostic(err, { code: "KustomizationUpdateFailed", source: { file: target.file, line: 1 } }) }),
     );
@@ -62,6 +69,7 @@ export class KustomizationKeeper {
     if (before === undefined) throw new GitcertError("KustomizationUpdateFailed", `${file} is gone`);
     const after = listed ? addListEntry(before, key, entry) : removeListEntry(before, key, entry);
     if (after === before) return undefined;
+    this.edited.add(file);
     await this.tree.write(file, after);
     return { file, resource: entry, change: listed ? "added" : "removed" };
   }

@@ -51,5 +51,6 @@ function parseDate(value: string | undefined): Date | undefined {
 
 /** RFC 3339 without milliseconds, as cert-manager prints times. */
 export function formatTime(d: Date): string {
-  return d.toISOString().replace(/\.\d{3}Z$/, "Z");
+  // Sliced, not a regular expression: the planner formats two times for each of thousands of Certificates per tick.
+  return `${d.toISOString().slice(0, 19)}Z`;
 }
