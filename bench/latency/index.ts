@@ -55,6 +55,7 @@ try {
   };
   /** Pushes a new Certificate; resolves when the push is done. */
   const pushCertificate = (name: string) => {
+    mkdirSync(join(clone, "apps"), { recursive: true });
     writeFileSync(
       join(clone, "apps", `${name}.yaml`),
       `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: ${name}, namespace: bench}\nspec:\n  secretName: ${name}-tls\n  dnsNames: [${name}.example.com]\n  privateKey: {algorithm: ECDSA}\n  issuerRef: {name: pebble, kind: ClusterIssuer}\n`,
@@ -77,7 +78,7 @@ try {
       GITCERT_SERVE_METRICS_PORT: String(metricsPort),
       GITCERT_WEBHOOK_SECRET: SECRET,
     },
-    stdio: ["ignore", "ignore", "inherit"],
+    stdio: ["ignore", "ignore", process.env.BENCH_VERBOSE ? "inherit" : "ignore"],
   });
   for (let i = 0; (await fetch(`http://127.0.0.1:${metricsPort}/readyz`).catch(() => undefined))?.status !== 200; i++) {
     if (i > 600) throw new Error("gitcert serve never became ready");

@@ -4,7 +4,7 @@
 // a push that changed one file, the resident memory of the idle process, and
 // its growth over many ticks. Targets: < 1 s, < 100 ms, < 120 MB, < 5 MB
 // growth over 1,000 ticks. Prints, never asserts.
-//   node bench/renewal/index.ts            (BENCH_CERTS=5000 BENCH_TICKS=1000)
+//   node bench/renewal/index.ts   (BENCH_CERTS=5000 BENCH_TICKS=1000 BENCH_NODE_OPTIONS=…)
 import { execFileSync, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
@@ -75,6 +75,8 @@ async function main(): Promise<void> {
       GITCERT_SERVE_TOKEN: TOKEN,
       GITCERT_LOG_LEVEL: "info",
       SOPS_AGE_KEY: identity,
+      // e.g. "--max-semi-space-size=1 --max-old-space-size=192": V8's heap sizing for a small pod.
+      NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? "",
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
