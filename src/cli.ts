@@ -277,7 +277,7 @@ async function serveCommand(args: string[], env: NodeJS.ProcessEnv): Promise<num
   const issuers = await issuersFor(config, log, env, { onRequest: (event) => metrics.acmeRequest(acmeRequestLabels(event), event.durationMs / 1000) });
   const { runServe } = await import("./daemon/serve.ts");
   try {
-    return await runServe({ config, workspace, issuers, identities, log, metrics });
+    return await runServe({ config, env, workspace, issuers, identities, log, metrics });
   } finally {
     await closeIssuers(issuers);
   }

@@ -11,10 +11,12 @@ import type { Workspace } from "../repo/index.ts";
 import type { Endpoint } from "../server/index.ts";
 import { ROUTES, startDaemon, type Daemon } from "./daemon.ts";
 import type { Leadership } from "./leadership.ts";
-import { daemonReconcile, remoteFailure } from "./tick.ts";
+import { leadershipGate } from "./leadership.ts";
+import { daemonReconcile, remoteFailure, type TickCluster } from "./tick.ts";
 
 export interface ServeDeps {
   config: Config;
+  env?: NodeJS.ProcessEnv;
   workspace: Workspace;
   issuers: IssuerRegistry;
   identities: readonly string[];
@@ -54,10 +56,13 @@ export async function runServe(deps: ServeDeps): Promise<number> {
     signalled(signal);
   };
   for (const s of signals) process.on(s, onSignal);
+  const cluster = await openCluster(config, deps.env ?? process.env, log);
   try {
+    // With a cluster, only the replica holding the Lease works; losing it aborts the run at once.
+    const leadership = deps.leadership ?? (cluster ? leadershipGate(async (stop) => (await cluster.session.lead(stop)) ?? new AbortController().signal) : undefined);
     const metrics = deps.metrics ?? new GitcertMetrics();
     const daemon = await startDaemon({
-      reconcile: daemonReconcile({ workspace: deps.workspace, config, issuers: deps.issuers, identities: deps.identities, log, now: () => new Date(), parseCache: new ParseCache() }),
+      reconcile: daemonReconcile({ cluster, workspace: deps.workspace, config, issuers: deps.issuers, identities: deps.identities, log, now: () => new Date(), parseCache: new ParseCache() }),
       remoteUnreachable: remoteFailure,
       schedule: config["serve.schedule"],
       timezone: config["serve.timezone"] || undefined,
@@ -71,7 +76,7 @@ export async function runServe(deps: ServeDeps): Promise<number> {
       stuckAfterMs: config["serve.stuckAfterSeconds"] * 1000,
       metrics,
       log,
-      leadership: deps.leadership,
+      leadership,
     });
     deps.onStarted?.(daemon);
     const signal = await received;
@@ -80,6 +85,15 @@ export async function runServe(deps: ServeDeps): Promise<number> {
     log.info({ signal, abandoned }, "gitcert serve stopped");
     return 0;
   } finally {
+    await cluster?.session.close(); // frees the Lease for the next replica at once
     for (const s of signals) process.off(s, onSignal);
   }
+}
+
+async function openCluster(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<TickCluster | undefined> {
+  const { clusterConfigured } = await import("../kube/configured.ts");
+  if (!clusterConfigured(config, env)) return undefined;
+  const kube = await import("../kube/index.ts");
+  const session = await kube.openClusterSession(config, env, log);
+  return session ? { session, kube } : undefined;
 }

@@ -9,13 +9,21 @@ import type { Logger } from "../log.ts";
 import type { ParseCache } from "../manifests/index.ts";
 import type { Outcome } from "../execute/index.ts";
 import type { IssuerLabels } from "../metrics/index.ts";
+import { ISSUING_ACTIONS } from "../plan/index.ts";
 import { assess, reconcileRepository } from "../reconcile.ts";
 import type { Workspace } from "../repo/index.ts";
 import type { TickReport } from "./daemon.ts";
 import { certificateInventory, issuerInventory } from "./inventory.ts";
 import type { RunContext, RunRequest } from "./loop.ts";
 
+/** The cluster, when one is configured: Secrets for issuers, status and Events afterwards. */
+export interface TickCluster {
+  session: import("../kube/index.ts").ClusterSession;
+  kube: typeof import("../kube/index.ts");
+}
+
 export interface TickDeps {
+  cluster?: TickCluster;
   workspace: Workspace;
   config: Config;
   issuers: IssuerRegistry;
@@ -44,6 +52,8 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
     // Each certificate's line says how long it took: from the start of execution to its outcome.
     let executing = performance.now();
     const tookMs = new Map<Outcome, number>();
+    const cluster = deps.cluster;
+    const session = cluster?.session;
     const report = await reconcileRepository(workspace, {
       config,
       issuers,
@@ -52,6 +62,18 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
       log,
       forceRenew,
       parseCache,
+      // Leadership lost or the shutdown's grace period over: no new work, no commit.
+      signal: context.signal,
+      ...(cluster && session
+        ? {
+            readClusterSecret: cluster.kube.clusterSecretReader(session),
+            serviceAccountToken: cluster.kube.clusterTokenRequester(session),
+            secretIndex: session.secretIndex,
+            onAssessed: async (assessment: import("../reconcile.ts").Assessment) => {
+              if (assessment.items.some((i) => ISSUING_ACTIONS.has(i.action))) await session.reportIssuing(assessment, now());
+            },
+          }
+        : {}),
       onOutcome: (outcome, done) => {
         if (done === 1) executing = Math.min(executing, performance.now());
         tookMs.set(outcome, Math.round(performance.now() - executing));
@@ -59,6 +81,10 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
       },
     });
     context.progress();
+    if (session) {
+      const reported = await session.report({ ...report.assessment, failures: report.failures }, report.outcomes, now());
+      for (const d of reported.diagnostics) log.warn({ code: d.code }, d.message);
+    }
     const { items, diagnostics, scan } = report.assessment;
     const failures: IssuerLabels[] = [];
     const acted = report.outcomes.filter((o) => o.kind !== "unchanged");
