@@ -213,7 +213,7 @@ export function readingOf(file: SourceFile): FileReading {
 
 /**
  * A SOPS-encrypted Secret as planning reads it: metadata, type, its data
- * keys and the seal. The ciphertext (kilobytes a value) is dropped, so a
+ * keys and its `sops:` block. The ciphertext (kilobytes a value) is dropped, so a
  * long-running gitcert does not hold every encrypted value of the
  * repository; what decrypts it reads the file. Plaintext Secrets are kept
  * whole (Flux may substitute variables from them).
@@ -222,7 +222,8 @@ function slimSealedSecret(object: Record<string, unknown>): Record<string, unkno
   const sops = object.sops;
   if (sops === null || typeof sops !== "object" || typeof (sops as Record<string, unknown>).mac !== "string") return object;
   const keysOnly = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).map((k) => [k, ""])) : v);
-  const slim: Record<string, unknown> = { ...object, sops: { mac: (sops as Record<string, unknown>).mac } };
+  // The `sops:` block stays whole: planning reads its recipients (rekeying).
+  const slim: Record<string, unknown> = { ...object };
   if ("data" in object) slim.data = keysOnly(object.data);
   if ("stringData" in object) slim.stringData = keysOnly(object.stringData);
   return slim;

@@ -126,4 +126,5 @@ test("the cache keeps a Secret's metadata and data keys, not its ciphertext", as
   const reading = generation.get("apps/shop/web-tls.sops.yaml", blobs.get("apps/shop/web-tls.sops.yaml")!);
   assert.deepEqual(reading?.parsed?.documents[0]?.object.data, { "tls.crt": "", "tls.key": "" });
   assert.ok(!JSON.stringify(reading).includes("AAAA"), "no ciphertext kept");
+  assert.ok(JSON.stringify(reading).includes("age1x"), "the recipients stay: planning rekeys by them");
 });
