@@ -214,7 +214,9 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
   let forceRenew: Set<string> | undefined;
   if (mode.forceRenew) {
     await workspace.sync();
-    const { items } = await assess(workspace.root, config, { now: new Date(), issuers, identities });
+    // Certificates found in the cluster can be renewed by name too.
+    const { cluster } = await (await import("./reconcile-once.ts")).clusterForPlan(config, env, log);
+    const { items } = await assess(workspace.root, config, { now: new Date(), issuers, identities, cluster });
     const known = new Set(items.filter((i) => i.certificate).map((i) => `${i.object.namespace}/${i.object.name}`));
     const unknown = positionals.filter((p) => !known.has(p));
     if (unknown.length > 0) throw new UsageError(`no such Certificate: ${unknown.join(", ")} (give NAMESPACE/NAME; \`gitcert status\` lists them)`);
@@ -292,8 +294,8 @@ async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" 
   const { assess } = await import("./reconcile.ts");
   const { formatPlan, formatTable, planJson, statusRows } = await import("./report.ts");
   const issuers = await issuersFor(config, log, env);
-  const secretIndex = await (await import("./reconcile-once.ts")).clusterSecretIndex(config, env, log);
-  const assessment: Assessment = await assess(workspace.root, config, { now: new Date(), issuers, consultIssuers: kind === "plan", secretIndex }).finally(() => closeIssuers(issuers));
+  const { secretIndex, cluster } = await (await import("./reconcile-once.ts")).clusterForPlan(config, env, log);
+  const assessment: Assessment = await assess(workspace.root, config, { now: new Date(), issuers, consultIssuers: kind === "plan", secretIndex, cluster }).finally(() => closeIssuers(issuers));
   const { items, diagnostics } = assessment;
   if (values.json) {
     console.log(JSON.stringify(kind === "plan" ? planJson(items, diagnostics) : statusRows(items), null, 2));

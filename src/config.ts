@@ -83,6 +83,13 @@ export const OPTIONS = [
   { key: "webhook.secret", type: "string", default: "", description: "Secret of the forges' push webhooks (GitHub, Gitea/Forgejo, Bitbucket sign with it; GitLab sends it as its token); environment or file only.", secret: true },
   { key: "webhook.secretFile", type: "string", default: "", description: "File holding the webhook secret (read at each request)." },
   { key: "webhook.maxBodyBytes", type: "number", default: 4 * 1024 * 1024, description: "Largest webhook or API body accepted; larger ones get 413 unread.", range: [1024, 100 * 1024 * 1024] },
+  { key: "discovery.enabled", type: "boolean", default: true, description: "With a cluster, read the annotated Ingresses and Gateways, Certificates, Issuers and ClusterIssuers Flux or Argo CD applied (rendered by Helm, overlays, patches, substitutions) and issue for those whose owner — named by Flux's or Argo CD's labels — is in this repository; Git's copy of an object wins." },
+  { key: "discovery.secretFolder", type: "string", default: "{ownerDir}", description: "Folder of the Secret file of a Certificate found in the cluster. {ownerDir}: where its owner applies it (a Flux Kustomization's path; the folder of a HelmRelease or Argo CD Application, or of what applies it); {namespace}, {owner} (the owner's name). secretPath then names the file in it." },
+  { key: "discovery.fallbackFolder", type: "string", default: "", description: "Folder for such Secret files when the owner's will not do (nothing, or more than its applier, applies it), and for objects no owner here applies with discovery.unowned: issue. It must be applied by one Flux Kustomization or Argo CD Application. Empty: those Certificates are blocked, saying why." },
+  { key: "discovery.unowned", type: "string", default: "report", description: "Objects in the cluster that nothing in this repository applies: report (listed by plan and run, not issued) or issue (issued into discovery.fallbackFolder)." },
+  { key: "coexistence.certManager", type: "string", default: "stepBack", description: "When cert-manager's controller runs in the cluster (its Lease is held and fresh): stepBack (gitcert issues nothing for the Certificates it serves and writes no status, Events or Ingress Certificates for them) or takeOver (gitcert acts regardless; scale cert-manager to zero)." },
+  { key: "coexistence.namespaces", type: "list", default: [], description: "Namespaces gitcert serves even while cert-manager's controller runs (coexistence by namespace); cert-manager keeps the rest." },
+  { key: "coexistence.leaseNamespace", type: "string", default: "kube-system", description: "Namespace of cert-manager's leader-election Lease cert-manager-controller (its --leader-election-namespace)." },
 ] as const satisfies readonly OptionDef[];
 
 type ValueOf<T extends OptionType> = T extends "string" ? string : T extends "number" ? number : T extends "boolean" ? boolean : string[];
@@ -174,6 +181,8 @@ function validate(config: Config): string[] {
     errors.push(`instance ${JSON.stringify(config.instance)} is not a Kubernetes label value (up to 63 letters, digits, -, _ or ., starting and ending with a letter or digit)`);
   }
   if (!["externalName", "endpoints"].includes(config["acme.http01.backend"])) errors.push(`acme.http01.backend ${config["acme.http01.backend"]} is not one of externalName, endpoints`);
+  if (!["report", "issue"].includes(config["discovery.unowned"])) errors.push(`discovery.unowned ${config["discovery.unowned"]} is not one of report, issue`);
+  if (!["stepBack", "takeOver"].includes(config["coexistence.certManager"])) errors.push(`coexistence.certManager ${config["coexistence.certManager"]} is not one of stepBack, takeOver`);
   for (const r of config.ageRecipients) {
     if (!/^age1[0-9a-z]+$/.test(r)) errors.push(`ageRecipients: ${JSON.stringify(r)} is not an age recipient (age1…)`);
   }

@@ -4,6 +4,10 @@
 // Events afterwards. Without a cluster it is the plain reconcile, and the
 // Kubernetes client is never loaded.
 import type { Diagnostic } from "./diagnostics.ts";
+import { LEFT_TO_CERT_MANAGER } from "./discovery/coexistence.ts";
+import type { ClusterViewSource } from "./discovery/types.ts";
+import type { IssuerReadiness } from "./issuers/types.ts";
+import type { IssuerResource } from "./manifests/types.ts";
 import { clusterConfigured } from "./kube/configured.ts";
 import { ISSUING_ACTIONS } from "./plan/index.ts";
 import { reconcileRepository, type Assessment, type ReconcileDeps, type ReconcileReport, type SecretIndexSource } from "./reconcile.ts";
@@ -27,9 +31,12 @@ export async function reconcileOnce(workspace: Workspace, deps: ReconcileDeps, e
       // Issuing True while certificates are being issued (ACME orders take a while): Argo CD shows Progressing.
       if (session && assessment.items.some((i) => ISSUING_ACTIONS.has(i.action))) await session.reportIssuing(assessment, deps.now());
     };
-    const reconciling = reconcileRepository(workspace, { ...deps, readClusterSecret: kube.clusterSecretReader(session), serviceAccountToken: kube.clusterTokenRequester(session), secretIndex: session?.secretIndex, signal: leadership, onAssessed });
+    const readClusterSecret = kube.clusterSecretReader(session);
+    const serviceAccountToken = kube.clusterTokenRequester(session);
+    const reconciling = reconcileRepository(workspace, { ...deps, readClusterSecret, serviceAccountToken, secretIndex: session?.secretIndex, cluster: session?.view, signal: leadership, onAssessed });
     const report = await kube.untilAborted(reconciling, leadership);
-    const cluster = await session?.report({ ...report.assessment, failures: report.failures }, report.outcomes, deps.now());
+    const readiness = session && !session.unavailable ? await issuersReadiness(workspace.root, report.assessment, deps, { readClusterSecret, serviceAccountToken }) : undefined;
+    const cluster = await session?.report({ ...report.assessment, failures: report.failures }, report.outcomes, deps.now(), readiness);
     return { report, clusterDiagnostics: [...swept, ...(cluster?.diagnostics ?? [])] };
   } finally {
     await session?.close();
@@ -37,12 +44,39 @@ export async function reconcileOnce(workspace: Workspace, deps: ReconcileDeps, e
 }
 
 /**
- * For `plan` and `status`: the cluster's Secrets for the Issuer checks, so
- * they block exactly what `run` would. Undefined without a cluster (or when
- * it does not answer); never leader election, never a write.
+ * The live check of every issuer this run used (not those blocked by what
+ * resolve found, nor those left to cert-manager), for Issuer status:
+ * reading the Secrets issuance reads, bounded in time, each issuer once.
  */
-export async function clusterSecretIndex(config: ReconcileDeps["config"], env: NodeJS.ProcessEnv, log: ReconcileDeps["log"]): Promise<SecretIndexSource | undefined> {
-  if (!clusterConfigured(config, env)) return undefined;
+export async function issuersReadiness(
+  root: string,
+  assessment: Assessment,
+  deps: Pick<ReconcileDeps, "config" | "identities" | "issuers" | "now">,
+  cluster: Pick<ReconcileDeps, "readClusterSecret" | "serviceAccountToken">,
+): Promise<Map<IssuerResource, IssuerReadiness>> {
+  const { liveReadiness, readOnlyEnv } = await import("./issuers/index.ts");
+  const { SecretStore } = await import("./execute/index.ts");
+  const { workingTree } = await import("./repo/index.ts");
+  const inUse = assessment.items.flatMap((i) => (i.issuer && i.reason !== LEFT_TO_CERT_MANAGER && !assessment.issuerProblems.has(i.issuer) ? [i.issuer] : []));
+  const store = new SecretStore(workingTree(root), assessment.scan.secrets, deps.identities, cluster.readClusterSecret);
+  const env = readOnlyEnv({
+    readSecret: (key) => store.read(key),
+    now: deps.now,
+    clusterResourceNamespace: deps.config.clusterResourceNamespace,
+    ...(cluster.serviceAccountToken ? { serviceAccountToken: cluster.serviceAccountToken } : {}),
+  });
+  return liveReadiness(inUse, deps.issuers, env);
+}
+
+/**
+ * For `plan` and `status`: the cluster's Secrets for the Issuer checks, and
+ * its objects for discovery and coexistence, so they plan exactly what
+ * `run` would. Empty without a cluster (or when it does not answer); never
+ * leader election, never a write.
+ */
+export async function clusterForPlan(config: ReconcileDeps["config"], env: NodeJS.ProcessEnv, log: ReconcileDeps["log"]): Promise<{ secretIndex?: SecretIndexSource; cluster?: ClusterViewSource }> {
+  if (!clusterConfigured(config, env)) return {};
   const kube = await import("./kube/index.ts");
-  return (await kube.openClusterSession(config, env, log))?.secretIndex;
+  const session = await kube.openClusterSession(config, env, log);
+  return session ? { secretIndex: session.secretIndex, cluster: session.view } : {};
 }

@@ -2,6 +2,7 @@
 // execute → write → commit → push, with the push retried on a fresh head.
 import type { Config } from "./config.ts";
 import { toDiagnostic, type Diagnostic, type SourceRef } from "./diagnostics.ts";
+import { blockUnplaced, coexistencePolicy, discoverySettings, keepClusterSecrets, stepBack, type ClusterViewSource } from "./discovery/index.ts";
 import { chartTemplateProblems, decryptionProblems } from "./gitops/index.ts";
 import { carriedKey, changedRepository, executePlan, secretEncryption, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, secretsOf, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
@@ -64,6 +65,8 @@ export interface AssessOptions {
   secretIndex?: SecretIndexSource;
   /** A long-running gitcert's parse results by Git blob: only changed files are parsed again. */
   parseCache?: ParseCache;
+  /** What Flux or Argo CD applied and whether cert-manager runs (src/kube): merged with Git, and stepped back from. */
+  cluster?: ClusterViewSource;
 }
 
 /** The Secret index from the repository's and the Secrets issuers need (fetched at the edge). */
@@ -79,6 +82,7 @@ export type SecretIndexSource = (repository: SecretIndex, needed: readonly Secre
 export async function assess(root: string, config: Config, options: AssessOptions): Promise<Assessment> {
   const tree = workingTree(root);
   const identities = options.identities ?? [];
+  const cluster = await options.cluster?.();
   const scan = await scanRepository(
     root,
     {
@@ -90,6 +94,7 @@ export async function assess(root: string, config: Config, options: AssessOption
         ? { name: config.defaultIssuerName, kind: config.defaultIssuerKind, group: config.defaultIssuerGroup }
         : undefined,
       clusterPath: config["gitops.clusterPath"] || undefined,
+      ...(cluster?.objects ? { cluster: { view: { ...cluster, objects: cluster.objects }, settings: discoverySettings(config) } } : {}),
     },
     identities.length > 0 ? (sealed, first) => openVariableSecrets(sealed, new SecretStore(tree, first.secrets, identities)) : undefined,
     options.parseCache ? { cache: options.parseCache, blobs: await worktreeBlobIds(root) } : undefined,
@@ -127,7 +132,10 @@ export async function assess(root: string, config: Config, options: AssessOption
     failures,
     forceRenew: options.forceRenew,
   });
-  const items = blockUnwritable(planned, chartTemplateProblems(secretPathsToWrite(planned), scan.gitops?.charts ?? []));
+  const unread = !cluster ? "was not configured or could not be reached this run" : !cluster.complete ? (cluster.objects ? "could not be read whole this run" : "is not read (discovery.enabled is off)") : "";
+  const writable = blockUnwritable(planned, chartTemplateProblems(secretPathsToWrite(planned), scan.gitops?.charts ?? []));
+  const coexistence = stepBack(keepClusterSecrets(blockUnplaced(writable), unread === "", unread), cluster?.certManager, coexistencePolicy(config));
+  const items = coexistence.items;
   const decryption = scan.gitops
     ? await decryptionProblems(
         items.filter((i) => i.certificate && i.secretPath && i.action !== "remove").map((i) => i.secretPath!),
@@ -142,7 +150,8 @@ export async function assess(root: string, config: Config, options: AssessOption
         },
       )
     : [];
-  return { scan, failures, items, diagnostics: [...scan.diagnostics, ...resolution.diagnostics, ...decryption], issuerProblems: resolution.issuerProblems };
+  const clusterNotes = [...(cluster?.diagnostics ?? []), ...coexistence.diagnostics];
+  return { scan, failures, items, diagnostics: [...scan.diagnostics, ...resolution.diagnostics, ...decryption, ...clusterNotes], issuerProblems: resolution.issuerProblems };
 }
 
 /** The values of the SOPS Secrets Flux substitutes from, opened with the age identity; what could not be, as diagnostics. */
@@ -232,13 +241,15 @@ export interface ReconcileDeps {
   /** The cluster's Secrets for the Issuer checks (src/kube). */
   secretIndex?: SecretIndexSource;
   parseCache?: ParseCache;
+  /** What Flux or Argo CD applied, and whether cert-manager runs (src/kube). */
+  cluster?: ClusterViewSource;
 }
 
 /** assess, then issue and write into the working tree at `root`. */
 export async function reconcileTree(root: string, deps: ReconcileDeps, carried?: ReadonlyMap<string, Written>): Promise<TreeResult> {
   const now = deps.now();
   const tree = workingTree(root);
-  const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true, secretIndex: deps.secretIndex, identities: deps.identities, parseCache: deps.parseCache });
+  const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true, secretIndex: deps.secretIndex, identities: deps.identities, parseCache: deps.parseCache, cluster: deps.cluster });
   await deps.onAssessed?.(assessment);
   deps.signal?.throwIfAborted();
   const execution = await executePlan(assessment.items, {

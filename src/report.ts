@@ -1,6 +1,7 @@
 // What a person reads: the status table and the plan listing.
 import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
 import type { Outcome } from "./execute/index.ts";
+import type { ClusterSource } from "./gitops/index.ts";
 import { formatTime, type PlanItem } from "./plan/index.ts";
 
 export interface StatusRow {
@@ -51,7 +52,7 @@ function stateAfter(o: Outcome): string {
 }
 
 function stateBefore(item: PlanItem): string {
-  if (item.action === "ok") return item.reason === "Orphaned" ? "Orphaned" : "Ready";
+  if (item.action === "ok") return item.reason === "Orphaned" ? "Orphaned" : item.reason === "LeftToCertManager" ? "Left to cert-manager" : "Ready";
   if (item.action === "blocked") return `${item.reason === "Backoff" ? "Backoff" : "Blocked"}: ${item.message}`;
   return STATE_DUE[item.action] ?? item.action;
 }
@@ -70,7 +71,8 @@ export function formatPlan(items: readonly PlanItem[], diagnostics: readonly Dia
   const lines = items.flatMap((i) => {
     const applied = i.certificate?.origin?.appliedBy;
     const via = applied ? ` via ${applied.kind === "Application" ? "Argo CD Application" : "Flux Kustomization"} ${applied.namespace}/${applied.name}` : "";
-    const where = i.source ? ` (${i.source.file}:${i.source.line}${via})` : "";
+    const cluster = i.certificate?.origin?.cluster;
+    const where = cluster ? ` (${clusterOrigin(cluster)})` : i.source ? ` (${i.source.file}:${i.source.line}${via})` : "";
     const line = `${i.action.padEnd(8)} ${i.object.namespace}/${i.object.name}${where}: ${i.reason} — ${i.message}`;
     // A new Secret file: where it goes and why that name.
     return i.placement && i.action !== "blocked" ? [line, `         → ${i.secretPath} (${i.placement})`] : [line];
@@ -79,6 +81,14 @@ export function formatPlan(items: readonly PlanItem[], diagnostics: readonly Dia
   // Notes alone (objects gitcert cannot see) still say that nothing was found.
   if (lines.length === 0 && notes.length > 0) lines.push("no certificates found");
   return [...lines, ...(notes.length ? ["", ...notes] : [])].join("\n");
+}
+
+/** `cluster Ingress web/app, applied by HelmRelease web/app at apps/web/release.yaml:3` */
+function clusterOrigin(c: ClusterSource): string {
+  const object = `cluster ${c.object.kind} ${c.object.namespace ? `${c.object.namespace}/` : ""}${c.object.name}`;
+  if (!c.owner) return `${object}, applied by nothing in this repository`;
+  const kind = c.owner.kind === "Kustomization" ? "Flux Kustomization" : c.owner.kind === "Application" ? "Argo CD Application" : "HelmRelease";
+  return `${object}, applied by ${kind} ${c.owner.namespace}/${c.owner.name} at ${c.owner.source.file}:${c.owner.source.line}`;
 }
 
 /** Machine-readable plan for `gitcert plan --json`. */

@@ -3,6 +3,7 @@
 // diagnostics on the Certificate. Nothing is written here.
 import type { KeyObject } from "node:crypto";
 import { diagnostic, GitcertError, type Diagnostic } from "../diagnostics.ts";
+import { secretSource } from "../discovery/secret-source.ts";
 import { issuerRef, issuerType } from "../issuers/index.ts";
 import type { IssuerEnv } from "../issuers/types.ts";
 import { renewalTime, type PlanItem } from "../plan/index.ts";
@@ -44,7 +45,7 @@ export async function issue(
       requestHash: item.requestHash!,
       secretHash: item.secretHash!,
       renewalTime: renewalTime(leaf.notBefore, leaf.notAfter, certificate.spec),
-      sourceFile: certificate.source.file,
+      sourceFile: secretSource(certificate),
       issuerAnnotations: issued.annotations,
     },
     leaf,

@@ -2,6 +2,7 @@
 // key encoding) but not what was issued, so the certificate and key already
 // in Git go into the new layout. Needs the age identity to read them.
 import { GitcertError } from "../diagnostics.ts";
+import { secretSource } from "../discovery/secret-source.ts";
 import { renewalTime, type PlanItem } from "../plan/index.ts";
 import { parseCertificate, parsePrivateKey } from "../pki/index.ts";
 import type { ExecuteContext } from "./execute.ts";
@@ -25,7 +26,7 @@ export async function rewriteSecret(item: PlanItem, ctx: Pick<ExecuteContext, "s
       requestHash: item.requestHash!,
       secretHash: item.secretHash!,
       renewalTime: renewalTime(leaf.notBefore, leaf.notAfter, item.certificate!.spec),
-      sourceFile: item.certificate!.source.file,
+      sourceFile: secretSource(item.certificate!),
       issuerAnnotations: issuerAnnotationsOf(existing.annotations),
     },
     leaf,

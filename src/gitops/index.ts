@@ -18,10 +18,12 @@ import { dataKeys, type VariableSource, type VariableSources } from "./variables
 
 export type { KustomizationDocument } from "./kustomize.ts";
 export type { RenderedDocument } from "./render.ts";
-export type { AppliedBy, AppliedKustomization, FluxKustomization, GitOpsView, KsopsGenerator, Origin } from "./types.ts";
+export type { AppliedApplication, AppliedBy, AppliedKustomization, ClusterOwner, ClusterSource, FluxKustomization, GitOpsView, KsopsGenerator, Origin, OwnerManifest } from "./types.ts";
 export { substitute, VARIABLE_NAME, type SubstitutionResult, type VariableValue } from "./envsubst.ts";
 export { isFluxKustomization } from "./flux-kustomization.ts";
 export { appliersOf, chartTemplateProblems, decryptionProblems, type DecryptionContext } from "./decryption.ts";
+export { applierLabel, appliersOfFolder, sameApplier, type FolderApplier } from "./folder-appliers.ts";
+export { INVISIBLE_ADVICE, INVISIBLE_CODE } from "./invisible.ts";
 
 /** Kinds the scan parses for this room, besides the ones gitcert reads itself: how objects reach the cluster. */
 export const GITOPS_KINDS: readonly string[] = ["Kustomization", "ArtifactGenerator", "Application"];
@@ -86,6 +88,8 @@ export function readGitOps(input: GitOpsInput): GitOpsReading {
       incomplete: rendered.incomplete,
       sealedSources: rendered.sealedSources.map((s) => ({ namespace: s.namespace, name: s.name, source: s.source })),
       ksops,
+      owners: rendered.owners,
+      applications: rendered.applications,
     },
   };
 }

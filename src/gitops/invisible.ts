@@ -19,7 +19,11 @@ interface Hit {
 /** Text that cannot ask for a certificate: not parsed at all (parsing is most of a scan's cost). */
 export const MAY_ASK_FOR_CERTIFICATES = /cert-manager\.io|tls|[Ii]ssuer|certManager|Certificate/;
 
-const ADVICE = "may create certificates gitcert cannot read from Git alone — give gitcert cluster access to see them";
+/** The code of these notes: with cluster discovery, the ones about an owner whose objects the cluster showed are dropped. */
+export const INVISIBLE_CODE = "InvisibleCertificates";
+
+/** What these notes advise; with a cluster that shows nothing of them, reworded (src/discovery). */
+export const INVISIBLE_ADVICE = "may create certificates gitcert cannot read from Git alone — give gitcert cluster access to see them";
 
 /** Where a HelmRelease, Application or chart asks for certificates, as info diagnostics. */
 export function invisibleCertificates(input: {
@@ -50,7 +54,7 @@ export function invisibleCertificates(input: {
     const line = lineOf(parseFile(file), docLine, [...prefix, ...hits[0]!.path]) ?? docLine;
     const found = [...new Set(hits.map((h) => h.what))].slice(0, 4).join(", ");
     // With an object, formatDiagnostic already names it: the message says what of it.
-    out.push(diagnostic("InvisibleCertificates", `${what}${what ? " " : ""}${ADVICE} (${found})`, { source: { file, line }, ...(object ? { object } : {}) }, "info"));
+    out.push(diagnostic(INVISIBLE_CODE, `${what}${what ? " " : ""}${INVISIBLE_ADVICE} (${found})`, { source: { file, line }, ...(object ? { object } : {}) }, "info"));
   };
 
   for (const [file, docs] of input.documents) {
@@ -113,7 +117,7 @@ export function invisibleCertificates(input: {
         if (MAY_ASK_FOR_CERTIFICATES.test(text)) report(path, 1, [], findHits(valuesOf(path)), `Helm chart ${chart || "."} (values)`);
       } else if (rest.startsWith("templates/") && text.includes("{{")) {
         const line = templateMention(text);
-        if (line) out.push(diagnostic("InvisibleCertificates", `Helm chart ${chart || "."} template ${ADVICE} (${line.what})`, { source: { file: path, line: line.line } }, "info"));
+        if (line) out.push(diagnostic(INVISIBLE_CODE, `Helm chart ${chart || "."} template ${INVISIBLE_ADVICE} (${line.what})`, { source: { file: path, line: line.line } }, "info"));
       }
     }
   }

@@ -21,7 +21,7 @@ import { mayNeedSubstitution, substitute } from "./envsubst.ts";
 import { isFluxKustomization, readFluxKustomization } from "./flux-kustomization.ts";
 import { deepEqual } from "./json-patch.ts";
 import { KustomizeIndex, type Build, type KustomizationDocument, type Level } from "./kustomize.ts";
-import type { AppliedBy, AppliedKustomization, FluxKustomization, Origin } from "./types.ts";
+import type { AppliedApplication, AppliedBy, AppliedKustomization, FluxKustomization, Origin, OwnerManifest } from "./types.ts";
 import { variablesOf, type Variables, type VariableSource, type VariableSources } from "./variables.ts";
 
 export interface RenderInput {
@@ -57,6 +57,10 @@ export interface RenderResult {
   sealedSources: VariableSource[];
   /** Some objects were left out for variables gitcert cannot see: nothing may be pruned. */
   incomplete: boolean;
+  /** HelmReleases and Argo CD Applications, once per distinct rendering (what cluster objects may name as their owner). */
+  owners: OwnerManifest[];
+  /** Applications whose sources are folders of this repository, with their builds. */
+  applications: AppliedApplication[];
 }
 
 interface Rendering {
@@ -180,7 +184,10 @@ export function renderRepository(input: RenderInput): RenderResult {
   }
 
   // Argo CD Applications whose sources are folders of this repository.
+  const applications: AppliedApplication[] = [];
   for (const app of argoApplications(input.documents, index, diagnostics)) {
+    const appliedApplication: AppliedApplication = { application: { kind: "Application", namespace: app.namespace, name: app.name, source: app.source }, sources: [] };
+    applications.push(appliedApplication);
     const applier: Applier = {
       appliedBy: { kind: "Application", namespace: app.namespace, name: app.name, source: app.source },
       via: `Argo CD Application ${app.namespace}/${app.name} (${at(app.source)})`,
@@ -189,6 +196,7 @@ export function renderRepository(input: RenderInput): RenderResult {
     };
     for (const source of app.sources) {
       const { build, levelsOf } = argoBuild(source, app, index, texts.keys());
+      appliedApplication.sources.push({ dir: source.dir, recurse: source.recurse, ...(source.namespace ? { namespace: source.namespace } : {}), build });
       diagnostics.push(...build.problems);
       for (const entry of build.entries) {
         if (patchFiles.has(entry.file)) continue;
@@ -233,7 +241,45 @@ export function renderRepository(input: RenderInput): RenderResult {
     }
     if (out.length > 0) documents.set(file, out);
   }
-  return { documents, kustomizations: applied, patchFiles, diagnostics, sealedSources: [...sealed], incomplete };
+  // Patches are no manifests; with a cluster folder, what only other clusters apply is not this cluster's.
+  const notOwner = (file: string, rendered: boolean) => patchFiles.has(file) || (!rendered && input.clusterPath !== undefined && appliedAnywhere.has(file));
+  return { documents, kustomizations: applied, patchFiles, diagnostics, sealedSources: [...sealed], incomplete, owners: ownerManifests(input, renderings, notOwner), applications };
+}
+
+/**
+ * Every HelmRelease and Application, as each applier renders it (a base
+ * shared by two clusters' Kustomizations is two entries): what the labels
+ * of a cluster object may point at. One never rendered is read as written,
+ * unless only another cluster applies it; a patch is no manifest.
+ */
+function ownerManifests(input: RenderInput, renderings: ReadonlyMap<ManifestDocument, ReadonlyArray<Rendering | Outcome>>, notOwner: (file: string, rendered: boolean) => boolean): OwnerManifest[] {
+  const out: OwnerManifest[] = [];
+  for (const [file, docs] of input.documents) {
+    for (const doc of docs) {
+      const kind = ownerKind(doc.object);
+      if (!kind || notOwner(file, renderings.has(doc))) continue;
+      const rendered = (renderings.get(doc) ?? []).filter((o): o is Rendering => "object" in o);
+      const seen = new Set<string>();
+      for (const { object, origin } of rendered.length > 0 ? rendered : [{ object: doc.object, origin: undefined }]) {
+        const metadata = isRecord(object.metadata) ? object.metadata : {};
+        if (typeof metadata.name !== "string") continue;
+        const namespace = namespaceOf(object) ?? (kind === "Application" ? "argocd" : input.namespaces.forObject(doc.object, file));
+        const by = origin?.appliedBy;
+        const key = `${namespace}/${metadata.name}/${by ? `${by.kind}/${by.namespace}/${by.name}/${by.source.file}:${by.source.line}` : ""}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push({ kind, namespace, name: metadata.name, source: doc.source, ...(origin?.appliedBy ? { appliedBy: origin.appliedBy } : {}) });
+      }
+    }
+  }
+  return out;
+}
+
+function ownerKind(object: Record<string, unknown>): OwnerManifest["kind"] | undefined {
+  const apiVersion = typeof object.apiVersion === "string" ? object.apiVersion : "";
+  if (object.kind === "HelmRelease" && apiVersion.startsWith("helm.toolkit.fluxcd.io/")) return "HelmRelease";
+  if (object.kind === "Application" && apiVersion.startsWith("argoproj.io/")) return "Application";
+  return undefined;
 }
 
 /** One rendering per object, or none with the reason. */

@@ -50,15 +50,62 @@ export interface AppliedBy {
 }
 
 /**
- * How an object read from Git reaches the cluster: the Flux Kustomization
- * that applies it, the patches that changed it, the variables substituted
- * into it. Objects discovered in the cluster will carry their own origin.
+ * How an object reaches the cluster. Read from Git: the Flux Kustomization
+ * or Argo CD Application that applies it, the patches that changed it, the
+ * variables substituted into it. Read from the cluster (discovery): which
+ * object, and what in this repository applied it.
  */
 export interface Origin {
-  from: "git";
+  from: "git" | "cluster";
   appliedBy?: AppliedBy;
   patchedBy: SourceRef[];
   substituted: string[];
+  /** Set when `from` is "cluster". */
+  cluster?: ClusterSource;
+}
+
+/** What in this repository applied an object found in the cluster (from the labels Flux or Argo CD put on it). */
+export interface ClusterOwner {
+  kind: "Kustomization" | "HelmRelease" | "Application";
+  namespace: string;
+  name: string;
+  /** The owner's manifest. */
+  source: SourceRef;
+  /** What applies the owner's manifest (a HelmRelease's Flux Kustomization), when the repository says. */
+  appliedBy?: AppliedBy;
+}
+
+/**
+ * An object gitcert read from the cluster because Git alone does not show
+ * it (rendered by Helm, a remote base, a variable from a cluster Secret…):
+ * which object, where, what in this repository applied it, and where its
+ * Secret file goes.
+ */
+export interface ClusterSource {
+  object: { apiVersion: string; kind: string; namespace?: string; name: string };
+  /** The API server it was read from. */
+  server: string;
+  /** Undefined: nothing in this repository applies it (issued only with discovery.unowned: issue). */
+  owner?: ClusterOwner;
+  /** The label or annotation that named the owner: `helm.toolkit.fluxcd.io/name=web`. */
+  ownerLabel?: string;
+  /** For what writes a Secret: the folder of its Secret file and why that one, or why it has none. */
+  secretFolder?: { dir: string; how: string } | { problem: string };
+}
+
+/** A HelmRelease or Argo CD Application in the repository, as it reaches the cluster: what cluster objects may name as their owner. */
+export interface OwnerManifest {
+  kind: "HelmRelease" | "Application";
+  namespace: string;
+  name: string;
+  source: SourceRef;
+  appliedBy?: AppliedBy;
+}
+
+/** An Argo CD Application whose sources are folders of this repository, with what each applies. */
+export interface AppliedApplication {
+  application: AppliedBy;
+  sources: Array<{ dir: string; recurse: boolean; namespace?: string; build: Build }>;
 }
 
 /** A Flux Kustomization that renders, with what its build reads. */
@@ -87,4 +134,7 @@ export interface GitOpsView {
   /** SOPS Secrets Flux substitutes variables from, whose values `plan` did not read. */
   sealedSources: Array<{ namespace: string; name: string; source: SourceRef }>;
   ksops: KsopsGenerator[];
+  /** HelmReleases and Applications, each as every applier renders it. */
+  owners: OwnerManifest[];
+  applications: AppliedApplication[];
 }

@@ -158,13 +158,24 @@ export function createAcmeIssuer(options: AcmeOptions = {}): AcmeIssuer {
       return service.renewalHint(specOf(issuer, resource), certId, now);
     },
 
-    async ready(resource) {
+    // As cert-manager's setup: the directory, then the account — only when
+    // its key exists already, since a check must not make one.
+    async ready(resource, env) {
       const spec = specOf(issuer, resource);
       try {
         await service.directory(spec);
-        return { ready: true, message: `the ACME server ${spec.server} answers its directory` };
       } catch (err) {
         return { ready: false, message: `the ACME server ${spec.server} does not answer: ${err instanceof Error ? err.message : String(err)}` };
+      }
+      try {
+        const ref = spec.privateKeySecretRef;
+        const stored = await env.readSecret({ namespace: secretNamespace(resource, env.clusterResourceNamespace), name: ref.name });
+        if (!stored?.[ref.key]) return { ready: true, message: `the ACME server ${spec.server} answers its directory; the account is registered with the first order (no account key yet)` };
+        const eab = await externalAccountBinding(resource, spec, env);
+        await service.connection(spec, await accountKey(resource, spec, env), eab).account();
+        return { ready: true, message: "The ACME account was registered with the ACME server" };
+      } catch (err) {
+        return { ready: false, message: `Failed to register ACME account: ${err instanceof Error ? err.message : String(err)}` };
       }
     },
 

@@ -7,6 +7,8 @@
 // stop the others.
 import { diagnostic, type Diagnostic } from "../diagnostics.ts";
 import type { Outcome } from "../execute/index.ts";
+import { LEFT_TO_CERT_MANAGER, leftToCertManager, type CertManagerPresence, type CoexistencePolicy } from "../discovery/index.ts";
+import type { IssuerReadiness } from "../issuers/types.ts";
 import type { IssuerResource } from "../manifests/index.ts";
 import { certificateKey, ISSUING_ACTIONS, type FailureRecord, type PlanItem } from "../plan/index.ts";
 import { API_VERSION, listAll, objectKey, patchStatus, servedPlurals, type LiveObject, type Plural } from "./cert-manager-api.ts";
@@ -49,6 +51,11 @@ export interface ReportOptions {
    * reconcile that issues nothing writes nothing twice.
    */
   stage?: "before-issuing" | "after";
+  /** cert-manager's controller, when it could be asked, and what gitcert does beside it. */
+  certManager?: CertManagerPresence;
+  coexistence?: CoexistencePolicy;
+  /** Live checks of the issuers in use (ACME account, Vault health and login…), for their Ready condition. */
+  readiness?: ReadonlyMap<IssuerResource, IssuerReadiness>;
 }
 
 export async function reportToCluster(cluster: Cluster, result: ReconcileResult, outcomes: readonly Outcome[], options: ReportOptions): Promise<ClusterReport> {
@@ -84,7 +91,8 @@ export async function reportToCluster(cluster: Cluster, result: ReconcileResult,
 async function reportCertificates(cluster: Cluster, result: ReconcileResult, outcomes: readonly Outcome[], options: ReportOptions, report: ClusterReport): Promise<void> {
   const live = new Map((await listAll(cluster, "certificates")).map((o) => [objectKey(o.metadata), o]));
   const beforeIssuing = options.stage === "before-issuing";
-  const all = result.items.filter((i) => i.certificate);
+  // What cert-manager serves is its to report: no status, Events or shim Certificates from gitcert.
+  const all = result.items.filter((i) => i.certificate && i.reason !== LEFT_TO_CERT_MANAGER);
   const derived = all.map((i) => i.certificate!).filter((c) => c.owner);
   // No sweep before issuing, and none when a file failed to parse: an Ingress may hide in it (as the planner keeps Secret files then).
   const sweep = !beforeIssuing && !result.scan.diagnostics.some((d) => d.severity === "error");
@@ -122,10 +130,11 @@ async function reportIssuers(cluster: Cluster, plural: "issuers" | "clusterissue
   const live = new Map((await listAll(cluster, plural)).map((o) => [objectKey(o.metadata), o]));
   const kind = plural === "issuers" ? "Issuer" : "ClusterIssuer";
   for (const issuer of issuers.filter((i) => i.kind === kind)) {
+    if (options.coexistence && leftToCertManager(issuer.namespace, options.certManager, options.coexistence)) continue;
     const object = live.get(objectKey({ namespace: issuer.namespace, name: issuer.name }));
     if (!object) continue;
     const current = object.status as CertificateStatus | undefined;
-    const next = issuerStatus(issuer, problemsOf(issuer), current, object.metadata.generation, options.now);
+    const next = issuerStatus(issuer, problemsOf(issuer), current, object.metadata.generation, options.now, options.readiness?.get(issuer));
     await forObject(object, undefined, report, async () => {
       if (await writeStatusIfChanged(cluster, plural, object, current, next)) report.statusesWritten++;
     });

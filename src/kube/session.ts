@@ -7,10 +7,13 @@ import { VersionApi } from "@kubernetes/client-node";
 import type { Config } from "../config.ts";
 import { diagnostic, type Diagnostic } from "../diagnostics.ts";
 import type { Outcome } from "../execute/index.ts";
-import type { IssuerEnv, SecretKey } from "../issuers/types.ts";
+import { coexistencePolicy, type ClusterView, type ClusterViewSource } from "../discovery/index.ts";
+import type { IssuerEnv, IssuerReadiness, SecretKey } from "../issuers/types.ts";
+import type { IssuerResource } from "../manifests/types.ts";
 import type { Logger } from "../log.ts";
 import type { SecretIndexSource } from "../reconcile.ts";
 import { Cluster } from "./client.ts";
+import { readClusterView } from "./cluster-view.ts";
 import { clusterTarget } from "./connect.ts";
 import { EventRecorder } from "./events.ts";
 import { instanceOf } from "./instance.ts";
@@ -31,8 +34,19 @@ export interface ClusterSession {
    * answers) and returns its signal: aborted the moment leadership is lost.
    */
   lead(signal?: AbortSignal): Promise<AbortSignal | undefined>;
-  /** Status, Events and derived Certificates for a finished reconcile. */
-  report(result: ReconcileResult, outcomes: readonly Outcome[], now: Date): Promise<ClusterReport>;
+  /**
+   * Status, Events and derived Certificates for a finished reconcile;
+   * `readiness`: the live checks of the issuers in use, for their status.
+   */
+  report(result: ReconcileResult, outcomes: readonly Outcome[], now: Date, readiness?: ReadonlyMap<IssuerResource, IssuerReadiness>): Promise<ClusterReport>;
+  /**
+   * What Flux or Argo CD applied that may ask for certificates, and whether
+   * cert-manager's controller runs: read once, then kept until
+   * forgetView(). Undefined when the cluster could not be reached.
+   */
+  view: ClusterViewSource;
+  /** The next view() reads the cluster again: a long-running gitcert calls it before each reconcile. */
+  forgetView(): void;
   /** Issuing True on the Certificates a reconcile is about to issue. */
   reportIssuing(result: ReconcileResult, now: Date): Promise<void>;
   /**
@@ -65,7 +79,29 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
   let elector: LeaderElector | undefined;
 
   const secrets = new ClusterSecrets(cluster);
+  const coexistence = coexistencePolicy(config);
+  let viewing: Promise<ClusterView | undefined> | undefined;
+  const view: ClusterViewSource = () => {
+    viewing ??= unavailable
+      ? Promise.resolve(undefined)
+      : readClusterView(cluster, { discovery: config["discovery.enabled"], leaseNamespace: config["coexistence.leaseNamespace"], now: new Date() }).then(
+          (v) => {
+            if (v.certManager?.running) log.info({ lease: v.certManager.lease }, `cert-manager's controller is running: its Lease ${v.certManager.evidence}`);
+            log.info({ objects: v.objects?.length }, "read the cluster's certificate objects");
+            return v;
+          },
+          (err: unknown) => {
+            log.warn({ cluster: target.origin }, `cannot read the cluster's objects: ${(err as Error).message}; going on with Git alone`);
+            return { server: target.server, complete: false, diagnostics: [diagnostic("DiscoveryFailed", `cannot read the cluster's objects: ${(err as Error).message}; going on with Git alone`, {}, "warning")] };
+          },
+        );
+    return viewing;
+  };
   return {
+    view,
+    forgetView: () => {
+      viewing = undefined;
+    },
     cluster,
     unavailable,
     secrets,
@@ -95,15 +131,18 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
       );
       return elector.acquire(signal);
     },
-    async report(result, outcomes, now) {
+    async report(result, outcomes, now, readiness) {
       if (unavailable) return { diagnostics: [unavailable], statusesWritten: 0, eventsRecorded: 0, certificatesCreated: 0, certificatesUpdated: 0, certificatesDeleted: 0 };
-      const report = await reportToCluster(cluster, result, outcomes, { now, events, instance });
+      const certManager = (await view())?.certManager;
+      const report = await reportToCluster(cluster, result, outcomes, { now, events, instance, coexistence, ...(certManager ? { certManager } : {}), ...(readiness ? { readiness } : {}) });
       const { statusesWritten: statuses, eventsRecorded, certificatesCreated: created, certificatesUpdated: updated, certificatesDeleted: deleted } = report;
       log.info({ statuses, events: eventsRecorded, created, updated, deleted }, "reported to the cluster");
       return report;
     },
     async reportIssuing(result, now) {
-      if (!unavailable) await reportToCluster(cluster, result, [], { now, events, instance, stage: "before-issuing" });
+      if (unavailable) return;
+      const certManager = (await view())?.certManager;
+      await reportToCluster(cluster, result, [], { now, events, instance, coexistence, ...(certManager ? { certManager } : {}), stage: "before-issuing" });
     },
     async sweepLeftovers() {
       if (unavailable) return [];

@@ -7,6 +7,8 @@
 // alone, so a long-running gitcert keeps it per Git blob (ParseCache) and a
 // tick parses only files whose content changed.
 import { diagnostic, type Diagnostic, type SourceRef } from "../diagnostics.ts";
+import { discover, withoutAnswered, type DiscoveredDocument } from "../discovery/discover.ts";
+import type { ClusterView, DiscoverySettings } from "../discovery/types.ts";
 import { GITOPS_KINDS, MAY_ASK_FOR_CERTIFICATES, readGitOps, RENDERED_ELSEWHERE_KINDS, type KustomizationDocument } from "../gitops/index.ts";
 import { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readRepositoryFiles } from "../repo/scan.ts";
 import { namespaceResolver } from "./namespace.ts";
@@ -28,6 +30,8 @@ export interface ScanOptions {
   clusterPath?: string;
   /** Decrypted SOPS Secrets (`namespace/name` → values) Flux substitutes from: `run` only, `plan` never decrypts. */
   decryptedSecrets?: ReadonlyMap<string, Record<string, string>>;
+  /** What Flux or Argo CD applied, read from the cluster: merged with Git's objects (src/discovery). */
+  cluster?: { view: ClusterView & { objects: NonNullable<ClusterView["objects"]> }; settings: DiscoverySettings };
 }
 
 export const DEFAULT_SCAN_OPTIONS: Readonly<ScanOptions> = {
@@ -98,6 +102,7 @@ const PARSED_KINDS: ReadonlySet<string> = new Set([...RECOGNIZED_KINDS, ...GITOP
 const PARSE_OBJECTS: ParseOptions = { wantKind: (kind) => PARSED_KINDS.has(kind) };
 const PARSED_WITH_RENDERERS: ReadonlySet<string> = new Set([...PARSED_KINDS, ...RENDERED_ELSEWHERE_KINDS]);
 const PARSE_WITH_RENDERERS: ParseOptions = { wantKind: (kind) => PARSED_WITH_RENDERERS.has(kind) };
+const PARSE_OWNERS: ParseOptions = { wantKind: (kind) => RENDERED_ELSEWHERE_KINDS.includes(kind) };
 const MAY_HOLD_RENDERER = new RegExp(`\\b(${RENDERED_ELSEWHERE_KINDS.join("|")})\\b`);
 
 // YAML parsing is nearly all of a scan's cost, and most files in a platform
@@ -109,7 +114,7 @@ const MAY_HOLD_RECOGNIZED_KIND = new RegExp(`\\b(${[...PARSED_KINDS, "List"].joi
 
 export function scanFiles(
   files: readonly SourceFile[],
-  options: Pick<ScanOptions, "defaultNamespace" | "defaultIssuer" | "clusterPath" | "decryptedSecrets">,
+  options: Pick<ScanOptions, "defaultNamespace" | "defaultIssuer" | "clusterPath" | "decryptedSecrets" | "cluster">,
   readings?: Readings,
 ): ScanResult {
   const result: ScanResult = {
@@ -119,7 +124,7 @@ export function scanFiles(
     kustomizations: [],
     diagnostics: [],
     stats: { files: 0, documents: 0, bytes: 0 },
-    gitops: { kustomizations: [], charts: [], incomplete: false, sealedSources: [], ksops: [] },
+    gitops: { kustomizations: [], charts: [], incomplete: false, sealedSources: [], ksops: [], owners: [], applications: [] },
   };
   const chartDirs = chartDirsOf(files.map((f) => f.path));
 
@@ -132,12 +137,17 @@ export function scanFiles(
     const reading = readingFor(file, readings);
     result.stats.files++;
     result.stats.bytes += reading.bytes;
+    const owners = options.cluster ? ownerDocuments(file, reading) : [];
     if (reading.templated) {
       result.diagnostics.push(templateSkipped(file.path));
+      if (owners.length > 0) documents.set(file.path, owners);
       continue;
     }
     const parsed = reading.parsed;
-    if (!parsed) continue;
+    if (!parsed) {
+      if (owners.length > 0) documents.set(file.path, owners);
+      continue;
+    }
     result.stats.documents += parsed.documentCount;
     if (parsed.diagnostics.length > 0) result.diagnostics.push(...parsed.diagnostics);
     if (isKustomizationPath(file.path)) {
@@ -146,8 +156,8 @@ export function scanFiles(
         result.kustomizations.push(k);
         kustomizationDocuments.push({ file: k.file, dir: k.dir, object: parsed.documents[0]!.object, source: parsed.documents[0]!.source });
       }
-    } else if (parsed.documents.length > 0) {
-      documents.set(file.path, parsed.documents);
+    } else if (parsed.documents.length > 0 || owners.length > 0) {
+      documents.set(file.path, [...parsed.documents, ...owners]);
     }
   }
 
@@ -170,7 +180,9 @@ export function scanFiles(
   // Pass 2: recognise, now that namespaces can be resolved.
   const ctx = { namespaces, defaultIssuer: options.defaultIssuer };
   const defaults = JSON.stringify(options.defaultIssuer ?? null);
-  for (const rendered of gitops.documents.values()) {
+  const discovered = options.cluster ? discoverInCluster(options.cluster, gitops, ctx) : undefined;
+  if (discovered) result.diagnostics = [...withoutAnswered(result.diagnostics, discovered.documents, options.cluster!.view.server), ...discovered.diagnostics];
+  for (const rendered of [...gitops.documents.values(), discovered?.documents ?? []]) {
     for (const doc of rendered) {
       const key = `${ctx.namespaces.forObject(doc.object, doc.source.file)}\u0000${doc.source.file}:${doc.source.line}\u0000${defaults}`;
       let known = RECOGNIZED.get(doc.object);
@@ -182,12 +194,46 @@ export function scanFiles(
       result.certificates.push(...known.out.certificates);
       result.secrets.push(...known.out.secrets);
       result.diagnostics.push(...known.out.diagnostics);
-      for (const c of known.out.certificates) c.origin = doc.origin;
+      const secretFolder = doc.origin?.cluster?.secretFolder;
+      for (const c of known.out.certificates) {
+        c.origin = doc.origin;
+        if (secretFolder && "dir" in secretFolder) c.secretDir = secretFolder.dir;
+      }
       for (const i of known.out.issuers) i.origin = doc.origin;
     }
   }
   result.diagnostics = sortDiagnostics(result.diagnostics);
   return result;
+}
+
+/**
+ * With the cluster's objects to trace back to their owners, every
+ * HelmRelease and ApplicationSet may be one: those the reading did not
+ * parse (they ask for no certificate, or their values hold the chart's own
+ * `{{ … }}`, which makes the file look like a template) are parsed for
+ * that alone. Not kept in the parse cache: only a run with a cluster pays.
+ */
+function ownerDocuments(file: SourceFile, reading: FileReading): ManifestDocument[] {
+  if (isKustomizationPath(file.path) || !MAY_HOLD_RENDERER.test(file.text)) return [];
+  if (reading.parsed && MAY_ASK_FOR_CERTIFICATES.test(file.text)) return []; // readingOf parsed them already
+  const owners = parseManifests(file, PARSE_OWNERS);
+  return owners.diagnostics.length === 0 ? owners.documents : [];
+}
+
+/** The cluster's objects Git does not render, traced to their owners here; the rest compared with Git's. */
+function discoverInCluster(
+  cluster: NonNullable<ScanOptions["cluster"]>,
+  gitops: ReturnType<typeof readGitOps>,
+  ctx: RecognizeContext,
+): { documents: DiscoveredDocument[]; diagnostics: Diagnostic[] } {
+  return discover({
+    cluster: cluster.view,
+    settings: cluster.settings,
+    view: gitops.view,
+    gitDocuments: [...gitops.documents.values()].flat(),
+    namespaceOf: (doc) => ctx.namespaces.forObject(doc.object, doc.source.file),
+    read: (doc) => recognizeOne(doc, ctx),
+  });
 }
 
 function readingFor(file: SourceFile, readings: Readings | undefined): FileReading {

@@ -100,7 +100,7 @@ export interface CertificateResource {
   source: SourceRef;
   /** The Ingress or Gateway this Certificate was derived from by the shim. */
   owner?: ObjectRef;
-  /** Where it came from beyond its file: the Flux Kustomization that applies it, patches, substituted variables. */
+  /** Where it came from beyond its file: the Flux Kustomization that applies it, patches, substituted variables; or the cluster object and its owner. */
   origin?: Origin;
   /**
    * Its `acme.cert-manager.io/…` annotations: per-Certificate ACME settings
@@ -108,6 +108,8 @@ export interface CertificateResource {
    * edit-in-place and ingress-class annotations).
    */
   annotations?: Labels;
+  /** The folder its Secret file goes in when not its manifest's: one found in the cluster goes where its owner applies it. */
+  secretDir?: string;
 }
 
 /**

@@ -55,7 +55,7 @@ export interface SecretFileNames {
 }
 
 export function namesOf(certificate: CertificateResource): SecretFileNames {
-  return { dir: posix.dirname(certificate.source.file), namespace: certificate.namespace, name: certificate.name, secretName: certificate.spec.secretName };
+  return { dir: certificate.secretDir ?? posix.dirname(certificate.source.file), namespace: certificate.namespace, name: certificate.name, secretName: certificate.spec.secretName };
 }
 
 /** A template with the names filled in, refused when a name could not be a file name or the path would leave the repository. */

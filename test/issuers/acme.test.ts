@@ -5,6 +5,7 @@
 // challtestsrv, the DNS server Pebble's VA queries (the rfc2136 provider
 // against a real BIND is tested with the providers in test/acme/dns01).
 import assert from "node:assert/strict";
+import { generateKeyPairSync } from "node:crypto";
 import { after, before, describe, test } from "node:test";
 import { ACME_ANNOTATION, ariCertId, renewalTimeInWindow, type RequestEvent } from "../../src/acme/index.ts";
 import type { Dns01Provider } from "../../src/acme/dns01/index.ts";
@@ -252,9 +253,18 @@ describe("ARI (RFC 9773)", () => {
 });
 
 describe("readiness", () => {
-  test("ready when the ACME server answers its directory; not ready, with the reason, when it does not", async () => {
+  test("ready when the ACME server answers its directory and knows the account; not ready, with the reason, when it does not", async () => {
     const issuer = newIssuer();
-    assert.deepEqual(await issuer.ready!(acmeIssuer(pebble), memoryEnv()), { ready: true, message: `the ACME server ${pebble.directoryUrl} answers its directory` });
+    // No account key yet: the directory is all a check can ask, and it makes no key.
+    const fresh = memoryEnv();
+    assert.deepEqual(await issuer.ready!(acmeIssuer(pebble), fresh), { ready: true, message: `the ACME server ${pebble.directoryUrl} answers its directory; the account is registered with the first order (no account key yet)` });
+    assert.deepEqual(fresh.writes, []);
+    // With the key kept in Git: the account, as cert-manager's setup registers it.
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const withKey = memoryEnv(new Map([["cert-manager/pebble-account", { "tls.key": Buffer.from(privateKey.export({ type: "pkcs1", format: "pem" }) as string) }]]));
+    assert.deepEqual(await issuer.ready!(acmeIssuer(pebble), withKey), { ready: true, message: "The ACME account was registered with the ACME server" });
+    const broken = memoryEnv(new Map([["cert-manager/pebble-account", { "tls.key": Buffer.from("not a key") }]]));
+    assert.deepEqual(await issuer.ready!(acmeIssuer(pebble), broken), { ready: false, message: 'Failed to register ACME account: Secret cert-manager/pebble-account key "tls.key" is not an RSA or ECDSA private key in PEM' });
     const [closed] = (await freePorts(1)) as [number];
     const unreachable = await issuer.ready!(acmeIssuer(pebble, { server: `https://127.0.0.1:${closed}/dir` }, "gone"), memoryEnv());
     assert.equal(unreachable.ready, false);
