@@ -11,6 +11,7 @@ import type { Outcome } from "../execute/index.ts";
 import type { IssuerLabels } from "../metrics/index.ts";
 import { ISSUING_ACTIONS } from "../plan/index.ts";
 import { assess, reconcileRepository } from "../reconcile.ts";
+import { issuersReadiness } from "../reconcile-once.ts";
 import type { Workspace } from "../repo/index.ts";
 import type { TickReport } from "./daemon.ts";
 import { certificateInventory, issuerInventory } from "./inventory.ts";
@@ -36,11 +37,15 @@ export interface TickDeps {
 export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: RunContext) => Promise<TickReport> {
   return async (request, context) => {
     const { workspace, config, issuers, log, now, parseCache } = deps;
+    const cluster = deps.cluster;
+    const session = cluster?.session;
+    // What Flux or Argo CD applied, and whether cert-manager runs: read afresh for each tick.
+    session?.forgetView();
     let forceRenew: ReadonlySet<string> | undefined;
     let unknown: string[] = [];
     if (request.forceRenew) {
       await workspace.sync();
-      const { items } = await assess(workspace.root, config, { now: now(), issuers, parseCache });
+      const { items } = await assess(workspace.root, config, { now: now(), issuers, parseCache, ...(session ? { cluster: session.view } : {}) });
       const known = new Set(items.filter((i) => i.certificate && i.action !== "remove").map((i) => `${i.object.namespace}/${i.object.name}`));
       if (request.forceRenew === "all") forceRenew = known;
       else {
@@ -52,8 +57,7 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
     // Each certificate's line says how long it took: from the start of execution to its outcome.
     let executing = performance.now();
     const tookMs = new Map<Outcome, number>();
-    const cluster = deps.cluster;
-    const session = cluster?.session;
+    const clusterReads = cluster && session ? { readClusterSecret: cluster.kube.clusterSecretReader(session), serviceAccountToken: cluster.kube.clusterTokenRequester(session) } : {};
     const report = await reconcileRepository(workspace, {
       config,
       issuers,
@@ -66,9 +70,9 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
       signal: context.signal,
       ...(cluster && session
         ? {
-            readClusterSecret: cluster.kube.clusterSecretReader(session),
-            serviceAccountToken: cluster.kube.clusterTokenRequester(session),
+            ...clusterReads,
             secretIndex: session.secretIndex,
+            cluster: session.view,
             onAssessed: async (assessment: import("../reconcile.ts").Assessment) => {
               if (assessment.items.some((i) => ISSUING_ACTIONS.has(i.action))) await session.reportIssuing(assessment, now());
             },
@@ -82,7 +86,8 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
     });
     context.progress();
     if (session) {
-      const reported = await session.report({ ...report.assessment, failures: report.failures }, report.outcomes, now());
+      const readiness = session.unavailable ? undefined : await issuersReadiness(workspace.root, report.assessment, deps, clusterReads);
+      const reported = await session.report({ ...report.assessment, failures: report.failures }, report.outcomes, now(), readiness);
       for (const d of reported.diagnostics) log.warn({ code: d.code }, d.message);
     }
     const { items, diagnostics, scan } = report.assessment;
