@@ -12,6 +12,12 @@ import { join } from "node:path";
 import { after, before, test, type TestContext } from "node:test";
 import { X509Certificate } from "node:crypto";
 import { parse as parseYaml } from "yaml";
+import { loadConfig } from "../../src/config.ts";
+import { daemonReconcile } from "../../src/daemon/tick.ts";
+import { defaultIssuers } from "../../src/issuers/index.ts";
+import { createLogger } from "../../src/log.ts";
+import { ParseCache } from "../../src/manifests/index.ts";
+import { openWorkspace } from "../../src/repo/index.ts";
 import { sopsDecrypt } from "../helpers.ts";
 import { startKube, uniqueName, useKube, type KubePeer } from "../peers/kube.ts";
 import { freePorts } from "../peers/pebble.ts";
@@ -229,4 +235,32 @@ test("an Issuer whose ACME server cannot be reached: Ready False from the live c
   const second = await run(t, repo, ns, ["run", "--once"]);
   assert.equal(second.code, 1, second.stdout + second.stderr);
   assert.equal(view().metadata.resourceVersion, version);
+});
+
+test("serve reads the cluster afresh each tick: an Ingress a chart renders after one tick is issued at the next", async (t) => {
+  const ns = uniqueName("serve");
+  kube.kubectl(["create", "namespace", ns]);
+  const repo = await gitopsRepo(t, {
+    "clusters/prod/apps.yaml": fluxK(`site-${ns}`, "./apps/site"),
+    "apps/site/helmrelease.yaml": `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: site, namespace: ${ns}}\nspec:\n  chart: {spec: {chart: site, sourceRef: {kind: HelmRepository, name: charts}}}\n`,
+    "apps/site/issuer.yaml": selfSignedIssuer(ns),
+  });
+  const { config } = loadConfig({ flags: { repo: repo.remote, kubeconfig: kube.kubeconfig, "leaderElection.namespace": ns, logLevel: "error" } });
+  const log = createLogger("error");
+  const kubeRoom = await import("../../src/kube/index.ts");
+  const session = (await kubeRoom.openClusterSession(config, {}, log))!;
+  t.after(() => session.close());
+  const workspace = await openWorkspace({ url: repo.remote, branch: "main", workdir: join(repo.dir, "serve"), author: { name: "gitcert", email: "gitcert@test.invalid" } });
+  const issuers = defaultIssuers();
+  t.after(() => Promise.all([...issuers.values()].map((i) => i.close?.())));
+  const tick = daemonReconcile({ cluster: { session, kube: kubeRoom }, workspace, config, issuers, identities: [repo.identity], log, now: () => new Date(), parseCache: new ParseCache() });
+  const context = { signal: new AbortController().signal, progress: () => {} };
+
+  const commitOf = (report: { summary: unknown }) => (report.summary as { commit?: string }).commit;
+  const first = await tick({ triggers: ["schedule"] }, context);
+  assert.equal(commitOf(first), undefined);
+  apply(kube, renderedIngress(ns, "site", helmLabels("site", ns), "site.example.test"));
+  const second = await tick({ triggers: ["schedule"] }, context);
+  assert.ok(commitOf(second), "the second tick saw the Ingress and committed its Secret");
+  assert.ok(existsSync(join(repo.checkout(), "apps/site/site-tls.sops.yaml")));
 });
