@@ -22,7 +22,7 @@ export async function accountKey(issuer: IssuerResource, spec: AcmeIssuerSpec, e
   const ref = spec.privateKeySecretRef;
   const key: SecretKey = { namespace: secretNamespace(issuer, env.clusterResourceNamespace), name: ref.name };
   const where = { source: issuer.source, object: issuerRef(issuer) };
-  const data = await env.readSecret(key);
+  const data = await readAccountSecret(key, env);
   if (data) {
     const pem = data[ref.key]?.toString("utf8");
     if (!pem) {
@@ -52,6 +52,21 @@ export async function accountKey(issuer: IssuerResource, spec: AcmeIssuerSpec, e
     perEnv.set(id, pending);
   }
   return pending;
+}
+
+/**
+ * The account key is kept in Git; the cluster is only asked for one that
+ * cert-manager made (a migration keeps its account). A cluster that will not
+ * show it is the same as one that has none: gitcert needs no right on the
+ * cluster's Secrets to have an account of its own.
+ */
+async function readAccountSecret(key: SecretKey, env: IssuerEnv): Promise<Record<string, Buffer> | undefined> {
+  try {
+    return await env.readSecret(key);
+  } catch (err) {
+    if (err instanceof GitcertError && err.code === "SecretForbidden") return undefined;
+    throw err;
+  }
 }
 
 async function createAccountKey(key: SecretKey, ref: SecretKeySelector, issuer: IssuerResource, env: IssuerEnv): Promise<string> {
