@@ -1,11 +1,15 @@
 // One sops value: AES-256-GCM under the file's data key with a fresh 32-byte
 // IV (aes/cipher.go: nonceSize = 32), the key path as AAD, written as
 // ENC[AES256_GCM,data:…,iv:…,tag:…,type:…] with padded standard base64.
-import { createCipheriv, createDecipheriv, randomBytes } from "node:crypto";
-import type { KeyObject } from "node:crypto";
+import { createCipheriv, createDecipheriv, createSecretKey, KeyObject } from "node:crypto";
+import { freshRandomBytes } from "./random-pool.ts";
 
 /** The data key; a KeyObject made once per file spares every value re-importing it. */
 export type DataKey = Uint8Array | KeyObject;
+
+// node:crypto tells a Buffer key from a KeyObject by catching a TypeError,
+// which costs more than importing the key.
+const keyObject = (key: DataKey): KeyObject => (key instanceof KeyObject ? key : createSecretKey(key));
 
 const IV_BYTES = 32;
 const TAG_BYTES = 16;
@@ -26,8 +30,8 @@ export function isEncValue(s: string): boolean {
 }
 
 export function encryptValue(plaintext: Uint8Array, type: string, dataKey: DataKey, aad: string): string {
-  const iv = randomBytes(IV_BYTES);
-  const cipher = createCipheriv("aes-256-gcm", dataKey, iv, { authTagLength: TAG_BYTES });
+  const iv = freshRandomBytes(IV_BYTES);
+  const cipher = createCipheriv("aes-256-gcm", keyObject(dataKey), iv, { authTagLength: TAG_BYTES });
   cipher.setAAD(Buffer.from(aad, "utf8"));
   const data = Buffer.concat([cipher.update(plaintext), cipher.final()]);
   const tag = cipher.getAuthTag();
@@ -64,7 +68,7 @@ export function decryptValue(s: string, dataKey: DataKey, aad: string): { type: 
   // A short tag would make forgery cheap; Go's GCM insists on 16 bytes, so do we.
   if (v.tag.length !== TAG_BYTES || v.iv.length === 0) throw new ValueDecryptError("authentication");
   try {
-    const decipher = createDecipheriv("aes-256-gcm", dataKey, v.iv, { authTagLength: TAG_BYTES });
+    const decipher = createDecipheriv("aes-256-gcm", keyObject(dataKey), v.iv, { authTagLength: TAG_BYTES });
     decipher.setAAD(Buffer.from(aad, "utf8"));
     decipher.setAuthTag(v.tag);
     const plaintext = Buffer.concat([decipher.update(v.data), decipher.final()]);

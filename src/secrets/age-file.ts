@@ -2,9 +2,10 @@
 // header that wraps a 16-byte file key once per recipient and ends in an
 // HMAC, then the payload in 64 KiB ChaCha20-Poly1305 chunks (STREAM). The
 // recipient types themselves live beside this (age-x25519.ts).
-import { randomBytes, timingSafeEqual } from "node:crypto";
+import { timingSafeEqual } from "node:crypto";
 import { aeadOpen, aeadSeal, hkdf, hmac, rawBase64, rawBase64Decode } from "./age-primitives.ts";
 import type { Stanza } from "./age-x25519.ts";
+import { freshRandomBytes } from "./random-pool.ts";
 
 const VERSION_LINE = "age-encryption.org/v1";
 const FILE_KEY_BYTES = 16;
@@ -34,13 +35,13 @@ function chunkNonce(counter: number, last: boolean): Buffer {
 
 /** An age file of `payload`, its file key wrapped by `wrap` (one stanza per recipient). */
 export function encryptAgeFile(payload: Uint8Array, wrap: (fileKey: Buffer) => Stanza[]): Buffer {
-  const fileKey = randomBytes(FILE_KEY_BYTES);
+  const fileKey = freshRandomBytes(FILE_KEY_BYTES);
   try {
     const stanzas = wrap(fileKey);
     if (stanzas.length === 0) throw new AgeFormatError("an age file needs at least one recipient");
     const head = Buffer.from(`${VERSION_LINE}\n${stanzas.map(stanzaText).join("")}---`, "latin1");
     const mac = hmac(hkdf(fileKey, Buffer.alloc(0), "header"), head);
-    const nonce = randomBytes(NONCE_BYTES);
+    const nonce = freshRandomBytes(NONCE_BYTES);
     const key = hkdf(fileKey, nonce, "payload");
     const parts: Buffer[] = [head, Buffer.from(` ${rawBase64(mac)}\n`, "latin1"), nonce];
     const chunks = Math.max(1, Math.ceil(payload.length / CHUNK_BYTES));

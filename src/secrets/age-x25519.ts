@@ -36,6 +36,15 @@ export interface X25519Identity {
   recipient: string;
 }
 
+/**
+ * An X25519 public key from its 32 bytes. Given as PEM text: an options
+ * object costs node:crypto a thrown and caught TypeError (it asks whether
+ * the object is a KeyObject), three times the import itself.
+ */
+function publicKeyOf(bytes: Buffer): KeyObject {
+  return createPublicKey(`-----BEGIN PUBLIC KEY-----\n${Buffer.concat([SPKI_PREFIX, bytes]).toString("base64")}\n-----END PUBLIC KEY-----\n`);
+}
+
 /** Bech32 data of exactly 32 bytes under `prefix` (lowercase), or undefined. */
 function decodeKey(text: string, prefix: string): Buffer | undefined {
   // age lifts BIP 173's 90-character limit; these keys are shorter anyway.
@@ -67,7 +76,7 @@ export function parseX25519Recipient(text: string): X25519Recipient | undefined 
   if (text !== text.toLowerCase()) return undefined;
   const bytes = decodeKey(text, "age");
   if (!bytes) return undefined;
-  const recipient = { bytes, key: createPublicKey({ key: Buffer.concat([SPKI_PREFIX, bytes]), format: "der", type: "spki" }) };
+  const recipient = { bytes, key: publicKeyOf(bytes) };
   if (recipients.size >= RECIPIENT_CACHE) recipients.clear();
   recipients.set(text, recipient);
   return recipient;
@@ -117,10 +126,9 @@ export function unwrapX25519(stanza: Stanza, identity: X25519Identity): Buffer |
   const share = rawBase64Decode(stanza.args[1]!);
   // Checked before any decryption, against partitioning oracles.
   if (!share || share.length !== KEY_BYTES || stanza.body.length !== BODY_BYTES) throw new Error("malformed X25519 stanza");
-  const shareKey = createPublicKey({ key: Buffer.concat([SPKI_PREFIX, share]), format: "der", type: "spki" });
   let shared: Buffer;
   try {
-    shared = diffieHellman({ privateKey: identity.key, publicKey: shareKey });
+    shared = diffieHellman({ privateKey: identity.key, publicKey: publicKeyOf(share) });
   } catch {
     // OpenSSL refuses low-order points itself.
     throw new Error("X25519 produced an all-zero shared secret");

@@ -61,9 +61,22 @@ function componentMatcher(rule: CryptRule): (component: string) => boolean {
   }
 }
 
+type Predicate = (path: readonly string[]) => boolean;
+
+// Every Secret of a reconcile has the same rule: translate its regex once.
+const predicates = new Map<string, Predicate>();
+const PREDICATE_CACHE = 256;
+
 /** A predicate telling, for a key path, whether sops encrypts the value there. */
-export function encryptionPredicate(rule: CryptRule): (path: readonly string[]) => boolean {
-  const matches = componentMatcher(rule);
-  const encryptWhenMatched = rule.kind === "encrypted_suffix" || rule.kind === "encrypted_regex";
-  return (path) => (path.some(matches) ? encryptWhenMatched : !encryptWhenMatched);
+export function encryptionPredicate(rule: CryptRule): Predicate {
+  const key = `${rule.kind}\0${rule.value}`;
+  let predicate = predicates.get(key);
+  if (!predicate) {
+    const matches = componentMatcher(rule);
+    const encryptWhenMatched = rule.kind === "encrypted_suffix" || rule.kind === "encrypted_regex";
+    predicate = (path) => (path.some(matches) ? encryptWhenMatched : !encryptWhenMatched);
+    if (predicates.size >= PREDICATE_CACHE) predicates.clear();
+    predicates.set(key, predicate);
+  }
+  return predicate;
 }
