@@ -58,10 +58,31 @@ function analyzeVisibleAscii(value: string): Analysis {
   return { multiline: false, blockPlain: !indicator, singleQuoted: true, block: true };
 }
 
+const PRINTABLE_ASCII_OR_BREAK = /^[\x20-\x7e\n]*$/;
+
+/**
+ * Lines of printable ASCII, none starting or ending with a space (an age
+ * armor block): a line break rules out plain, and with no tab, special
+ * character or space beside a break nothing else rules out single quotes
+ * or a literal block, which needs no indentation indicator.
+ */
+function isPlainLines(value: string): boolean {
+  return (
+    value.includes("\n") &&
+    PRINTABLE_ASCII_OR_BREAK.test(value) &&
+    value[0] !== " " &&
+    value[0] !== "\n" &&
+    !value.endsWith(" ") &&
+    !value.includes(" \n") &&
+    !value.includes("\n ")
+  );
+}
+
 /** libyaml `yaml_emitter_analyze_scalar`, the parts that decide a block-context style. */
 function analyze(value: string): Analysis {
   if (value === "") return { multiline: false, blockPlain: true, singleQuoted: true, block: false };
   if (VISIBLE_ASCII.test(value)) return analyzeVisibleAscii(value);
+  if (isPlainLines(value)) return { multiline: true, blockPlain: false, singleQuoted: true, block: true };
   const chars = [...value];
   let blockIndicators = value.startsWith("---") || value.startsWith("...");
   let lineBreaks = false;
@@ -186,8 +207,20 @@ function singleQuoted(value: string, indent: number): string {
   return `'${acrossBreaks(value, indent, (c) => (c === "'" ? "''" : c)).text}'`;
 }
 
+/** A literal block of isPlainLines text, line by line. */
+function literalOfPlainLines(value: string, indent: number): string {
+  const head = !value.endsWith("\n") ? "|-" : value.length === 1 || value.endsWith("\n\n") ? "|+" : "|";
+  const pad = " ".repeat(indent);
+  const body = value
+    .split("\n")
+    .map((line) => (line === "" ? "" : pad + line))
+    .join("\n");
+  return `${head}\n${body}${value.endsWith("\n") ? "" : "\n"}`;
+}
+
 /** `|` with v3's hints, then the lines at `indent`; ends with a newline. */
 function literal(value: string, indent: number, bestIndent: number): string {
+  if (isPlainLines(value)) return literalOfPlainLines(value, indent);
   const chars = [...value];
   let head = "|";
   if (chars.length > 0 && (isSpace(chars[0]!) || isBreak(chars[0]!))) head += String(bestIndent);

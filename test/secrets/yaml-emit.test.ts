@@ -5,7 +5,7 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { encryptYaml, renderSecretManifest, SECRET_ENCRYPTED_REGEX } from "../../src/secrets/index.ts";
+import { encryptSecret, encryptYaml, renderSecretManifest, SECRET_ENCRYPTED_REGEX } from "../../src/secrets/index.ts";
 import { peer } from "../peers/tools.ts";
 import { SopsPeer } from "./sops-peer.ts";
 import type { AgeKey } from "./sops-peer.ts";
@@ -32,6 +32,7 @@ const CORPUS = `top:
     - true
     - "lead space\\nsecond"
     - " leading\\nblock"
+    - "a\\nb\\n"
   map:
     inner:
       deep: v
@@ -52,6 +53,12 @@ lit2: "\\n\\nx"
 lit3: "x\\n\\n\\n"
 lit4: "x  \\ny"
 lit5: "x\\n  y\\n"
+lit6: "x\\ny"
+lit7: "x\\n\\ny\\n"
+lit8: "-----BEGIN AGE ENCRYPTED FILE-----\\nQUJD\\n-----END AGE ENCRYPTED FILE-----\\n"
+lit9: "a b\\n\\nc: d #e\\n"
+lit10: "a\\n b\\n"
+lit11: "a \\nb\\n"
 long: this is a very long value with many spaces that goes well beyond the eighty column limit of yaml
 a1: 'it''s: quoted #x'
 a2: "#hash"
@@ -136,19 +143,23 @@ describe("the layout of sops -e, for each stores.yaml.indent", () => {
 
   for (const indent of [2, 4]) {
     it(`indent ${indent}: a TLS Secret as gitcert writes it, encrypted values in place`, async () => {
-      const plaintext = renderSecretManifest({
+      const secret = {
         name: "web-tls",
         namespace: "shop",
         type: "kubernetes.io/tls",
         annotations: { "cert-manager.io/common-name": "", "gitcert.dev/not-after": "2027-01-01T00:00:00Z", "gitcert.dev/revision": "1" },
         labels: { "controller.cert-manager.io/fao": "true" },
         data: { "tls.crt": Buffer.from("certificate"), "tls.key": Buffer.from("key"), "ca.crt": Buffer.alloc(0) },
-      });
+      };
+      const plaintext = renderSecretManifest(secret);
       const theirs = sopsEncrypt(plaintext, indent, `encrypted_regex: "${SECRET_ENCRYPTED_REGEX}"`);
-      const mine = await encryptYaml(plaintext, { recipients: [key.recipient], encryptedRegex: SECRET_ENCRYPTED_REGEX }, { indent });
+      const rule = { recipients: [key.recipient], encryptedRegex: SECRET_ENCRYPTED_REGEX };
       const mask = (t: string) => t.replace(/ENC\[[^\]]*\]/g, "ENC[]");
-      assert.deepEqual(bodies(mine).map(mask), bodies(theirs).map(mask));
-      assert.deepEqual(metadataShape(mine), metadataShape(theirs));
+      // From the YAML text, and straight from the Secret's fields as execute writes it.
+      for (const mine of [await encryptYaml(plaintext, rule, { indent }), await encryptSecret(secret, rule, { indent })]) {
+        assert.deepEqual(bodies(mine).map(mask), bodies(theirs).map(mask));
+        assert.deepEqual(metadataShape(mine), metadataShape(theirs));
+      }
     });
   }
 });
