@@ -3,12 +3,14 @@
 // says so, and append the same `sops:` block to every document. The output
 // is a fresh document built from those values: comments are dropped (sops
 // would encrypt them; gitcert has none to keep) and aliases are expanded,
-// as sops expands them.
-import { createSecretKey, randomBytes } from "node:crypto";
+// as sops expands them. gitcert's own Secrets skip the YAML text on the way
+// in: encryptSecret walks the mapping renderSecretManifest would have
+// written, so the file is the same, without writing and re-reading it.
+import { createSecretKey } from "node:crypto";
 import type { KeyObject } from "node:crypto";
 import { Pair, Scalar, YAMLMap, YAMLSeq, isAlias, isMap, isScalar, isSeq } from "yaml";
 import type { Document, LineCounter, Node as YamlNode } from "yaml";
-import { encryptValue } from "./aes-value.ts";
+import { encryptValue, isEncValue } from "./aes-value.ts";
 import { aadOf, cryptRuleOf, encryptionPredicate } from "./crypt-rule.ts";
 import { DATA_KEY_BYTES, wrapDataKey } from "./data-key.ts";
 import { secretsError } from "./errors.ts";
@@ -16,9 +18,11 @@ import { formatLastModified, toBytes } from "./go-values.ts";
 import type { SopsValue } from "./go-values.ts";
 import { MacHasher } from "./mac.ts";
 import { METADATA_KEY, SOPS_FORMAT_VERSION, metadataNode } from "./metadata.ts";
-import type { EncryptOptions, SopsRule } from "./types.ts";
+import { secretManifestNode } from "./secret-manifest.ts";
+import type { EncryptOptions, SecretManifestInput, SopsRule } from "./types.ts";
 import { emitYamlStream } from "./yaml-emit.ts";
 import { lineOf, mapKey, parseYamlStream, scalarValue, stringNode, valueNode } from "./yaml-nodes.ts";
+import { freshRandomBytes } from "./random-pool.ts";
 
 const DEFAULT_INDENT = 4;
 
@@ -26,9 +30,10 @@ interface EncryptContext {
   dataKey: KeyObject;
   mac: MacHasher;
   shouldEncrypt: (path: readonly string[]) => boolean;
-  doc: Document.Parsed;
+  /** The parsed document, when the mapping comes from YAML text (for aliases and line numbers). */
+  doc?: Document.Parsed | undefined;
   docNumber: number;
-  lines: LineCounter;
+  lines?: LineCounter | undefined;
   /** Alias targets being expanded, to refuse an alias that contains itself. */
   expanding: Set<YamlNode>;
 }
@@ -41,7 +46,7 @@ function recipientsOf(rule: SopsRule): string[] {
 
 function where(ctx: EncryptContext, node: YamlNode | null | undefined, path: readonly string[]): () => string {
   return () => {
-    const line = lineOf(node, ctx.lines);
+    const line = ctx.lines && lineOf(node, ctx.lines);
     const at = line === undefined ? "" : `, line ${line}`;
     return `document ${ctx.docNumber}${at} (${path.length ? aadOf(path) : "top level"})`;
   };
@@ -72,7 +77,7 @@ function encryptLeaf(v: SopsValue, path: readonly string[], ctx: EncryptContext)
 function encryptNode(node: unknown, path: readonly string[], ctx: EncryptContext): YamlNode {
   if (node === null || node === undefined) return encryptLeaf({ type: "null" }, path, ctx);
   if (isAlias(node)) {
-    const target = node.resolve(ctx.doc);
+    const target = ctx.doc && node.resolve(ctx.doc);
     if (!target) throw secretsError("SopsInvalidYaml", `${where(ctx, node, path)()}: unresolved alias`);
     if (ctx.expanding.has(target)) throw secretsError("SopsInvalidYaml", `${where(ctx, node, path)()}: an alias refers to a node containing it`);
     ctx.expanding.add(target);
@@ -109,40 +114,80 @@ function isEmptyDocument(doc: Document.Parsed): boolean {
   return c === null || (isScalar(c) && c.type === Scalar.PLAIN && !c.tag && (c.value ?? "") === "");
 }
 
+interface PlainDocument {
+  map: YAMLMap;
+  doc?: Document.Parsed;
+  lines?: LineCounter;
+}
+
+/** Each mapping encrypted, under one data key and one MAC, its `sops:` block appended. */
+async function encryptMappings(documents: readonly PlainDocument[], rule: SopsRule, options: EncryptOptions): Promise<YAMLMap[]> {
+  const crypt = cryptRuleOf(rule);
+  const shouldEncrypt = encryptionPredicate(crypt);
+  const recipients = recipientsOf(rule);
+  const dataKey = freshRandomBytes(DATA_KEY_BYTES);
+  const valueKey = createSecretKey(dataKey);
+  const macOnlyEncrypted = rule.macOnlyEncrypted === true;
+  const mac = new MacHasher(macOnlyEncrypted);
+  const maps = documents.map(({ map, doc, lines }, i) => {
+    if (map.items.some((p) => isScalar(p.key) && p.key.value === METADATA_KEY)) {
+      throw secretsError("SopsAlreadyEncrypted", `plaintext: document ${i + 1} already has a top-level "sops" key`);
+    }
+    return encryptNode(map, [], { dataKey: valueKey, mac, shouldEncrypt, doc, docNumber: i + 1, lines, expanding: new Set() }) as YAMLMap;
+  });
+
+  const lastModified = formatLastModified(options.now ?? new Date());
+  const macValue = encryptValue(Buffer.from(mac.hex(), "utf8"), "str", valueKey, lastModified);
+  try {
+    const age = await Promise.all(recipients.map((r) => wrapDataKey(dataKey, r)));
+    const meta = { age, lastModified, mac: macValue, rule: crypt, macOnlyEncrypted, version: SOPS_FORMAT_VERSION };
+    for (const map of maps) map.items.push(new Pair(new Scalar(METADATA_KEY), metadataNode(meta)));
+  } finally {
+    dataKey.fill(0);
+  }
+  return maps;
+}
+
 /**
  * Encrypt a plaintext YAML stream into a sops file that `sops -d`, Flux,
  * KSOPS and sops-age decrypt. Every document must be a mapping; empty
  * documents (a trailing `---`) are dropped.
  */
 export async function encryptYaml(plaintextYaml: string, rule: SopsRule, options: EncryptOptions = {}): Promise<string> {
-  const crypt = cryptRuleOf(rule);
-  const shouldEncrypt = encryptionPredicate(crypt);
-  const recipients = recipientsOf(rule);
   const { docs, lines } = parseYamlStream(plaintextYaml, "plaintext");
   const documents = docs.filter((d) => !isEmptyDocument(d));
   if (documents.length === 0) throw secretsError("SopsInvalidYaml", "plaintext: there is no YAML document to encrypt");
-
-  const dataKey = randomBytes(DATA_KEY_BYTES);
-  const valueKey = createSecretKey(dataKey);
-  const macOnlyEncrypted = rule.macOnlyEncrypted === true;
-  const mac = new MacHasher(macOnlyEncrypted);
-  const maps = documents.map((doc, i) => {
-    const contents = doc.contents;
-    if (!isMap(contents)) {
+  const plain = documents.map((doc, i) => {
+    if (!isMap(doc.contents)) {
       throw secretsError("SopsInvalidYaml", `plaintext: document ${i + 1} is not a mapping; sops encrypts only mappings`);
     }
-    if (contents.items.some((p) => isScalar(p.key) && p.key.value === METADATA_KEY)) {
-      throw secretsError("SopsAlreadyEncrypted", `plaintext: document ${i + 1} already has a top-level "sops" key`);
-    }
-    return encryptNode(contents, [], { dataKey: valueKey, mac, shouldEncrypt, doc, docNumber: i + 1, lines, expanding: new Set() }) as YAMLMap;
+    return { map: doc.contents, doc, lines };
   });
+  return emitYamlStream(await encryptMappings(plain, rule, options), options.indent ?? DEFAULT_INDENT);
+}
 
-  const lastModified = formatLastModified(options.now ?? new Date());
-  const macValue = encryptValue(Buffer.from(mac.hex(), "utf8"), "str", valueKey, lastModified);
-  const age = await Promise.all(recipients.map((r) => wrapDataKey(dataKey, r)));
-  const meta = { age, lastModified, mac: macValue, rule: crypt, macOnlyEncrypted, version: SOPS_FORMAT_VERSION };
+const SECRET_VALUE_FIELDS = new Set(["data", "stringData"]);
 
-  for (const map of maps) map.items.push(new Pair(new Scalar(METADATA_KEY), metadataNode(meta)));
-  dataKey.fill(0);
-  return emitYamlStream(maps, options.indent ?? DEFAULT_INDENT);
+/** Whatever the rule, a Secret's values leave encrypted (or empty): checked on the very nodes emitted. */
+function assertValuesEncrypted(secret: YAMLMap, input: SecretManifestInput): void {
+  const clear = (node: unknown): boolean => {
+    if (isMap(node)) return node.items.some((p) => clear(p.value));
+    if (isSeq(node)) return node.items.some(clear);
+    return !(isScalar(node) && typeof node.value === "string" && (node.value === "" || isEncValue(node.value)));
+  };
+  for (const pair of secret.items) {
+    if (isScalar(pair.key) && SECRET_VALUE_FIELDS.has(String(pair.key.value)) && clear(pair.value)) {
+      throw secretsError("SecretValuesInClear", `Secret ${input.namespace}/${input.name}: the rule leaves ${String(pair.key.value)} unencrypted; refusing to write it`);
+    }
+  }
+}
+
+/**
+ * A Secret encrypted straight from its fields: the same file as
+ * `encryptYaml(renderSecretManifest(input), rule, options)`.
+ */
+export async function encryptSecret(input: SecretManifestInput, rule: SopsRule, options: EncryptOptions = {}): Promise<string> {
+  const [secret] = await encryptMappings([{ map: secretManifestNode(input) }], rule, options);
+  assertValuesEncrypted(secret!, input);
+  return emitYamlStream([secret!], options.indent ?? DEFAULT_INDENT);
 }

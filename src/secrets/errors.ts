@@ -39,7 +39,9 @@ export type SecretsErrorCode =
   /** `.sops.yaml` has creation rules and none matches the file. */
   | "SopsNoMatchingRule"
   /** A Kubernetes Secret's fields are not what a Secret allows. */
-  | "SecretInvalid";
+  | "SecretInvalid"
+  /** A Secret whose rule would leave `data`/`stringData` in the clear: refused, never written. */
+  | "SecretValuesInClear";
 
 export function secretsError(code: SecretsErrorCode, message: string, source?: SourceRef): GitcertError {
   return new GitcertError(code, message, source ? { source } : {});

@@ -1,6 +1,6 @@
 // secrets/: the TLS Secret's shape, SOPS encryption and decryption of it,
 // `.sops.yaml` rules, and the age keys that open it.
-export { encryptYaml } from "./encrypt.ts";
+export { encryptSecret, encryptYaml } from "./encrypt.ts";
 export { decryptDocument, decryptYaml } from "./decrypt.ts";
 export { rekeyYaml, type RekeyResult } from "./rekey.ts";
 export { findCreationRule, matchingCreationRule, nearestSopsConfig, parseSopsConfig, pathForRules, SOPS_CONFIG_NAME, sopsRuleOf } from "./sops-config.ts";

@@ -30,8 +30,11 @@ function sortedMap(entries: Record<string, string>): YAMLMap {
 
 const pair = (key: string, value: Scalar | YAMLMap): Pair => new Pair(new Scalar(key), value);
 
-/** A plaintext `v1` Secret manifest; encrypt it before it goes anywhere near Git. */
-export function renderSecretManifest(input: SecretManifestInput): string {
+/**
+ * A plaintext `v1` Secret as a YAML mapping: what is rendered, and what
+ * encryptSecret encrypts without rendering it first.
+ */
+export function secretManifestNode(input: SecretManifestInput): YAMLMap {
   if (!input.name || !input.namespace) throw secretsError("SecretInvalid", "a Secret needs a name and a namespace");
   for (const key of Object.keys(input.data)) {
     if (!DATA_KEY.test(key)) throw secretsError("SecretInvalid", `Secret ${input.namespace}/${input.name}: ${JSON.stringify(key)} is not a valid data key`);
@@ -51,8 +54,13 @@ export function renderSecretManifest(input: SecretManifestInput): string {
     pair("type", stringNode(input.type)),
     pair("data", sortedMap(data)),
   );
+  return root;
+}
+
+/** A plaintext `v1` Secret manifest; encrypt it before it goes anywhere near Git. */
+export function renderSecretManifest(input: SecretManifestInput): string {
   const doc = new Document(null, DOCUMENT_OPTIONS);
-  doc.contents = root;
+  doc.contents = secretManifestNode(input);
   return doc.toString(toStringOptions(2));
 }
 
