@@ -102,6 +102,28 @@ describe("rekeyYaml", () => {
     assert.match(r.stdout, /b: secret/);
   });
 
+  it("rewrites files laid out otherwise as well: a comment before or after, a value with a sops: line of its own", async () => {
+    const annotated = PLAINTEXT.replace('    gitcert.dev/revision: "3"\n', '    gitcert.dev/revision: "3"\n    note: |\n      sops:\n      not the metadata\n');
+    const original = await encryptYaml(annotated, { recipients: [alice.recipient], encryptedRegex: SECRET_ENCRYPTED_REGEX });
+    assert.match(original, /^ +sops:$/m, "the annotation's line stays inside its block");
+    // Only the sops: block is read when it is the single document's last entry; the rest parse the file whole.
+    for (const variant of [original, `# edited by hand\n${original}`, `${original}# a trailing comment\n`]) {
+      const { text } = await rekeyYaml(variant, [bob.recipient], [alice.identity]);
+      assert.deepEqual(recipients(text), [bob.recipient]);
+      assert.equal(body(text), body(variant), "everything before the metadata byte for byte");
+      assert.equal(text.endsWith("# a trailing comment\n"), variant.endsWith("# a trailing comment\n"));
+      const r = sops.decrypt(text, [bob.identity]);
+      assert.equal(r.status, 0, r.stderr);
+      assert.deepEqual(parse(r.stdout), parse(annotated));
+    }
+  });
+
+  it("refuses a file with two top-level sops: entries, as the invalid YAML it is", async () => {
+    const original = await encryptYaml(PLAINTEXT, { recipients: [alice.recipient], encryptedRegex: SECRET_ENCRYPTED_REGEX });
+    const twice = original + original.slice(original.indexOf("\nsops:\n") + 1);
+    await assert.rejects(rekeyYaml(twice, [bob.recipient], [alice.identity]), isCode("SopsInvalidYaml"));
+  });
+
   it("refuses without an identity that opens it, naming the recipients and no key", async () => {
     const original = await encryptYaml(PLAINTEXT, { recipients: [alice.recipient], encryptedRegex: SECRET_ENCRYPTED_REGEX });
     await assert.rejects(rekeyYaml(original, [bob.recipient], [carol.identity]), (e: unknown) => {
