@@ -3,7 +3,7 @@
 // secrets/encryption-target.ts), over the .sops.yaml files read once per
 // reconcile.
 import { GitcertError } from "../diagnostics.ts";
-import { placementPaths, placeSecret, type SecretFileNames } from "../plan/index.ts";
+import { placementPaths, placeSecret, type SecretFileNames } from "../plan/placement.ts";
 import { encryptionTarget, loadSopsConfigs, type EncryptionTarget, type SopsConfigFile } from "../secrets/index.ts";
 
 export interface SecretEncryption {

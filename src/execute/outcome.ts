@@ -2,10 +2,10 @@
 // status table, and Certificate status, Events and metrics are built from
 // these, never from the plan alone.
 import type { Diagnostic, ObjectRef, SourceRef } from "../diagnostics.ts";
-import { issuerRef } from "../issuers/index.ts";
+import { issuerRef } from "../issuers/read.ts";
 import type { PlanItem, RecipientChange } from "../plan/index.ts";
 import type { CertificateInfo } from "../pki/index.ts";
-import { renewalTime } from "../plan/index.ts";
+import { renewalTime } from "../plan/renewal-time.ts";
 
 /** What the Secret holds, as written now or as Git already had it. */
 export interface SecretMetadata {

@@ -2,7 +2,8 @@
 // file changed, so its data key is re-wrapped for them (secrets/rekey.ts):
 // no new certificate, the same values and MAC, one file rewritten.
 import { GitcertError, toDiagnostic } from "../diagnostics.ts";
-import { recipientChange, type PlanItem } from "../plan/index.ts";
+import type { PlanItem } from "../plan/index.ts";
+import { recipientChange } from "../plan/recipients.ts";
 import { rekeyYaml } from "../secrets/index.ts";
 import type { ExecuteContext } from "./execute.ts";
 import { failed, rekeyed, type FailedOutcome, type RekeyedOutcome } from "./outcome.ts";
