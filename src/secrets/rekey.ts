@@ -17,6 +17,7 @@ import { secretsError } from "./errors.ts";
 import { canonicalRfc3339 } from "./go-values.ts";
 import { ageEntriesNode, isMetadataPair, readMetadata } from "./metadata.ts";
 import type { SopsMetadata } from "./metadata.ts";
+import { readMetadataText } from "./metadata-text.ts";
 import { emitMappingAt } from "./yaml-emit.ts";
 import { parseYamlStream } from "./yaml-nodes.ts";
 
@@ -81,11 +82,16 @@ function sopsMap(doc: YamlNode | null | undefined): YAMLMap | undefined {
   return pair && isMap(pair.value) ? pair.value : undefined;
 }
 
-/** A document's `sops:` mapping, with the text its node offsets count in and where that text starts in the file. */
+/**
+ * A document's `sops:` block: its mapping with the text its node offsets
+ * count in, or, read from gitcert's own layout, the span of its age list
+ * straight away; and where that text starts in the file.
+ */
 interface SopsBlock {
-  map: YAMLMap;
   text: string;
   offset: number;
+  map?: YAMLMap;
+  span?: AgeSpan;
 }
 
 interface SopsBlocks {
@@ -114,9 +120,11 @@ const LINE_AT_COLUMN_0 = /\n[^ \r\n]/;
  * document, opening with a plain key, whose last entry is `sops:`. The
  * `yaml` package (and yaml.v3) reads any line at column 0 of such a file as
  * a top-level entry, so one `sops:` line at column 0 with nothing but
- * indented lines after it is that entry. Undefined for any other file, and
- * for a block that does not read cleanly, so that the whole file is parsed
- * and its errors name the right lines.
+ * indented lines after it is that entry. Gitcert's own layout is read from
+ * the text (metadata-text.ts), any other by parsing the block alone.
+ * Undefined for any other file, and for a block that does not read
+ * cleanly, so that the whole file is parsed and its errors name the right
+ * lines.
  */
 function trailingSopsBlock(text: string): SopsBlocks | undefined {
   const found = [...text.matchAll(SOPS_LINE)];
@@ -124,6 +132,8 @@ function trailingSopsBlock(text: string): SopsBlocks | undefined {
   const offset = found[0]!.index;
   const tail = text.slice(offset);
   if (LINE_AT_COLUMN_0.test(tail)) return undefined;
+  const ours = readMetadataText(tail);
+  if (ours) return { meta: ours.meta, blocks: [{ text: tail, offset, span: { start: ours.ageStart, end: ours.ageEnd, column: ours.indent, indent: ours.indent } }] };
   try {
     const { docs, lines } = parseYamlStream(tail, "sops block");
     const root = docs[0]?.contents;
@@ -167,7 +177,7 @@ export async function rekeyYaml(encryptedYaml: string, recipients: readonly stri
   const wanted = [...new Set(recipients.map((r) => r.trim()).filter((r) => r !== ""))];
   if (wanted.length === 0) throw secretsError("SopsInvalidRecipient", "no age recipient to rekey for");
   const { meta, blocks } = trailingSopsBlock(encryptedYaml) ?? parsedSopsBlocks(encryptedYaml);
-  if (blocks.some(({ map }) => { const groups: unknown = map.get("key_groups", true); return isSeq(groups) && groups.items.length > 0; })) {
+  if (blocks.some(({ map }) => { const groups: unknown = map?.get("key_groups", true); return isSeq(groups) && groups.items.length > 0; })) {
     throw secretsError("SopsUnsupported", "the file keeps its keys in key_groups; gitcert rekeys only files with a flat age list");
   }
 
@@ -192,7 +202,7 @@ export async function rekeyYaml(encryptedYaml: string, recipients: readonly stri
   const list = ageListNode(entries);
   // Last document first, so earlier offsets stay valid.
   for (const block of [...blocks].reverse()) {
-    const within = ageSpan(block.text, block.map);
+    const within = block.span ?? ageSpan(block.text, block.map!);
     const span = { ...within, start: within.start + block.offset, end: within.end + block.offset };
     if (!entries.every(isCanonical)) assertReadsBack(list, entries, span.indent);
     text = text.slice(0, span.start) + emitMappingAt(list, span.column, span.indent) + text.slice(span.end);
