@@ -118,7 +118,11 @@ interface PlainDocument {
   map: YAMLMap;
   doc?: Document.Parsed;
   lines?: LineCounter;
+  /** How to walk it; encryptNode, which types every scalar as yaml.v3 would, unless said otherwise. */
+  walk?: (map: YAMLMap, ctx: EncryptContext) => YAMLMap;
 }
+
+const walkYaml = (map: YAMLMap, ctx: EncryptContext): YAMLMap => encryptNode(map, [], ctx) as YAMLMap;
 
 /** Each mapping encrypted, under one data key and one MAC, its `sops:` block appended. */
 async function encryptMappings(documents: readonly PlainDocument[], rule: SopsRule, options: EncryptOptions): Promise<YAMLMap[]> {
@@ -129,11 +133,11 @@ async function encryptMappings(documents: readonly PlainDocument[], rule: SopsRu
   const valueKey = createSecretKey(dataKey);
   const macOnlyEncrypted = rule.macOnlyEncrypted === true;
   const mac = new MacHasher(macOnlyEncrypted);
-  const maps = documents.map(({ map, doc, lines }, i) => {
+  const maps = documents.map(({ map, doc, lines, walk = walkYaml }, i) => {
     if (map.items.some((p) => isScalar(p.key) && p.key.value === METADATA_KEY)) {
       throw secretsError("SopsAlreadyEncrypted", `plaintext: document ${i + 1} already has a top-level "sops" key`);
     }
-    return encryptNode(map, [], { dataKey: valueKey, mac, shouldEncrypt, doc, docNumber: i + 1, lines, expanding: new Set() }) as YAMLMap;
+    return walk(map, { dataKey: valueKey, mac, shouldEncrypt, doc, docNumber: i + 1, lines, expanding: new Set() });
   });
 
   const lastModified = formatLastModified(options.now ?? new Date());
@@ -183,11 +187,37 @@ function assertValuesEncrypted(secret: YAMLMap, input: SecretManifestInput): voi
 }
 
 /**
+ * secretManifestNode's tree, whose every key and value is a string in the
+ * scalar stringNode made for it (quoted where yaml.v3 would read anything
+ * else): what encryptNode would make of it, without typing each scalar
+ * again. Plaintext nodes are kept as they are.
+ */
+function walkStrings(map: YAMLMap, ctx: EncryptContext, path: readonly string[] = []): YAMLMap {
+  const out = new YAMLMap();
+  for (const pair of map.items) {
+    const keyPath = [...path, String((pair.key as Scalar).value)];
+    const node = pair.value;
+    if (isMap(node)) {
+      out.items.push(new Pair(pair.key, walkStrings(node, ctx, keyPath)));
+      continue;
+    }
+    const value = String((node as Scalar).value);
+    const encrypted = ctx.shouldEncrypt(keyPath);
+    const bytes = Buffer.from(value, "utf8");
+    ctx.mac.add(bytes, encrypted);
+    // sops leaves "" as "" even where it encrypts (aes/cipher.go: isEmpty).
+    const leaf = encrypted && value !== "" ? new Scalar(encryptValue(bytes, "str", ctx.dataKey, aadOf(keyPath))) : node;
+    out.items.push(new Pair(pair.key, leaf));
+  }
+  return out;
+}
+
+/**
  * A Secret encrypted straight from its fields: the same file as
  * `encryptYaml(renderSecretManifest(input), rule, options)`.
  */
 export async function encryptSecret(input: SecretManifestInput, rule: SopsRule, options: EncryptOptions = {}): Promise<string> {
-  const [secret] = await encryptMappings([{ map: secretManifestNode(input) }], rule, options);
+  const [secret] = await encryptMappings([{ map: secretManifestNode(input), walk: walkStrings }], rule, options);
   assertValuesEncrypted(secret!, input);
   return emitYamlStream([secret!], options.indent ?? DEFAULT_INDENT);
 }
