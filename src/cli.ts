@@ -276,10 +276,11 @@ async function serveCommand(args: string[], env: NodeJS.ProcessEnv): Promise<num
   const { GitcertMetrics } = await import("./metrics/index.ts");
   const { acmeRequestLabels } = await import("./daemon/acme-requests.ts");
   const metrics = new GitcertMetrics();
-  const issuers = await issuersFor(config, log, env, { onRequest: (event) => metrics.acmeRequest(acmeRequestLabels(event), event.durationMs / 1000) });
+  const http01 = await (await import("./daemon/http01-responder.ts")).http01Responder(config, env);
+  const issuers = await issuersFor(config, log, env, { onRequest: (event) => metrics.acmeRequest(acmeRequestLabels(event), event.durationMs / 1000) }, http01);
   const { runServe } = await import("./daemon/serve.ts");
   try {
-    return await runServe({ config, env, workspace, issuers, identities, log, metrics });
+    return await runServe({ config, env, workspace, issuers, identities, log, metrics, http01: http01?.server });
   } finally {
     await closeIssuers(issuers);
   }
@@ -308,15 +309,25 @@ async function planCommand(args: string[], env: NodeJS.ProcessEnv, kind: "plan" 
   return items.some((i) => i.action === "blocked") || diagnostics.some((d) => d.severity === "error") ? 1 : 0;
 }
 
-/** The issuers; with a cluster configured, ACME's HTTP-01 routes make challenge Ingresses and HTTPRoutes in it. */
-async function issuersFor(config: Config, log: Logger, env: NodeJS.ProcessEnv, extra: Partial<import("./acme/index.ts").AcmeOptions> = {}): Promise<IssuerRegistry> {
+/**
+ * The issuers; with a cluster configured, ACME's HTTP-01 routes make challenge
+ * Ingresses and HTTPRoutes in it. `responder`: serve's always-on HTTP-01
+ * server, which the issuers present into instead of listening themselves.
+ */
+async function issuersFor(
+  config: Config,
+  log: Logger,
+  env: NodeJS.ProcessEnv,
+  extra: Partial<import("./acme/index.ts").AcmeOptions> = {},
+  responder?: import("./daemon/http01-responder.ts").Http01Responder,
+): Promise<IssuerRegistry> {
   const { acmeOptionsFromConfig } = await import("./acme/index.ts");
   const { defaultIssuers } = await import("./issuers/index.ts");
   const { clusterConfigured } = await import("./kube/configured.ts");
-  const cluster = clusterConfigured(config, env) ? (await import("./kube/index.ts")).http01ClusterFor(config, env) : undefined;
+  const cluster = responder?.cluster ?? (clusterConfigured(config, env) ? (await import("./kube/index.ts")).http01ClusterFor(config, env) : undefined);
   const acme = acmeOptionsFromConfig(config);
   return defaultIssuers({
-    acme: { ...acme, http01: { ...acme.http01, cluster }, onWarning: (message) => log.warn(message), onDebug: (message) => log.debug(message), ...extra },
+    acme: { ...acme, http01: { ...acme.http01, cluster, ...(responder ? { server: responder.server } : {}) }, onWarning: (message) => log.warn(message), onDebug: (message) => log.debug(message), ...extra },
   });
 }
 

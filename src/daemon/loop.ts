@@ -45,6 +45,7 @@ interface Batch<R> {
 }
 
 interface Running<R> extends Batch<R> {
+  waiting: boolean;
   startedAt: number;
   lastProgressAt: number;
   abort: AbortController;
@@ -52,7 +53,8 @@ interface Running<R> extends Batch<R> {
 }
 
 export interface LoopStatus {
-  running?: { triggers: Trigger[]; startedAt: number; lastProgressAt: number };
+  /** `waiting`: the run waits at the gate (a standby for the Lease), not stuck. */
+  running?: { triggers: Trigger[]; startedAt: number; lastProgressAt: number; waiting: boolean };
   queued: boolean;
   stopping: boolean;
   /** The last run that ended: when, and whether it did its work. */
@@ -93,7 +95,7 @@ export class ReconcileLoop<R> {
   status(): LoopStatus {
     const r = this.#running;
     return {
-      running: r && { triggers: r.request.triggers, startedAt: r.startedAt, lastProgressAt: r.lastProgressAt },
+      running: r && { triggers: r.request.triggers, startedAt: r.startedAt, lastProgressAt: r.lastProgressAt, waiting: r.waiting },
       queued: this.#queued !== undefined,
       stopping: this.#stop.signal.aborted,
       last: this.#last,
@@ -129,7 +131,7 @@ export class ReconcileLoop<R> {
     this.#queued = undefined;
     const now = this.#clock();
     const abort = new AbortController();
-    const running: Running<R> = { ...batch, startedAt: now, lastProgressAt: now, abort, finished: Promise.resolve() };
+    const running: Running<R> = { ...batch, waiting: this.#options.gate !== undefined, startedAt: now, lastProgressAt: now, abort, finished: Promise.resolve() };
     this.#running = running;
     running.finished = this.#execute(running).then((outcome) => {
       const seconds = (this.#clock() - running.startedAt) / 1000;
@@ -156,6 +158,9 @@ export class ReconcileLoop<R> {
       return { status: "failed", error };
     }
     if (this.#stop.signal.aborted) return { status: "cancelled", reason: "gitcert is shutting down" };
+    // The run starts now: however long the gate kept it (a standby waits for hours), it was not stuck.
+    running.waiting = false;
+    running.startedAt = running.lastProgressAt = this.#clock();
     // Shutdown aborts a run only after its grace period (stop() does that), not at once.
     const signal = leadership ? AbortSignal.any([running.abort.signal, leadership]) : running.abort.signal;
     const progress = () => {

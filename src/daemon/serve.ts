@@ -2,6 +2,7 @@
 // configuration, and the process's signals. SIGTERM or SIGINT stops it as
 // the pod's termination asks: no new work, the reconcile in flight given
 // serve.gracePeriodSeconds, then exit 0. A second signal exits at once.
+import type { Http01Server } from "../acme/http01/index.ts";
 import type { Config } from "../config.ts";
 import type { IssuerRegistry } from "../issuers/index.ts";
 import type { Logger } from "../log.ts";
@@ -24,6 +25,11 @@ export interface ServeDeps {
   /** Shared with the issuers, which count their ACME requests in it. */
   metrics?: GitcertMetrics;
   leadership?: Leadership;
+  /**
+   * With a cluster: the HTTP-01 responder the issuers present into, kept
+   * listening on every replica, leader or standby, until the process stops.
+   */
+  http01?: Http01Server;
   /** Tests stop the daemon themselves; by default SIGTERM and SIGINT do. */
   signals?: NodeJS.Signals[];
   /** Called once listening (tests read the ports). */
@@ -58,8 +64,12 @@ export async function runServe(deps: ServeDeps): Promise<number> {
   for (const s of signals) process.on(s, onSignal);
   const cluster = await openCluster(config, deps.env ?? process.env, log);
   try {
+    if (deps.http01) {
+      await deps.http01.open();
+      log.info({ address: `${config["acme.http01.address"] || "*"}:${deps.http01.port}` }, "answering HTTP-01 on every replica: this one's challenges and, from the cluster, the leader's");
+    }
     // With a cluster, only the replica holding the Lease works; losing it aborts the run at once.
-    const leadership = deps.leadership ?? (cluster ? leadershipGate(async (stop) => (await cluster.session.lead(stop)) ?? new AbortController().signal) : undefined);
+    const leadership = deps.leadership ?? (cluster ? leadershipGate((stop) => leadAndSweep(cluster, stop, log)) : undefined);
     const metrics = deps.metrics ?? new GitcertMetrics();
     const daemon = await startDaemon({
       reconcile: daemonReconcile({ cluster, workspace: deps.workspace, config, issuers: deps.issuers, identities: deps.identities, log, now: () => new Date(), parseCache: new ParseCache() }),
@@ -85,9 +95,21 @@ export async function runServe(deps: ServeDeps): Promise<number> {
     log.info({ signal, abandoned }, "gitcert serve stopped");
     return 0;
   } finally {
+    await deps.http01?.close();
     await cluster?.session.close(); // frees the Lease for the next replica at once
     for (const s of signals) process.off(s, onSignal);
   }
+}
+
+/**
+ * Waits for the Lease; once held, removes what a killed leader left of its
+ * HTTP-01 challenges before this replica's first reconcile as leader, as
+ * `run --once` does at its start.
+ */
+async function leadAndSweep(cluster: TickCluster, stop: AbortSignal, log: Logger): Promise<AbortSignal> {
+  const leadership = (await cluster.session.lead(stop)) ?? new AbortController().signal;
+  for (const problem of await cluster.session.sweepLeftovers()) log.warn({ code: problem.code }, problem.message);
+  return leadership;
 }
 
 async function openCluster(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<TickCluster | undefined> {

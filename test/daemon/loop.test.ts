@@ -170,7 +170,7 @@ test("a stop while waiting for the lease cancels the waiting run", async () => {
 });
 
 test("liveness: a long run that reports progress is alive; a silent one is stuck", () => {
-  const status = { running: { triggers: ["start" as const], startedAt: 0, lastProgressAt: 50_000 }, queued: false, stopping: false };
+  const status = { running: { triggers: ["start" as const], startedAt: 0, lastProgressAt: 50_000, waiting: false }, queued: false, stopping: false };
   assert.equal(liveness(status, 60_000, 30_000).ok, true);
   const stuck = liveness(status, 90_000, 30_000);
   assert.equal(stuck.ok, false);
@@ -178,11 +178,39 @@ test("liveness: a long run that reports progress is alive; a silent one is stuck
   assert.equal(liveness({ queued: false, stopping: false }, 1e9, 30_000).ok, true);
 });
 
-test("readiness: after a finished reconcile that reached the remote; never on a standby or while stopping", () => {
+test("liveness: a standby waiting hours for the Lease is alive; the clock of its run starts when it leads", async () => {
+  const clock = { now: 0 };
+  const granted = deferred();
+  const loop = new ReconcileLoop<string>({
+    clock: () => clock.now,
+    gate: async () => {
+      await granted.promise;
+      return new AbortController().signal;
+    },
+    run: () => new Promise(() => undefined),
+  });
+  void loop.request("start");
+  await new Promise((r) => setImmediate(r));
+  clock.now = 5 * 3600_000;
+  assert.deepEqual(liveness(loop.status(), clock.now, 900_000), { ok: true, detail: "standby: waiting for the Lease" });
+  granted.resolve();
+  await new Promise((r) => setImmediate(r));
+  clock.now += 60_000;
+  const leading = liveness(loop.status(), clock.now, 900_000);
+  assert.deepEqual(leading, { ok: true, detail: "reconciling for 60 s" });
+  clock.now += 900_001;
+  assert.equal(liveness(loop.status(), clock.now, 900_000).ok, false, "once leading, a silent run is stuck again");
+});
+
+test("readiness: after a finished reconcile that reached the remote; on a standby too; never while stopping", () => {
   const finished = { queued: false, stopping: false, last: { endedAt: 1000, status: "done" as const } };
   assert.deepEqual(readiness({ status: { queued: false, stopping: false }, now: 0 }), { ok: false, detail: "no reconcile has finished yet" });
   assert.equal(readiness({ status: finished, now: 3000, remote: { reachable: true } }).detail, "the last reconcile ended 2 s ago (done)");
   assert.equal(readiness({ status: finished, now: 3000, remote: { reachable: false, detail: "could not resolve host" } }).ok, false);
-  assert.equal(readiness({ status: finished, now: 3000, remote: { reachable: true }, leading: false }).detail, "standby: another replica holds the lease");
+  // A standby answers HTTP-01 and must not hold up a rolling update: ready, and says why.
+  const standby = readiness({ status: { queued: false, stopping: false }, now: 3000, leading: false });
+  assert.equal(standby.ok, true);
+  assert.match(standby.detail, /^standby: another replica holds the Lease/);
+  assert.equal(readiness({ status: { queued: false, stopping: true }, now: 3000, leading: false }).ok, false, "a standby shutting down is not");
   assert.equal(readiness({ status: { ...finished, stopping: true }, now: 3000, remote: { reachable: true } }).ok, false);
 });

@@ -1,8 +1,10 @@
 // gitcert's own HTTP-01 responder: GET /.well-known/acme-challenge/<token>
 // answers the key authorization, for the host the challenge is about. It
 // listens only while some challenge is presented, so `run --once` exits and
-// a long-running pod holds no port between orders. Safe for concurrent
-// orders: tokens are unique, and opening and closing are serialised.
+// holds no port between orders — unless opened for the process's life
+// (`serve` with a cluster: every replica answers, a standby from the
+// cluster's record). Safe for concurrent orders: tokens are unique, and
+// opening and closing are serialised.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { GitcertError } from "../../diagnostics.ts";
@@ -36,6 +38,7 @@ export class Http01Server {
   private readonly challenges = new Map<string, { keyAuthorization: string; host: string; refs: number }>();
   private server?: Server;
   private users = 0;
+  private held = false;
   private queue: Promise<unknown> = Promise.resolve();
 
   private readonly options: Http01ServerOptions;
@@ -72,7 +75,14 @@ export class Http01Server {
     if (!entry) return;
     if (--entry.refs === 0) this.challenges.delete(token);
     this.users--;
-    await this.serial(() => (this.server && this.users === 0 ? this.shutdown() : undefined));
+    await this.serial(() => (this.server && this.users === 0 && !this.held ? this.shutdown() : undefined));
+  }
+
+  /** Listens from now until close(), whether or not anything is presented. */
+  async open(): Promise<void> {
+    if (this.options.mounted) return;
+    this.held = true;
+    await this.serial(() => (this.server ? undefined : this.listen()));
   }
 
   /**
@@ -103,6 +113,7 @@ export class Http01Server {
   async close(): Promise<void> {
     this.challenges.clear();
     this.users = 0;
+    this.held = false;
     await this.serial(() => (this.server ? this.shutdown() : undefined));
   }
 

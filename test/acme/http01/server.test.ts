@@ -56,6 +56,22 @@ test("the server listens while challenges are presented, and only then", async (
   await server.close();
 });
 
+test("opened for the process's life (serve with a cluster): it listens with nothing presented, and a removed challenge does not close it", async () => {
+  const server = new Http01Server({ address: "127.0.0.1", port: 0, lookup: async (token) => (token === "looked-up-token-0123456789" ? "looked-up-token-0123456789.x" : undefined) });
+  await server.open();
+  const port = server.port!;
+  assert.deepEqual(await get(port, "/.well-known/acme-challenge/looked-up-token-0123456789", "a.example.com"), { status: 200, body: "looked-up-token-0123456789.x" }, "another replica's token, from the lookup");
+  assert.equal((await get(port, `/.well-known/acme-challenge/${TOKEN}`, "a.example.com")).status, 404);
+  await server.present("a.example.com", TOKEN, KEYAUTH);
+  assert.deepEqual(await get(port, `/.well-known/acme-challenge/${TOKEN}`, "a.example.com"), { status: 200, body: KEYAUTH });
+  await server.remove(TOKEN);
+  assert.equal(server.listening, true);
+  assert.equal((await get(port, `/.well-known/acme-challenge/${TOKEN}`, "a.example.com")).status, 404, "removed: no longer answered");
+  await server.close();
+  assert.equal(server.listening, false);
+  await assert.rejects(get(port, `/.well-known/acme-challenge/${TOKEN}`, "a.example.com"), /ECONNREFUSED/);
+});
+
 test("the same token presented twice (a shared pending authorization) stays until both remove it", async () => {
   const server = new Http01Server({ address: "127.0.0.1", port: 0 });
   await Promise.all([server.present("a.example.com", TOKEN, KEYAUTH), server.present("a.example.com", TOKEN, KEYAUTH)]);
