@@ -1,7 +1,7 @@
 // A `gitcert serve` daemon in the test process, against the demo's real
 // bare Git remote, with a clock the test moves. Its schedule never fires on
 // its own (1 January only): ticks are asked for, as node-cron would.
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHmac } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
@@ -17,6 +17,8 @@ import { ParseCache } from "../../src/manifests/index.ts";
 import { GitcertMetrics } from "../../src/metrics/index.ts";
 import { openWorkspace, type Workspace } from "../../src/repo/index.ts";
 import { git, tempDir } from "../helpers.ts";
+
+const BIN = join(import.meta.dirname, "../../bin/gitcert.js");
 
 export const WEBHOOK_SECRET = "webhook-secret-for-tests";
 export const API_TOKEN = "api-token-for-tests";
@@ -121,4 +123,74 @@ export function githubPush(url: string, secret = WEBHOOK_SECRET): Promise<Respon
 export function annotation(file: string, name: string): string | undefined {
   const match = new RegExp(`${name.replace(/[./]/g, (c) => `\\${c}`)}: "?([^"\\n]+)"?`).exec(readFileSync(file, "utf8"));
   return match?.[1];
+}
+
+const WAIT_LIMIT_MS = 120_000;
+
+export interface ServeProcess {
+  lines: Array<Record<string, unknown>>;
+  waitFor(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
+  exited: Promise<number | null>;
+  kill(signal: NodeJS.Signals): void;
+}
+
+/**
+ * `gitcert serve` as a child process; its JSON log lines as they come
+ * (waitFor rejects once it has exited without the line). SIGKILLed when the
+ * test ends.
+ */
+export function startServe(t: TestContext, env: Record<string, string>): ServeProcess {
+  const child = spawn(process.execPath, [BIN, "serve"], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  t.after(() => {
+    if (child.exitCode === null) child.kill("SIGKILL");
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  const waiters: Array<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void; reject: (e: Error) => void }> = [];
+  let ended = false;
+  const gone = () => new Error(`gitcert serve exited before the line awaited; its last lines:\n${lines.slice(-15).map((l) => JSON.stringify(l)).join("\n")}`);
+  // After the last output: a process that died cannot print what a test waits for.
+  child.on("close", () => {
+    ended = true;
+    for (const w of waiters.splice(0)) w.reject(gone());
+  });
+  let buffer = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    buffer += chunk.toString("utf8");
+    let nl;
+    while ((nl = buffer.indexOf("\n")) !== -1) {
+      const text = buffer.slice(0, nl);
+      buffer = buffer.slice(nl + 1);
+      let line: Record<string, unknown>;
+      try {
+        line = JSON.parse(text) as Record<string, unknown>;
+      } catch {
+        line = { msg: text };
+      }
+      lines.push(line);
+      for (const w of waiters.filter((w) => w.match(line))) {
+        waiters.splice(waiters.indexOf(w), 1);
+        w.resolve(line);
+      }
+    }
+  });
+  return {
+    lines,
+    exited,
+    kill: (signal) => child.kill(signal),
+    waitFor: (match) => {
+      const seen = lines.find(match);
+      if (seen) return Promise.resolve(seen);
+      if (ended) return Promise.reject(gone());
+      return new Promise((resolve, reject) => {
+        // A bound so a line that never comes fails the test instead of hanging the run; not a speed check.
+        const timer = setTimeout(() => {
+          waiters.splice(waiters.findIndex((w) => w.match === match), 1);
+          reject(new Error(`no such line from gitcert serve in ${WAIT_LIMIT_MS / 1000} s; its last lines:\n${lines.slice(-15).map((l) => JSON.stringify(l)).join("\n")}`));
+        }, WAIT_LIMIT_MS);
+        const done = <T,>(settle: (value: T) => void) => (value: T) => (clearTimeout(timer), settle(value));
+        waiters.push({ match, resolve: done(resolve), reject: done(reject) });
+      });
+    },
+  };
 }

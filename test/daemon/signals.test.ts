@@ -1,61 +1,14 @@
 // `gitcert serve` as a process: SIGTERM and SIGINT stop it cleanly.
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { prepareDemo } from "../../src/demo.ts";
 import { sopsDecrypt, tempDir } from "../helpers.ts";
+import { startServe } from "./helpers.ts";
 
-const BIN = join(import.meta.dirname, "../../bin/gitcert.js");
 const SECRETS = ["platform/cert-manager/demo-root-ca.sops.yaml", "apps/shop/api-tls.sops.yaml", "apps/shop/storefront-tls.sops.yaml", "apps/blog/blog-tls.sops.yaml"];
-
-interface Child {
-  lines: Array<Record<string, unknown>>;
-  waitFor(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
-  exited: Promise<number | null>;
-  kill(signal: NodeJS.Signals): void;
-}
-
-function startServe(t: TestContext, env: Record<string, string>): Child {
-  const child = spawn(process.execPath, [BIN, "serve"], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
-  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  t.after(() => {
-    if (child.exitCode === null) child.kill("SIGKILL");
-  });
-  const lines: Array<Record<string, unknown>> = [];
-  const waiters: Array<{ match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }> = [];
-  let buffer = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    buffer += chunk.toString("utf8");
-    let nl;
-    while ((nl = buffer.indexOf("\n")) !== -1) {
-      const text = buffer.slice(0, nl);
-      buffer = buffer.slice(nl + 1);
-      let line: Record<string, unknown>;
-      try {
-        line = JSON.parse(text) as Record<string, unknown>;
-      } catch {
-        line = { msg: text };
-      }
-      lines.push(line);
-      for (const w of waiters.filter((w) => w.match(line))) {
-        waiters.splice(waiters.indexOf(w), 1);
-        w.resolve(line);
-      }
-    }
-  });
-  return {
-    lines,
-    exited,
-    kill: (signal) => child.kill(signal),
-    waitFor: (match) => {
-      const seen = lines.find(match);
-      if (seen) return Promise.resolve(seen);
-      return new Promise((resolve) => waiters.push({ match, resolve }));
-    },
-  };
-}
 
 async function demoEnv(t: TestContext) {
   const dir = tempDir(t);

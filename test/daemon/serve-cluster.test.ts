@@ -1,0 +1,160 @@
+// `gitcert serve` replicas against a real kube-apiserver, as processes with
+// real leader election (a 3 s Lease): exactly one reconciles while both are
+// Ready; both answer an HTTP-01 challenge the leader presented (the standby
+// from its record in the cluster); when the leader is killed, the standby
+// takes the Lease, sweeps what the dead leader left of its challenges before
+// its first reconcile, and never committed anything while it stood by.
+import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
+import { request } from "node:http";
+import { join } from "node:path";
+import { after, before, test, type TestContext } from "node:test";
+import { http01Routes, Http01Server, type Http01RouteContext } from "../../src/acme/http01/index.ts";
+import { Cluster, ClusterHttp01, clusterTarget } from "../../src/kube/index.ts";
+import { certificateSpec } from "../fixtures/certificate-spec.ts";
+import { gitopsRepo, installCrds } from "../kube/helpers.ts";
+import { uniqueName, useKube, type KubePeer } from "../peers/kube.ts";
+import { startServe, type ServeProcess } from "./helpers.ts";
+
+let kube: KubePeer;
+before(async () => {
+  kube = await useKube();
+  installCrds(kube);
+});
+after(() => kube?.release());
+
+const TOKEN = "serve-cluster-token-0123456789abcdefXYZ";
+const API_TOKEN = "api-token-for-serve-cluster-tests";
+
+function get(address: string, path: string, host?: string): Promise<{ status: number; body: string }> {
+  const [hostname, port] = address.split(":") as [string, string];
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port: Number(port), path, headers: host ? { host } : {}, agent: false }, (res) => {
+      let body = "";
+      res.on("data", (d: Buffer) => (body += d.toString()));
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+const message = (text: string) => (l: Record<string, unknown>) => l.msg === text;
+
+/** A serve replica and where it listens: probes, hooks, HTTP-01. */
+async function replica(t: TestContext, env: Record<string, string>, name: string) {
+  const serve = startServe(t, { ...env, POD_NAME: name, GITCERT_WORKDIR: join(env.HOME!, `work-${name}`) });
+  const http01 = await serve.waitFor((l) => typeof l.msg === "string" && l.msg.startsWith("answering HTTP-01 on every replica"));
+  const started = await serve.waitFor((l) => typeof l.msg === "string" && l.msg.startsWith("gitcert serve: reconciling now"));
+  const listeners = started.listeners as string[];
+  const on = (route: string) => listeners.find((l) => l.includes(route))!.split(" ")[0]!;
+  return { serve, name, probes: on("health"), hooks: on("webhook"), http01: http01.address as string };
+}
+
+function reconcileNow(hooks: string): Promise<number> {
+  return fetch(`http://${hooks}/reconcile`, { method: "POST", headers: { authorization: `Bearer ${API_TOKEN}` } }).then((r) => r.status);
+}
+
+/** The index of the first line matching, or -1. */
+function lineOf(serve: ServeProcess, match: (l: Record<string, unknown>) => boolean): number {
+  return serve.lines.findIndex(match);
+}
+
+test("two serve replicas: one reconciles, both are Ready and answer the leader's HTTP-01 challenge; the leader killed, the standby sweeps its leftovers, then takes over", async (t) => {
+  const ns = uniqueName("serve");
+  kube.kubectl(["create", "namespace", ns]);
+  const repo = await gitopsRepo(t, {
+    "apps/issuer.yaml": `apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: selfsigned, namespace: ${ns}}\nspec: {selfSigned: {}}\n`,
+    "apps/certificate.yaml": `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: web, namespace: ${ns}}\nspec:\n  secretName: web-tls\n  dnsNames: [web.${ns}.example.test]\n  issuerRef: {name: selfsigned}\n`,
+  });
+  const instance = uniqueName("serve");
+  const env = {
+    HOME: repo.dir,
+    SOPS_AGE_KEY: repo.identity,
+    GITCERT_REPO: repo.remote,
+    GITCERT_LOG_LEVEL: "info",
+    GITCERT_INSTANCE: instance,
+    KUBECONFIG: kube.kubeconfig,
+    GITCERT_LEADER_ELECTION_NAMESPACE: ns,
+    GITCERT_LEADER_ELECTION_LEASE_DURATION_SECONDS: "3",
+    GITCERT_LEADER_ELECTION_RENEW_DEADLINE_SECONDS: "2",
+    GITCERT_LEADER_ELECTION_RETRY_PERIOD_SECONDS: "1",
+    GITCERT_SERVE_SCHEDULE: "0 0 1 1 *", // never on its own during the test: reconciles are asked for
+    GITCERT_SERVE_TOKEN: API_TOKEN,
+    GITCERT_SERVE_ADDRESS: "127.0.0.1",
+    GITCERT_SERVE_PORT: "0",
+    GITCERT_SERVE_METRICS_ADDRESS: "127.0.0.1",
+    GITCERT_SERVE_METRICS_PORT: "0",
+    GITCERT_ACME_HTTP01_ADDRESS: "127.0.0.1",
+    GITCERT_ACME_HTTP01_PORT: "0",
+  };
+  const commits = () => Number(execFileSync("git", ["--git-dir", join(repo.dir, "remote.git"), "rev-list", "--count", "main"], { encoding: "utf8" }));
+
+  const a = await replica(t, env, "replica-a");
+  await a.serve.waitFor(message("leading: this replica reconciles"));
+  await a.serve.waitFor(message("reconcile finished"));
+  const issued = commits();
+  assert.ok(issued >= 2, "the leader issued and pushed the Certificate's Secret");
+
+  const b = await replica(t, env, "replica-b");
+  await b.serve.waitFor(message("another gitcert leads; waiting for the Lease"));
+  // Both Ready: the leader after its reconcile, the standby as a standby (a rolling update does not wait for it to lead).
+  assert.deepEqual(await get(a.probes, "/readyz").then((r) => r.status), 200);
+  const standby = await get(b.probes, "/readyz");
+  assert.equal(standby.status, 200, standby.body);
+  assert.match(standby.body, /standby/);
+  assert.match((await get(b.probes, "/healthz")).body, /^ok: standby: waiting for the Lease/);
+
+  // Asked to reconcile, both accept; only the leader works.
+  assert.equal(await reconcileNow(b.hooks), 202);
+  assert.equal(await reconcileNow(a.hooks), 202);
+  await a.serve.waitFor((l) => l.msg === "reconcile finished" && a.serve.lines.filter(message("reconcile finished")).length === 2);
+  assert.equal(lineOf(b.serve, message("reconcile finished")), -1, "the standby did not reconcile");
+
+  // The leader's session presents an HTTP-01 challenge, as its ACME issuer does: the backend Service with the record, the Ingress.
+  const host = `web.${ns}.example.test`;
+  const keyAuthorization = `${TOKEN}.thumbprint-of-the-account-key`;
+  const leaderCluster = new ClusterHttp01(new Cluster(clusterTarget({ kubeconfig: kube.kubeconfig, context: "" }, {})!), instance, {
+    backend: "externalName",
+    externalName: "localhost",
+    externalNamePort: 80,
+    listenerPort: 0,
+  });
+  const context: Http01RouteContext = {
+    solver: { ingress: {} },
+    certificate: { name: "web", namespace: ns, labels: {}, spec: certificateSpec(), source: { file: "apps/certificate.yaml", line: 1 } },
+    issuer: { kind: "Issuer", name: "acme", namespace: ns, spec: {}, source: { file: "apps/issuer.yaml", line: 1 } },
+  };
+  const leaderListener = new Http01Server({ port: 0, mounted: true });
+  for (const route of http01Routes({ listener: leaderListener, cluster: leaderCluster })) await route.present({ identifier: host, token: TOKEN, keyAuthorization }, context);
+  const solverObjects = () => kube.kubectl(["get", "ingresses,services", "-n", ns, "-l", "gitcert.dev/purpose=http01-solver", "-o", "name"]).trim().split("\n").filter(Boolean);
+  assert.equal(solverObjects().length, 2, "a challenge Ingress and its backend Service");
+
+  // Whichever replica the solver Service picks answers the CA.
+  for (const r of [b, a]) {
+    assert.deepEqual(await get(r.http01, `/.well-known/acme-challenge/${TOKEN}`, host), { status: 200, body: keyAuthorization }, `${r.name} answers the leader's challenge`);
+    assert.equal((await get(r.http01, `/.well-known/acme-challenge/${TOKEN}`, `other.${ns}.example.test`)).status, 404, `${r.name}: only for the challenge's host`);
+    assert.equal((await get(r.http01, "/.well-known/acme-challenge/unknown-token-0123456789abcdef", host)).status, 404, `${r.name}: an unknown token`);
+  }
+
+  // The leader dies mid-challenge: its objects stay behind until the next leader sweeps them.
+  a.serve.kill("SIGKILL");
+  await a.serve.exited;
+  const leading = await b.serve.waitFor(message("leading: this replica reconciles"));
+  const finished = await b.serve.waitFor(message("reconcile finished"));
+  const swept = b.serve.lines.find(message("removed what an earlier gitcert left of its HTTP-01 challenges"));
+  assert.ok(swept, JSON.stringify(b.serve.lines.slice(-10)));
+  const removed = swept.removed as string[];
+  assert.ok(removed.some((r) => r.startsWith(`Ingress ${ns}/cm-acme-http-solver-`)), removed.join("; "));
+  assert.ok(removed.some((r) => r.startsWith(`Service ${ns}/cm-acme-http-solver-`)), removed.join("; "));
+  assert.ok(b.serve.lines.indexOf(leading) < b.serve.lines.indexOf(swept) && b.serve.lines.indexOf(swept) < b.serve.lines.indexOf(finished), "swept once leading, before its first reconcile");
+  assert.deepEqual(solverObjects(), []);
+  assert.equal(lineOf(b.serve, message("reconcile finished")), b.serve.lines.indexOf(finished), "no reconcile before it led");
+  assert.equal(commits(), issued, "nothing was due: the new leader made no commit");
+  assert.equal((await get(b.http01, `/.well-known/acme-challenge/${TOKEN}`, host)).status, 404, "the swept challenge is answered no more");
+  assert.equal((await get(b.probes, "/readyz")).status, 200);
+
+  b.serve.kill("SIGTERM");
+  assert.equal(await b.serve.exited, 0);
+  await assert.rejects(get(b.http01, `/.well-known/acme-challenge/${TOKEN}`, host), /ECONNREFUSED/, "the responder closed with the process");
+});
