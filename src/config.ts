@@ -50,7 +50,7 @@ export const OPTIONS = [
   { key: "git.username", type: "string", default: "", description: "HTTPS username sent with the token (default x-access-token)." },
   { key: "logLevel", type: "string", default: "info", description: "debug, info, warn or error." },
   { key: "acme.applyAccountKey", type: "boolean", default: false, description: "List the ACME account key Secret gitcert creates in its folder's kustomization.yaml, so Flux or Argo CD applies it to the cluster: a cert-manager controller can then take over with the same ACME account. false (least exposure): the key stays in Git only, where gitcert reads it." },
-  { key: "acme.http01.address", type: "string", default: "", description: "Address gitcert's HTTP-01 challenge server listens on while a challenge is open (empty: every interface)." },
+  { key: "acme.http01.address", type: "string", default: "", description: "Address gitcert's HTTP-01 challenge server listens on: while a challenge is open, or always in `serve` with a cluster (empty: every interface)." },
   { key: "acme.http01.port", type: "number", default: 8089, description: "Port of gitcert's HTTP-01 challenge server (the Service the challenge Ingress routes to).", range: [0, 65535] },
   { key: "acme.http01.selfCheck", type: "boolean", default: true, description: "Fetch each HTTP-01 challenge through its public name before asking the ACME server to validate it (false for split-horizon DNS)." },
   { key: "acme.http01.selfCheckPort", type: "number", default: 80, description: "Port the HTTP-01 self-check fetches http://<domain>/.well-known/acme-challenge/ on.", range: [1, 65535] },
