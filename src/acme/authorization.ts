@@ -74,7 +74,7 @@ async function solve(authz: Authorization, ctx: AuthorizationContext): Promise<v
 
   if (picked.challengeType === "http-01") {
     const routeContext = { solver: withOverrides(picked.solver.http01!, ctx.certificate.annotations, ctx.certificate.namespace), certificate: ctx.certificate, issuer: ctx.issuer };
-    await solveHttp01(ctx.http01, { identifier: authz.identifier.value, token: challenge.token, keyAuthorization }, routeContext, validate);
+    await solveHttp01(ctx.http01, { identifier: authz.identifier.value, token: challenge.token, keyAuthorization }, routeContext, validate, ctx.env.signal);
   } else {
     const spec = picked.solver.dns01!;
     await ctx.dns01.solve({ domain: authz.identifier.value, value: keyAuthorization, spec, namespace: ctx.secretNamespace }, ctx.env, validate);

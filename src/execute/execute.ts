@@ -95,6 +95,7 @@ export async function executePlan(items: readonly PlanItem[], ctx: ExecuteContex
     now: ctx.now,
     clusterResourceNamespace: ctx.clusterResourceNamespace,
     ...(ctx.serviceAccountToken ? { serviceAccountToken: ctx.serviceAccountToken } : {}),
+    ...(ctx.signal ? { signal: ctx.signal } : {}),
   };
   await restoreCarriedSecrets(ctx, keepSecret, result.diagnostics);
 

@@ -87,6 +87,11 @@ export interface IssuerEnv {
   serviceAccountToken?(request: ServiceAccountTokenRequest): Promise<string>;
   /** Where a ClusterIssuer's Secrets live (cert-manager's default: `cert-manager`). */
   clusterResourceNamespace: string;
+  /**
+   * Aborts when the reconcile is abandoned (leadership lost, a shutdown's
+   * grace period over): stop waiting, take down what was presented.
+   */
+  signal?: AbortSignal;
 }
 
 export interface ServiceAccountTokenRequest {

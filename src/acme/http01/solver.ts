@@ -1,6 +1,9 @@
 // HTTP-01: present the key authorization through every route, check it is
 // reachable the way the ACME server will fetch it, ask for validation, and
-// take every route down again whatever happened.
+// take every route down again whatever happened — also when the reconcile
+// is abandoned mid-wait (SIGTERM past the grace period, leadership lost):
+// the wait is given up at once so the routes come down before the process
+// exits, instead of staying behind for the next leader's sweep.
 import { GitcertError } from "../../diagnostics.ts";
 import { redactTokens } from "../problem.ts";
 import { routeWanted } from "./overrides.ts";
@@ -21,17 +24,23 @@ export async function solveHttp01(
   challenge: Http01Challenge,
   context: Http01RouteContext,
   validate: () => Promise<void>,
+  signal?: AbortSignal,
 ): Promise<void> {
   const presented: Http01Route[] = [];
   const missing = missingRoute(settings.routes, context);
   if (missing) settings.onWarning?.(missing);
   try {
+    // Each present runs to its end (a route cut short could leave an object its cleanup does not know of).
     for (const route of settings.routes) {
+      signal?.throwIfAborted();
       await route.present(challenge, context);
       presented.push(route);
     }
-    if (settings.selfCheck) await selfCheck(challenge, settings.selfCheck, missing);
-    await validate();
+    const checked = settings.selfCheck;
+    await unlessAborted(async () => {
+      if (checked) await selfCheck(challenge, checked, missing);
+      await validate();
+    }, signal);
   } finally {
     for (const route of presented.reverse()) {
       try {
@@ -65,5 +74,23 @@ async function selfCheck(challenge: Http01Challenge, options: SelfCheckOptions, 
   } catch (err) {
     if (!missing || !(err instanceof GitcertError)) throw err;
     throw new GitcertError(err.code, `${err.message}. Note: ${missing}`, err.where, { retryAfter: err.retryAfter, atCA: err.atCA });
+  }
+}
+
+/** `work`, or signal's reason as soon as it aborts (the work is left to end on its own). */
+async function unlessAborted(work: () => Promise<void>, signal: AbortSignal | undefined): Promise<void> {
+  if (!signal) return work();
+  signal.throwIfAborted();
+  let stop!: () => void;
+  const aborted = new Promise<never>((_resolve, reject) => {
+    stop = () => reject(signal.reason);
+    signal.addEventListener("abort", stop, { once: true });
+  });
+  const running = work();
+  running.catch(() => undefined); // its failure after an abort is nobody's concern
+  try {
+    await Promise.race([running, aborted]);
+  } finally {
+    signal.removeEventListener("abort", stop);
   }
 }

@@ -70,6 +70,23 @@ test("routes are presented in order and taken down in reverse, also when validat
   assert.equal(listener.listening, false);
 });
 
+test("abandoned while waiting for the CA (the shutdown's grace period over): the wait is given up at once and every route taken down", async () => {
+  const listener = new Http01Server({ address: "127.0.0.1", port: 0 });
+  const events: string[] = [];
+  const routes = [...http01Routes({ listener }), recordingRoute(events)];
+  const abandon = new AbortController();
+  const solving = solveHttp01({ routes, selfCheck: false }, challenge, context, () => {
+    events.push("validate: waiting for a CA that never answers");
+    abandon.abort(new Error("the shutdown grace period (0 s) is over"));
+    return new Promise(() => undefined);
+  }, abandon.signal);
+  await assert.rejects(solving, /the shutdown grace period \(0 s\) is over/);
+  assert.deepEqual(events, ["present web.example.com via nginx", "validate: waiting for a CA that never answers", "cleanUp web.example.com"]);
+  assert.equal(listener.listening, false);
+  await assert.rejects(solveHttp01({ routes, selfCheck: false }, challenge, context, async () => undefined, abandon.signal), /grace period/, "nothing is presented once abandoned");
+  assert.equal(events.length, 3);
+});
+
 test("a route that cannot be presented fails the challenge and takes down what was presented before it", async () => {
   const listener = new Http01Server({ address: "127.0.0.1", port: 0 });
   const events: string[] = [];
