@@ -5,8 +5,9 @@
 // listener, and the result is a Secret in Git that the sops CLI decrypts
 // and kubectl applies, with the Certificate's status Ready. Also: edit in
 // place leaves the user's Ingress as it was, a Gateway HTTPRoute comes and
-// goes, a SIGKILLed gitcert's leftovers are swept at the next start, and a
-// replica that does not lead answers the CA from the cluster's record.
+// goes, a SIGKILLed gitcert's leftovers are swept at the next start, a
+// `serve` SIGTERMed mid-challenge takes its objects down before it exits,
+// and a replica that does not lead answers the CA from the cluster's record.
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";
 import { X509Certificate } from "node:crypto";
@@ -25,11 +26,12 @@ import { freePorts, startPebble, type Pebble } from "../peers/pebble.ts";
 import { peerBinDir } from "../peers/tools.ts";
 import { startTraefik, type Traefik } from "../peers/traefik.ts";
 import { makeVeth } from "../peers/veth.ts";
+import { startServe } from "../daemon/helpers.ts";
 import { applyDecrypted, CLI, conditionOf, getJson, gitopsRepo, installCrds, ROOT, waitEstablished, type CertificateView, type GitopsRepo } from "./helpers.ts";
 import { watchObjects, type Recorded } from "./watch.ts";
 
 const CLASS = "gitcert-test-traefik";
-const NS = { main: uniqueName("http01"), edit: uniqueName("http01-edit"), sweep: uniqueName("http01-sweep"), replicas: uniqueName("http01-replicas"), gateway: uniqueName("http01-gateway"), endpoints: uniqueName("http01-endpoints"), shim: uniqueName("http01-shim") };
+const NS = { main: uniqueName("http01"), edit: uniqueName("http01-edit"), sweep: uniqueName("http01-sweep"), replicas: uniqueName("http01-replicas"), gateway: uniqueName("http01-gateway"), endpoints: uniqueName("http01-endpoints"), shim: uniqueName("http01-shim"), serve: uniqueName("http01-serve") };
 
 let kube: KubePeer;
 let traefik: Traefik;
@@ -54,7 +56,7 @@ before(async () => {
   for (const f of readdirSync(crds).filter((f) => f.endsWith(".yaml"))) kube.kubectl(["apply", "--server-side", "-f", join(crds, f)]);
   waitEstablished(kube, ["httproutes.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io", "gatewayclasses.gateway.networking.k8s.io"]);
   kube.kubectl(["apply", "--server-side", "-f", "-"], { input: `apiVersion: gateway.networking.k8s.io/v1\nkind: GatewayClass\nmetadata: {name: ${CLASS}}\nspec: {controllerName: traefik.io/gateway-controller}\n` });
-  traefik = await startTraefik({ kubeconfig: kube.kubeconfig, namespaces: [NS.main, NS.edit, NS.sweep, NS.replicas, NS.shim, NS.endpoints, NS.gateway], gateway: true });
+  traefik = await startTraefik({ kubeconfig: kube.kubeconfig, namespaces: [NS.main, NS.edit, NS.sweep, NS.replicas, NS.shim, NS.endpoints, NS.gateway, NS.serve], gateway: true });
   // Pebble resolves every name to 127.0.0.1 and validates on Traefik's port: the CA's request goes through the ingress.
   pebble = await startPebble({ httpPort: traefik.port });
 });
@@ -518,4 +520,50 @@ test("two replicas: the CA's request reaches the replica that is not leading, wh
   });
   assert.equal(status, 404);
   applySecretFromGit(t, repo, "apps/web-tls.sops.yaml", ns);
+});
+
+test("serve SIGTERMed while an HTTP-01 challenge is open: the challenge's Ingress and Service are gone when it exits, and the next start issues through Traefik", async (t) => {
+  const ns = NS.serve;
+  const host = `www.${ns}.example.test`;
+  const repo = await gitopsRepo(t, {
+    "apps/issuer.yaml": issuer(ns, pebble, `{ingress: {ingressClassName: ${CLASS}}}`),
+    "apps/certificate.yaml": certificate(ns, host),
+  });
+  kube.kubectl(["apply", "--server-side", "-f", join(repo.checkout(), "apps")]);
+  const ingresses = await watchObjects(kube.kubeconfig, `/apis/networking.k8s.io/v1/namespaces/${ns}/ingresses`);
+  t.after(() => ingresses.stop());
+  const [listenerPort, closedPort] = (await freePorts(2)) as [number, number];
+  const serveEnv = (o: Options) => ({
+    ...gitcertEnv(repo, o),
+    GITCERT_SERVE_ADDRESS: "127.0.0.1",
+    GITCERT_SERVE_PORT: "0",
+    GITCERT_SERVE_METRICS_ADDRESS: "127.0.0.1",
+    GITCERT_SERVE_METRICS_PORT: "0",
+    GITCERT_SERVE_SCHEDULE: "0 0 1 1 *",
+    GITCERT_SERVE_GRACE_PERIOD_SECONDS: "1",
+  });
+
+  // The self-check asks a port where nothing answers: the challenge stays open until the shutdown abandons it.
+  const first = startServe(t, serveEnv({ listenerPort, selfCheckPort: closedPort }));
+  for (let i = 0; !ingresses.events.some((e) => e.type === "ADDED" && isSolver(e)); i++) {
+    if (i > 3000) assert.fail(`no challenge Ingress in 60 s:\n${first.lines.map((l) => JSON.stringify(l)).join("\n")}`);
+    await sleep(20);
+  }
+  assert.notEqual(solverObjectsLeft(ns), "", "the challenge is open");
+  first.kill("SIGTERM");
+  assert.equal(await first.exited, 0);
+  assert.ok(first.lines.some((l) => l.msg === "gitcert serve stopped" && l.abandoned === true), "the reconcile was abandoned after the grace period");
+  assert.equal(solverObjectsLeft(ns), "", "nothing left behind for a sweep");
+  assert.ok(ingresses.events.some((e) => e.type === "DELETED" && isSolver(e)));
+  assert.equal(readdirSync(join(repo.checkout(), "apps")).includes("web-tls.sops.yaml"), false, "the abandoned run committed nothing");
+
+  // The next start completes the work: Pebble's request through Traefik and the Ingress this serve makes.
+  const second = startServe(t, serveEnv({ listenerPort }));
+  const settled = await second.waitFor((l) => l.msg === "reconcile finished" || l.msg === "reconcile failed");
+  assert.equal(settled.msg, "reconcile finished", JSON.stringify(second.lines.slice(-10)));
+  assert.ok(second.lines.some((l) => l.certificate === `${ns}/web` && l.outcome === "issued"), JSON.stringify(second.lines.slice(-10)));
+  second.kill("SIGTERM");
+  assert.equal(await second.exited, 0);
+  assertReady(ns, applySecretFromGit(t, repo, "apps/web-tls.sops.yaml", ns));
+  assert.equal(solverObjectsLeft(ns), "");
 });
