@@ -483,7 +483,7 @@ test("two replicas: the CA's request reaches the replica that is not leading, wh
   });
   kube.kubectl(["apply", "--server-side", "-f", join(repo.checkout(), "apps")]);
 
-  // Replica B: not leading, its listener mounted on its own HTTP server as the daemon mounts it, with the cluster lookup.
+  // Replica B: not leading, a listener with the cluster lookup mounted on an HTTP server of its own (serve's own replicas: test/daemon/serve-cluster.test.ts).
   const target = clusterTarget({ kubeconfig: serviceAccount, context: "" }, {})!;
   const replicaB = new ClusterHttp01(new Cluster(target), instance, { backend: "externalName", externalName: "localhost", externalNamePort: 80, listenerPort: 0 });
   const listenerB = new Http01Server({ port: 0, mounted: true, lookup: (token, h) => replicaB.keyAuthorization(token, h) });
