@@ -3,7 +3,8 @@
 // Ready; both answer an HTTP-01 challenge the leader presented (the standby
 // from its record in the cluster); when the leader is killed, the standby
 // takes the Lease, sweeps what the dead leader left of its challenges before
-// its first reconcile, and never committed anything while it stood by.
+// its first reconcile, and never committed anything while it stood by; a
+// leader stopped with SIGTERM hands over to the next standby.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { request } from "node:http";
@@ -154,7 +155,16 @@ test("two serve replicas: one reconciles, both are Ready and answer the leader's
   assert.equal((await get(b.http01, `/.well-known/acme-challenge/${TOKEN}`, host)).status, 404, "the swept challenge is answered no more");
   assert.equal((await get(b.probes, "/readyz")).status, 200);
 
+  // A leader stopped with SIGTERM (a rolling update) hands over to the next standby.
+  const c = await replica(t, env, "replica-c");
+  await c.serve.waitFor(message("another gitcert leads; waiting for the Lease"));
+  assert.equal((await get(c.probes, "/readyz")).status, 200);
   b.serve.kill("SIGTERM");
   assert.equal(await b.serve.exited, 0);
   await assert.rejects(get(b.http01, `/.well-known/acme-challenge/${TOKEN}`, host), /ECONNREFUSED/, "the responder closed with the process");
+  await c.serve.waitFor(message("leading: this replica reconciles"));
+  await c.serve.waitFor(message("reconcile finished"));
+  assert.equal(commits(), issued, "still nothing due, still no commit");
+  c.serve.kill("SIGTERM");
+  assert.equal(await c.serve.exited, 0);
 });
