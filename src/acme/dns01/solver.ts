@@ -1,9 +1,11 @@
 // DNS-01 through the provider registry: find where the TXT
 // record goes (following CNAMEs when the solver says so), present it, wait
 // until the nameservers that matter serve it, ask for validation, and
-// remove it again whatever happened.
+// remove it again whatever happened (at once when the reconcile is
+// abandoned mid-wait).
 import { GitcertError } from "../../diagnostics.ts";
 import type { IssuerEnv } from "../../issuers/types.ts";
+import { unlessAbandoned } from "../abandon.ts";
 import { KeyedLock } from "../keyed-lock.ts";
 import type { Dns01SolverSpec } from "../schema.ts";
 import { challengeFqdn } from "./cname.ts";
@@ -61,11 +63,15 @@ export class Dns01Solver {
       },
     };
     await this.lock.run(fqdn, async () => {
+      env.signal?.throwIfAborted();
       await provider.present(record, ctx);
       let failed = false;
       try {
-        await waitForTxtRecord(fqdn, record.value, { nameservers, timeoutMs: settings.propagationTimeoutMs, intervalMs: settings.intervalMs });
-        await validate();
+        await unlessAbandoned(async () => {
+          await waitForTxtRecord(fqdn, record.value, { nameservers, timeoutMs: settings.propagationTimeoutMs, intervalMs: settings.intervalMs });
+          env.signal?.throwIfAborted(); // abandoned meanwhile: the record is coming down, the CA must not be asked
+          await validate();
+        }, env.signal);
       } catch (err) {
         failed = true;
         throw err;

@@ -5,6 +5,7 @@
 // the wait is given up at once so the routes come down before the process
 // exits, instead of staying behind for the next leader's sweep.
 import { GitcertError } from "../../diagnostics.ts";
+import { unlessAbandoned } from "../abandon.ts";
 import { redactTokens } from "../problem.ts";
 import { routeWanted } from "./overrides.ts";
 import { http01SelfCheck, type SelfCheckOptions } from "./self-check.ts";
@@ -37,8 +38,9 @@ export async function solveHttp01(
       presented.push(route);
     }
     const checked = settings.selfCheck;
-    await unlessAborted(async () => {
+    await unlessAbandoned(async () => {
       if (checked) await selfCheck(challenge, checked, missing);
+      signal?.throwIfAborted(); // abandoned meanwhile: the routes are coming down, the CA must not be asked
       await validate();
     }, signal);
   } finally {
@@ -74,23 +76,5 @@ async function selfCheck(challenge: Http01Challenge, options: SelfCheckOptions, 
   } catch (err) {
     if (!missing || !(err instanceof GitcertError)) throw err;
     throw new GitcertError(err.code, `${err.message}. Note: ${missing}`, err.where, { retryAfter: err.retryAfter, atCA: err.atCA });
-  }
-}
-
-/** `work`, or signal's reason as soon as it aborts (the work is left to end on its own). */
-async function unlessAborted(work: () => Promise<void>, signal: AbortSignal | undefined): Promise<void> {
-  if (!signal) return work();
-  signal.throwIfAborted();
-  let stop!: () => void;
-  const aborted = new Promise<never>((_resolve, reject) => {
-    stop = () => reject(signal.reason);
-    signal.addEventListener("abort", stop, { once: true });
-  });
-  const running = work();
-  running.catch(() => undefined); // its failure after an abort is nobody's concern
-  try {
-    await Promise.race([running, aborted]);
-  } finally {
-    signal.removeEventListener("abort", stop);
   }
 }
