@@ -13,6 +13,7 @@ import { authEnvironment, checkSshKeyFile, parseRemote } from "./git-auth.ts";
 import type { GitAuth, Remote } from "./git-auth.ts";
 import { redact } from "../redact.ts";
 import { GitError, toGitError } from "./git-errors.ts";
+import { GitObjects } from "./objects.ts";
 import { replayCommits } from "./replay.ts";
 import { testPoint } from "./test-point.ts";
 import { prepareWorkdir, rebuild, type RepairLog } from "./workdir.ts";
@@ -108,6 +109,18 @@ export interface Workspace {
   headCommit(): Promise<string>;
   /** The newest `n` commits of the branch, newest first. */
   log(n?: number): Promise<LogEntry[]>;
+  /**
+   * The remote branch's head as the remote has it now, asked without
+   * fetching (`git ls-remote`): "" when the remote has no such branch.
+   */
+  remoteHead(): Promise<string>;
+  /**
+   * Fetches the remote branch into `origin/<branch>`, leaving the local
+   * branch and the working tree as they are; returns the fetched head.
+   */
+  fetch(): Promise<string>;
+  /** The clone's object store: commits' files without the working tree. */
+  readonly objects: GitObjects;
 }
 
 /** A git command that exited non-zero, with what it printed. */
@@ -209,6 +222,7 @@ class GitWorkspace implements Workspace {
 
   private readonly options: WorkspaceOptions;
   private readonly remoteInfo: Remote;
+  readonly objects: GitObjects;
 
   constructor(
     root: string,
@@ -221,6 +235,7 @@ class GitWorkspace implements Workspace {
     this.branch = options.branch;
     this.remote = redact(remoteInfo.url);
     this.base = baseEnvironment(root, options.author);
+    this.objects = new GitObjects(root, this.base);
   }
 
   // One git command at a time per workspace: two concurrent commands would
@@ -308,15 +323,33 @@ class GitWorkspace implements Workspace {
     });
   }
 
+  remoteHead(): Promise<string> {
+    return this.exclusive(async () => {
+      const out = await this.git("ls-remote", ["ls-remote", "--heads", "origin", `refs/heads/${this.branch}`], true);
+      return out.split("\n").find((l) => l.endsWith(`\trefs/heads/${this.branch}`))?.split("\t")[0] ?? "";
+    });
+  }
+
+  fetch(): Promise<string> {
+    return this.exclusive(async () => {
+      await this.fetchBranch();
+      return (await this.git("fetch", ["rev-parse", "--verify", `refs/remotes/origin/${this.branch}`])).trim();
+    });
+  }
+
+  private async fetchBranch(): Promise<void> {
+    await this.git(
+      "fetch",
+      ["fetch", "--prune", "--no-tags", "--no-recurse-submodules", "origin", `+refs/heads/${this.branch}:refs/remotes/origin/${this.branch}`],
+      true,
+    );
+  }
+
   private async syncOnce(): Promise<SyncResult> {
     await testPoint("before-fetch");
     const tracking = `refs/remotes/origin/${this.branch}`;
     try {
-      await this.git(
-        "fetch",
-        ["fetch", "--prune", "--no-tags", "--no-recurse-submodules", "origin", `+refs/heads/${this.branch}:${tracking}`],
-        true,
-      );
+      await this.fetchBranch();
     } catch (err) {
       if (!(err instanceof GitError) || err.code !== "GitBranchNotFound") throw err;
       return this.syncMissingBranch(tracking);

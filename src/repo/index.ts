@@ -7,6 +7,8 @@ export type { GitAuth, Remote, RemoteKind } from "./git-auth.ts";
 export { GitError, classifyGitFailure } from "./git-errors.ts";
 export type { GitErrorCode, GitFailureKind } from "./git-errors.ts";
 export { worktreeBlobIds } from "./blob-ids.ts";
+export { selectTreeFiles, tooLarge, walkOrder, type FileScanOptions } from "./scan.ts";
+export { BatchParser, GitObjects, type BlobContent, type TreeChange, type TreeEntry } from "./objects.ts";
 export { PathOutsideRepositoryError, readFileInside, removeFile, writeFileAtomic } from "./write.ts";
 export { workingTree, type WorkingTree } from "./working-tree.ts";
 export type { WriteResult } from "./write.ts";

@@ -67,11 +67,7 @@ export function listRepositoryFiles(
     diagnostics.push(diagnostic("RepositoryUnreadable", `cannot read repository folder: ${errorCode(err)}`));
     return { files, diagnostics };
   }
-  const included = options.include.length > 0 ? picomatch(options.include) : () => false;
-  // Exclusions also see dot paths: a user excluding `**/secret*` means all of them.
-  const excluded = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true }) : () => false;
-  const wanted = (rel: string, name: string) =>
-    (included(rel) || KUSTOMIZATION_FILE_NAMES.has(name)) && !excluded(rel);
+  const { wanted, excluded } = pathRules(options);
 
   // Real paths already walked or taken: a directory reached twice (a loop, or
   // a link to a sibling) is walked once, and a file is read once, under the
@@ -171,6 +167,73 @@ export function listRepositoryFiles(
   return { files, diagnostics };
 }
 
+/** Which paths the scan takes (include, or a kustomization's name) and which it drops (exclude, files and whole folders). */
+function pathRules(options: Pick<FileScanOptions, "include" | "exclude">): { wanted(rel: string, name: string): boolean; excluded(rel: string): boolean } {
+  const included = options.include.length > 0 ? picomatch(options.include) : () => false;
+  // Exclusions also see dot paths: a user excluding `**/secret*` means all of them.
+  const excluded = options.exclude.length > 0 ? picomatch(options.exclude, { dot: true }) : () => false;
+  return { wanted: (rel, name) => (included(rel) || KUSTOMIZATION_FILE_NAMES.has(name)) && !excluded(rel), excluded };
+}
+
+/**
+ * The files of a Git tree the scan takes, chosen by the rules the walk of a
+ * working tree follows (include, exclude, kustomization names, skipped
+ * folders, the size limit) and in the walk's order, so that scanning a
+ * commit from Git's objects sees what scanning its checkout would. Only
+ * regular files are given: the caller handles symlinks (a walk follows
+ * them) by scanning the checkout instead.
+ */
+export function selectTreeFiles<T extends { path: string; size: number }>(entries: readonly T[], options: FileScanOptions): { files: T[]; diagnostics: Diagnostic[] } {
+  const { wanted, excluded } = pathRules(options);
+  const dirExcluded = new Map<string, boolean>();
+  const dirDropped = (dir: string): boolean => {
+    if (dir === "") return false;
+    let known = dirExcluded.get(dir);
+    if (known === undefined) {
+      const slash = dir.lastIndexOf("/");
+      known = dirDropped(slash === -1 ? "" : dir.slice(0, slash)) || SKIPPED_NAMES.has(dir.slice(slash + 1)) || excluded(dir);
+      dirExcluded.set(dir, known);
+    }
+    return known;
+  };
+  const files: T[] = [];
+  const diagnostics: Diagnostic[] = [];
+  for (const entry of entries) {
+    const slash = entry.path.lastIndexOf("/");
+    const name = entry.path.slice(slash + 1);
+    if (SKIPPED_NAMES.has(name) || dirDropped(slash === -1 ? "" : entry.path.slice(0, slash)) || !wanted(entry.path, name)) continue;
+    if (entry.size > options.maxFileBytes) {
+      diagnostics.push(tooLarge(entry.size, options.maxFileBytes, { file: entry.path, line: 1 }));
+      continue;
+    }
+    files.push(entry);
+  }
+  return { files: files.sort((a, b) => walkOrder(a.path, b.path)), diagnostics };
+}
+
+/**
+ * The order of a sorted depth-first walk, folder by folder, names compared
+ * as the walk compares them: the path order with `/` below every other
+ * character (a folder's name ends where a longer sibling's goes on).
+ */
+export function walkOrder(a: string, b: string): number {
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const ca = a.charCodeAt(i);
+    const cb = b.charCodeAt(i);
+    if (ca === cb) continue;
+    if (ca === 47) return -1;
+    if (cb === 47) return 1;
+    return ca - cb;
+  }
+  return a.length - b.length;
+}
+
+/** A file over `maxFileBytes`: reported, never read. */
+export function tooLarge(size: number, maxFileBytes: number, source: { file: string; line: number }): Diagnostic {
+  return diagnostic("FileTooLarge", `file is ${size} bytes, over the ${maxFileBytes} byte limit (maxFileBytes); not read`, { source });
+}
+
 /**
  * Reads the listed files, refusing any over `maxFileBytes` before reading a
  * byte of it. Sync reads: for 10,000 small files they measured 80–140 ms
@@ -192,13 +255,7 @@ export function readListedFiles(
       const st = fstatSync(fd);
       if (!st.isFile()) continue;
       if (st.size > maxFileBytes) {
-        diagnostics.push(
-          diagnostic(
-            "FileTooLarge",
-            `file is ${st.size} bytes, over the ${maxFileBytes} byte limit (maxFileBytes); not read`,
-            { source },
-          ),
-        );
+        diagnostics.push(tooLarge(st.size, maxFileBytes, source));
         continue;
       }
       const buf = Buffer.allocUnsafe(st.size);
