@@ -59,7 +59,7 @@ export interface GitOpsReading {
 }
 
 export function readGitOps(input: GitOpsInput): GitOpsReading {
-  const texts = new Map(input.files.map((f) => [f.path, f.text]));
+  const files = new Map(input.files.map((f) => [f.path, f]));
   const variableSources = new RepositoryVariableSources(input);
   const rendered = renderRepository({
     files: input.files,
@@ -78,7 +78,7 @@ export function readGitOps(input: GitOpsInput): GitOpsReading {
     charts: input.charts,
     namespaceOf: (doc) => input.namespaces.forObject(doc.object, doc.source.file),
   });
-  const ksops = ksopsGenerators(input.kustomizations, texts, (file) => input.parse(file, new Set([KSOPS_KIND])));
+  const ksops = ksopsGenerators(input.kustomizations, { get: (path) => files.get(path)?.text }, (file) => input.parse(file, new Set([KSOPS_KIND])));
   return {
     documents: rendered.documents,
     diagnostics: [...rendered.diagnostics, ...invisible],

@@ -33,7 +33,9 @@ export function invisibleCertificates(input: {
   charts: ReadonlySet<string>;
   namespaceOf: (doc: ManifestDocument) => string;
 }): Diagnostic[] {
-  const texts = new Map(input.files.map((f) => [f.path, f.text]));
+  // Texts are read only where they are looked at (values files, charts' files).
+  const files = new Map(input.files.map((f) => [f.path, f]));
+  const texts = { get: (path: string) => files.get(path)?.text };
   // Each file parsed once, with its lines: for values (toJS) and for where a hit is.
   const parsed = new Map<string, Parsed | undefined>();
   const parseFile = (path: string): Parsed | undefined => {
@@ -110,9 +112,10 @@ export function invisibleCertificates(input: {
 
   for (const chart of input.charts) {
     const prefix = chart === "" ? "" : `${chart}/`;
-    for (const [path, text] of texts) {
+    for (const [path, file] of files) {
       if (!path.startsWith(prefix)) continue;
       const rest = path.slice(prefix.length);
+      const text = file.text;
       if (/^values[^/]*\.ya?ml$/.test(rest)) {
         if (MAY_ASK_FOR_CERTIFICATES.test(text)) report(path, 1, [], findHits(valuesOf(path)), `Helm chart ${chart || "."} (values)`);
       } else if (rest.startsWith("templates/") && text.includes("{{")) {

@@ -16,7 +16,7 @@ export function isKsops(object: Record<string, unknown>): boolean {
 /** The ksops generators each kustomization lists in `generators:`, read with `parse`. */
 export function ksopsGenerators(
   kustomizations: readonly KustomizationDocument[],
-  texts: ReadonlyMap<string, string>,
+  texts: { get(path: string): string | undefined },
   parse: (file: { path: string; text: string }) => ManifestDocument[],
 ): KsopsGenerator[] {
   const out: KsopsGenerator[] = [];

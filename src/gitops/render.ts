@@ -86,8 +86,9 @@ interface Applier {
 }
 
 export function renderRepository(input: RenderInput): RenderResult {
-  const texts = new Map(input.files.map((f) => [f.path, f.text]));
-  const index = new KustomizeIndex(texts.keys(), input.kustomizations, (p) => texts.get(p));
+  // A file's text is read only when a build needs it (a patch file): a long-running gitcert keeps most unread.
+  const files = new Map(input.files.map((f) => [f.path, f]));
+  const index = new KustomizeIndex(files.keys(), input.kustomizations, (p) => files.get(p)?.text);
   const patchFiles = index.patchFiles();
   const artifacts = artifactIndex(input.documents);
   const diagnostics: Diagnostic[] = [];
@@ -195,7 +196,7 @@ export function renderRepository(input: RenderInput): RenderResult {
       ...(app.destinationNamespace ? { defaultNamespace: app.destinationNamespace } : {}),
     };
     for (const source of app.sources) {
-      const { build, levelsOf } = argoBuild(source, app, index, texts.keys());
+      const { build, levelsOf } = argoBuild(source, app, index, files.keys());
       appliedApplication.sources.push({ dir: source.dir, recurse: source.recurse, ...(source.namespace ? { namespace: source.namespace } : {}), build });
       diagnostics.push(...build.problems);
       for (const entry of build.entries) {

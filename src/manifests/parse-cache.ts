@@ -3,7 +3,9 @@
 // force-push, a reset): a blob id is its content. Bounded: a scan keeps only
 // the entries of files it saw, so the cache never holds more than one
 // repository's worth, and a file deleted from Git is forgotten at the next
-// scan.
+// scan. Keyed by path (the same string objects tick after tick, whose hashes
+// V8 keeps) with the blob checked, and swept by a generation mark rather
+// than rebuilt: a scan of 10,000 known files allocates next to nothing here.
 import type { FileReading } from "./scan-repository.ts";
 
 export interface ScanGeneration {
@@ -15,8 +17,16 @@ export interface ScanGeneration {
   end(): void;
 }
 
+interface Entry {
+  blob: string;
+  reading: FileReading;
+  /** The last scan that saw it. */
+  seen: number;
+}
+
 export class ParseCache {
-  #entries = new Map<string, FileReading>();
+  #entries = new Map<string, Entry>();
+  #generation = 0;
   /** Files the last scan had to look at again (not known by content): what a tick cost. */
   lastRead = 0;
 
@@ -24,27 +34,35 @@ export class ParseCache {
     return this.#entries.size;
   }
 
+  /** Whether the last scan knew what this content yields (so its text need not be read). */
+  has(path: string, blob: string): boolean {
+    return this.#entries.get(path)?.blob === blob;
+  }
+
+  /** What a content yields, learnt elsewhere (a worker thread): the next scan finds it known. */
+  put(path: string, blob: string, reading: FileReading): void {
+    this.#entries.set(path, { blob, reading, seen: this.#generation });
+  }
+
   begin(): ScanGeneration {
-    const previous = this.#entries;
-    const next = new Map<string, FileReading>();
-    const key = (path: string, blob: string) => `${blob}\u0000${path}`;
+    const generation = ++this.#generation;
     let read = 0;
     return {
       get: (path, blob) => {
-        const k = key(path, blob);
-        const found = next.get(k) ?? previous.get(k);
-        if (found) next.set(k, found);
-        return found;
+        const entry = this.#entries.get(path);
+        if (entry?.blob !== blob) return undefined;
+        entry.seen = generation;
+        return entry.reading;
       },
       set: (path, blob, reading) => {
         read++;
-        next.set(key(path, blob), reading);
+        this.#entries.set(path, { blob, reading, seen: generation });
       },
       miss: () => {
         read++;
       },
       end: () => {
-        this.#entries = next;
+        for (const [path, entry] of this.#entries) if (entry.seen !== generation) this.#entries.delete(path);
         this.lastRead = read;
       },
     };

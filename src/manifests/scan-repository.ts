@@ -75,6 +75,12 @@ export interface CachedScan {
    * working tree is the blob (not symlinks, not modified since checkout).
    */
   blobs: ReadonlyMap<string, string>;
+  /**
+   * The files to scan and the problems met finding them, when the caller
+   * keeps them (from Git's objects, a file's text read only when its blob
+   * is not known); without, the working tree is walked and read.
+   */
+  files?: { files: SourceFile[]; diagnostics: Diagnostic[] };
 }
 
 interface Readings {
@@ -83,7 +89,7 @@ interface Readings {
 }
 
 export async function scanRepository(root: string, options: ScanOptions, openSealed?: SealedVariableReader, cached?: CachedScan): Promise<ScanResult> {
-  const read = await readRepositoryFiles(root, options);
+  const read = cached?.files ?? (await readRepositoryFiles(root, options));
   const readings = cached ? { generation: cached.cache.begin(), blobs: cached.blobs } : undefined;
   let result = scanFiles(read.files, options, readings);
   const sealed = result.gitops?.sealedSources ?? [];
@@ -253,23 +259,40 @@ export function readingOf(file: SourceFile): FileReading {
   const renderer = !kustomization && MAY_HOLD_RENDERER.test(file.text) && MAY_ASK_FOR_CERTIFICATES.test(file.text);
   if (!kustomization && !renderer && !MAY_HOLD_RECOGNIZED_KIND.test(file.text)) return { bytes, templated: false };
   const parsed = parseManifests(file, kustomization ? {} : renderer ? PARSE_WITH_RENDERERS : PARSE_OBJECTS);
-  for (const doc of parsed.documents) if (doc.object.kind === "Secret") doc.object = slimSealedSecret(doc.object);
+  for (const doc of parsed.documents) doc.object = detached(doc.object.kind === "Secret" ? slimSealedSecret(doc.object) : doc.object);
   return { bytes, templated: false, parsed };
 }
 
 /**
+ * A copy whose strings do not share memory with the file's text. The YAML
+ * parser's longer strings are slices of the text, and a slice keeps the
+ * whole text alive: a kept reading of a Secret file (a few bytes of
+ * annotations) would hold the file's kilobytes of ciphertext.
+ */
+function detached<T>(value: T): T {
+  if (typeof value === "string") return (value.length < 13 ? value : ` ${value}`.slice(1)) as T;
+  if (Array.isArray(value)) return value.map(detached) as T;
+  if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [detached(k), detached(v)])) as T;
+  }
+  return value;
+}
+
+/**
  * A SOPS-encrypted Secret as planning reads it: metadata, type, its data
- * keys and its `sops:` block. The ciphertext (kilobytes a value) is dropped, so a
- * long-running gitcert does not hold every encrypted value of the
- * repository; what decrypts it reads the file. Plaintext Secrets are kept
- * whole (Flux may substitute variables from them).
+ * keys and its `sops:` block without the wrapped data keys. The
+ * ciphertext (kilobytes a value) is dropped, so a long-running gitcert does
+ * not hold every encrypted value of the repository; what decrypts it reads
+ * the file. Plaintext Secrets are kept whole (Flux may substitute variables
+ * from them).
  */
 function slimSealedSecret(object: Record<string, unknown>): Record<string, unknown> {
   const sops = object.sops;
   if (sops === null || typeof sops !== "object" || typeof (sops as Record<string, unknown>).mac !== "string") return object;
   const keysOnly = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).map((k) => [k, ""])) : v);
-  // The `sops:` block stays whole: planning reads its recipients (rekeying).
-  const slim: Record<string, unknown> = { ...object };
+  // Planning reads the recipients (rekeying) and the MAC's presence; each recipient's `enc` (the wrapped data key) only decryption needs.
+  const withoutEnc = (v: unknown) => (Array.isArray(v) ? v.map((e: unknown) => (e !== null && typeof e === "object" && "enc" in e ? { ...e, enc: "" } : e)) : v);
+  const slim: Record<string, unknown> = { ...object, sops: Object.fromEntries(Object.entries(sops).map(([k, v]) => [k, withoutEnc(v)])) };
   if ("data" in object) slim.data = keysOnly(object.data);
   if ("stringData" in object) slim.stringData = keysOnly(object.stringData);
   return slim;

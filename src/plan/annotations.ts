@@ -27,8 +27,21 @@ export interface SecretState {
   issuer?: string;
 }
 
+// The scan of a long-running gitcert keeps each Secret's annotations object
+// between ticks: its state is read once. (Nothing changes a read state.)
+const states = new WeakMap<Record<string, string>, SecretState | null>();
+
 /** gitcert's state from a Secret's annotations; undefined when gitcert did not write it. */
 export function readSecretState(annotations: Record<string, string>): SecretState | undefined {
+  let state = states.get(annotations);
+  if (state === undefined) {
+    state = stateOf(annotations) ?? null;
+    states.set(annotations, state);
+  }
+  return state ?? undefined;
+}
+
+function stateOf(annotations: Record<string, string>): SecretState | undefined {
   const certificate = annotations[ANNOTATION.certificate];
   if (!certificate) return undefined;
   return {
@@ -49,8 +62,18 @@ function parseDate(value: string | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
+const formatted = new WeakMap<Date, { time: number; text: string }>();
+
 /** RFC 3339 without milliseconds, as cert-manager prints times. */
 export function formatTime(d: Date): string {
-  // Sliced, not a regular expression: the planner formats two times for each of thousands of Certificates per tick.
-  return `${d.toISOString().slice(0, 19)}Z`;
+  // The planner formats two times for each of thousands of Certificates per
+  // tick, mostly the same Date objects (kept states): each is formatted once
+  // (and again if someone moved it).
+  const time = d.getTime();
+  const known = formatted.get(d);
+  if (known?.time === time) return known.text;
+  // Sliced, not a regular expression.
+  const text = `${d.toISOString().slice(0, 19)}Z`;
+  formatted.set(d, { time, text });
+  return text;
 }

@@ -96,6 +96,24 @@ export function placementPaths(names: SecretFileNames, template: string | undefi
   return out;
 }
 
+const placements = new WeakMap<CertificateResource, { key: string; paths: string[] }>();
+
+/**
+ * placementPaths for a Certificate, kept with it while its names and the
+ * template stay: a long-running gitcert plans the same Certificates tick
+ * after tick.
+ */
+export function certificatePlacementPaths(certificate: CertificateResource, template: string | undefined): string[] {
+  const names = namesOf(certificate);
+  const key = `${names.dir}\u0000${names.namespace}\u0000${names.name}\u0000${names.secretName}\u0000${template ?? ""}`;
+  let kept = placements.get(certificate);
+  if (kept?.key !== key) {
+    kept = { key, paths: placementPaths(names, template) };
+    placements.set(certificate, kept);
+  }
+  return kept.paths;
+}
+
 // A literal file ending of a path_regex: `\.`-escaped dots, letters,
 // digits, `-` and `_`, up to the end (an optional `$`).
 const LITERAL_ENDING = /(?:\\[.\-_]|[A-Za-z0-9_-])+\$?$/;

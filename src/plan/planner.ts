@@ -106,7 +106,7 @@ export function plan(input: PlanInput): PlanItem[] {
     });
   }
   items.push(...planRemovals(input), ...planStoredSecrets(input));
-  return blockSharedPaths(items).sort((a, b) => compareRefs(a.object, b.object));
+  return sortedByRef(blockSharedPaths(items));
 }
 
 /** Would write its Secret file now, or once backoff ends. */
@@ -308,8 +308,9 @@ function planStoredSecrets(input: PlanInput): PlanItem[] {
   });
 }
 
-function compareRefs(a: ObjectRef, b: ObjectRef): number {
-  const ka = `${a.namespace ?? ""}/${a.name}`;
-  const kb = `${b.namespace ?? ""}/${b.name}`;
-  return ka < kb ? -1 : ka > kb ? 1 : 0;
+/** By `namespace/name` (stable): each key made once, not at every comparison. */
+function sortedByRef(items: PlanItem[]): PlanItem[] {
+  const keyed = items.map((item) => ({ item, key: `${item.object.namespace ?? ""}/${item.object.name}` }));
+  keyed.sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  return keyed.map((k) => k.item);
 }

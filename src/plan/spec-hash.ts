@@ -27,10 +27,29 @@ function sortedEntries(map: Record<string, string> | undefined): Array<[string, 
   return Object.entries(map ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }
 
+// A long-running gitcert plans the same spec objects tick after tick (the
+// scan keeps them): each is hashed once. Specs are never changed once read.
+const requestHashes = new WeakMap<CertificateSpec, string>();
+const secretHashes = new WeakMap<CertificateSpec, string>();
+const issuerHashes = new WeakMap<object, string>();
+
+function once<K extends object>(memo: WeakMap<K, string>, key: K, compute: () => string): string {
+  let hash = memo.get(key);
+  if (hash === undefined) {
+    hash = compute();
+    memo.set(key, hash);
+  }
+  return hash;
+}
+
 // Fields are listed positionally, in a fixed order: cheap to hash (this runs
 // for every Certificate on every plan) and stable across releases as long as
 // new fields are appended.
 export function requestHash(spec: CertificateSpec): string {
+  return once(requestHashes, spec, () => requestDigest(spec));
+}
+
+function requestDigest(spec: CertificateSpec): string {
   const subject = spec.subject ?? {};
   return digest([
     spec.commonName ?? null,
@@ -60,6 +79,10 @@ export function requestHash(spec: CertificateSpec): string {
 
 export function secretHash(certificate: Pick<CertificateResource, "spec">): string {
   const { spec } = certificate;
+  return once(secretHashes, spec, () => secretDigest(spec));
+}
+
+function secretDigest(spec: CertificateSpec): string {
   return digest([
     sortedEntries(spec.secretTemplate.annotations),
     sortedEntries(spec.secretTemplate.labels),
@@ -70,7 +93,7 @@ export function secretHash(certificate: Pick<CertificateResource, "spec">): stri
 
 /** The issuer as written: kind, name, namespace and the whole spec, map keys in order. */
 export function issuerHash(issuer: Pick<IssuerResource, "kind" | "name" | "namespace" | "spec">): string {
-  return digest([issuer.kind, issuer.namespace, issuer.name, canonical(issuer.spec)]);
+  return once(issuerHashes, issuer, () => digest([issuer.kind, issuer.namespace, issuer.name, canonical(issuer.spec)]));
 }
 
 function canonical(value: unknown): unknown {
