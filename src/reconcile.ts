@@ -7,15 +7,15 @@ import { chartTemplateProblems, decryptionProblems } from "./gitops/index.ts";
 import { carriedKey, changedRepository, executePlan, secretEncryption, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, secretsOf, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
-import { repositorySecrets, resolve, scanRepository, type ParseCache, type SecretIndex } from "./manifests/index.ts";
+import { repositorySecrets, resolve, scanRepository, type CachedScan, type ScanOptions, type SecretIndex } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
 import {
   backoffUntil,
   blockUnwritable,
   certificateKey,
   FAILURE_LOG,
+  certificatePlacementPaths,
   ISSUING_ACTIONS,
-  namesOf,
   nextFailureLog,
   parseFailureLog,
   placementPaths,
@@ -26,7 +26,7 @@ import {
   type FailureRecord,
   type PlanItem,
 } from "./plan/index.ts";
-import { workingTree, worktreeBlobIds, type WorkingTree, type Workspace } from "./repo/index.ts";
+import { workingTree, type FileScanOptions, type WorkingTree, type Workspace } from "./repo/index.ts";
 import { encryptionTarget, loadSopsConfigs, recipientOf } from "./secrets/index.ts";
 import { mapLimit } from "./execute/pool.ts";
 import { commitMessage } from "./commit-message.ts";
@@ -63,10 +63,31 @@ export interface AssessOptions {
   hintsDeadlineMs?: number;
   /** Adds the Secrets a cluster holds to the repository's, for the Issuer checks (src/kube); none: the repository's alone. */
   secretIndex?: SecretIndexSource;
-  /** A long-running gitcert's parse results by Git blob: only changed files are parsed again. */
-  parseCache?: ParseCache;
   /** What Flux or Argo CD applied and whether cert-manager runs (src/kube): merged with Git, and stepped back from. */
   cluster?: ClusterViewSource;
+  /**
+   * A long-running gitcert's repository (src/daemon): the scan takes the
+   * files of the commit being planned from Git, reads only those whose
+   * content it has not seen, and is not run again while that commit stays.
+   */
+  repository?: KeptRepository;
+  /** Where files are read (the failure log, .sops.yaml, Secrets to open); the working tree at `root` by default. */
+  tree?: WorkingTree;
+}
+
+/**
+ * The repository as a long-running gitcert keeps it between ticks
+ * (src/daemon/snapshot.ts): the files of the commit being planned with
+ * their Git blob ids, what each blob yielded, and results that hold as
+ * long as that commit does.
+ */
+export interface KeptRepository {
+  /** What the scan reads: the commit's files (a text read only when its blob is not known), their blob ids, the parse cache. */
+  scanInput(options: FileScanOptions): Promise<CachedScan>;
+  /** `compute()` once per commit planned and `key`: a tick on an unchanged commit reuses it. */
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /** `compute()` once per content of the file at `path` (its blob) and `key`; forgotten with that content. */
+  byContent<T>(path: string, key: string, compute: () => Promise<T>): Promise<T>;
 }
 
 /** The Secret index from the repository's and the Secrets issuers need (fetched at the edge). */
@@ -80,41 +101,49 @@ export type SecretIndexSource = (repository: SecretIndex, needed: readonly Secre
  * asked, and rekeys Secrets whose recipients changed.
  */
 export async function assess(root: string, config: Config, options: AssessOptions): Promise<Assessment> {
-  const tree = workingTree(root);
+  const tree = options.tree ?? workingTree(root);
   const identities = options.identities ?? [];
   const cluster = await options.cluster?.();
-  const scan = await scanRepository(
-    root,
-    {
-      include: config.include,
-      exclude: config.exclude,
-      maxFileBytes: config.maxFileBytes,
-      defaultNamespace: config.defaultNamespace,
-      defaultIssuer: config.defaultIssuerName
-        ? { name: config.defaultIssuerName, kind: config.defaultIssuerKind, group: config.defaultIssuerGroup }
-        : undefined,
-      clusterPath: config["gitops.clusterPath"] || undefined,
-      ...(cluster?.objects ? { cluster: { view: { ...cluster, objects: cluster.objects }, settings: discoverySettings(config) } } : {}),
-    },
-    identities.length > 0 ? (sealed, first) => openVariableSecrets(sealed, new SecretStore(tree, first.secrets, identities)) : undefined,
-    options.parseCache ? { cache: options.parseCache, blobs: await worktreeBlobIds(root) } : undefined,
-  );
-  const needed = scan.issuers.flatMap((issuer) => secretsOf(options.issuers, issuer, config.clusterResourceNamespace));
-  const resolution = resolve(scan, {
-    clusterResourceNamespace: config.clusterResourceNamespace,
-    issuers: options.issuers,
-    secrets: await options.secretIndex?.(repositorySecrets(scan.secrets), needed),
-  });
-  const issuerSecrets = new Set(needed.map((key) => `${key.namespace}/${key.name}`));
-  const failures = parseFailureLog(await tree.read(FAILURE_LOG).catch(() => undefined));
-  const renewalHints = options.consultIssuers ? await gatherRenewalHints(resolution.ready, scan.secrets, options) : undefined;
+  const scanOptions: ScanOptions = {
+    include: config.include,
+    exclude: config.exclude,
+    maxFileBytes: config.maxFileBytes,
+    defaultNamespace: config.defaultNamespace,
+    defaultIssuer: config.defaultIssuerName
+      ? { name: config.defaultIssuerName, kind: config.defaultIssuerKind, group: config.defaultIssuerGroup }
+      : undefined,
+    clusterPath: config["gitops.clusterPath"] || undefined,
+    ...(cluster?.objects ? { cluster: { view: { ...cluster, objects: cluster.objects }, settings: discoverySettings(config) } } : {}),
+  };
+  const repository = options.repository;
+  // What the cluster applied is read afresh each tick: a scan that merges it is not kept with the commit.
+  const keep = repository && !scanOptions.cluster ? repository : undefined;
+  const openSealed = identities.length > 0 ? (sealed: Parameters<typeof openVariableSecrets>[0], first: { secrets: SecretFile[] }) => openVariableSecrets(sealed, new SecretStore(tree, first.secrets, identities), repository) : undefined;
+  // The scan is a function of the files and these options (JSON: everything that goes into it), so a commit scanned once is not scanned again.
+  const scanKey = `scan ${JSON.stringify(scanOptions)} ${identities.length > 0}`;
+  const scanned = async () => scanRepository(root, scanOptions, openSealed, repository && (await repository.scanInput(scanOptions)));
+  const scan = keep ? await keep.memo(scanKey, scanned) : await scanned();
   // An empty secretPath is not configured: follow the repository's .sops.yaml.
   const secretPathTemplate = config.secretPath === "" ? undefined : config.secretPath;
-  const sopsPaths = [
-    ...scan.secrets.map((s) => s.source.file),
-    ...[...resolution.ready, ...resolution.blocked].flatMap(({ certificate }) => placementPaths(namesOf(certificate), secretPathTemplate)),
-  ];
-  const sops = await loadSopsConfigs(sopsPaths, tree.read);
+  // Issuers resolved and .sops.yaml files read: from the scan alone unless the cluster's Secrets count, so kept with it.
+  const resolved = async () => {
+    const needed = scan.issuers.flatMap((issuer) => secretsOf(options.issuers, issuer, config.clusterResourceNamespace));
+    const resolution = resolve(scan, {
+      clusterResourceNamespace: config.clusterResourceNamespace,
+      issuers: options.issuers,
+      secrets: await options.secretIndex?.(repositorySecrets(scan.secrets), needed),
+    });
+    // .sops.yaml files are looked up by folder: one path per folder will do.
+    const sopsPaths = new Map<string, string>();
+    const add = (path: string) => sopsPaths.set(path.slice(0, Math.max(0, path.lastIndexOf("/"))), path);
+    for (const s of scan.secrets) add(s.source.file);
+    for (const { certificate } of [...resolution.ready, ...resolution.blocked]) for (const path of certificatePlacementPaths(certificate, secretPathTemplate)) add(path);
+    return { resolution, issuerSecrets: new Set(needed.map((key) => `${key.namespace}/${key.name}`)), sops: await loadSopsConfigs(sopsPaths.values(), tree.read) };
+  };
+  const { resolution, issuerSecrets, sops } =
+    keep && !options.secretIndex ? await keep.memo(`resolved ${scanKey} ${config.clusterResourceNamespace} ${config.secretPath}`, resolved) : await resolved();
+  const failures = parseFailureLog(await tree.read(FAILURE_LOG).catch(() => undefined));
+  const renewalHints = options.consultIssuers ? await gatherRenewalHints(resolution.ready, scan.secrets, options) : undefined;
   const planned = plan({
     issuerSecrets,
     renewalHints,
@@ -154,16 +183,22 @@ export async function assess(root: string, config: Config, options: AssessOption
   return { scan, failures, items, diagnostics: [...scan.diagnostics, ...resolution.diagnostics, ...decryption, ...clusterNotes], issuerProblems: resolution.issuerProblems };
 }
 
-/** The values of the SOPS Secrets Flux substitutes from, opened with the age identity; what could not be, as diagnostics. */
+/**
+ * The values of the SOPS Secrets Flux substitutes from, opened with the age
+ * identity; what could not be, as diagnostics. A long-running gitcert opens
+ * each file once per content (its blob), not on every scan.
+ */
 async function openVariableSecrets(
   sealed: ReadonlyArray<{ namespace: string; name: string; source: SourceRef }>,
   store: SecretStore,
+  repository?: KeptRepository,
 ): Promise<{ values: Map<string, Record<string, string>>; diagnostics: Diagnostic[] }> {
   const values = new Map<string, Record<string, string>>();
   const diagnostics: Diagnostic[] = [];
   for (const s of sealed) {
     try {
-      const data = await store.read({ namespace: s.namespace, name: s.name });
+      const open = () => store.read({ namespace: s.namespace, name: s.name });
+      const data = repository ? await repository.byContent(s.source.file, `variables ${s.namespace}/${s.name}`, open) : await open();
       if (!data) continue;
       values.set(`${s.namespace}/${s.name}`, Object.fromEntries(Object.entries(data).map(([k, v]) => [k, v.toString("utf8")])));
     } catch (err) {
@@ -240,16 +275,36 @@ export interface ReconcileDeps {
   onAssessed?: (assessment: Assessment) => Promise<void>;
   /** The cluster's Secrets for the Issuer checks (src/kube). */
   secretIndex?: SecretIndexSource;
-  parseCache?: ParseCache;
   /** What Flux or Argo CD applied, and whether cert-manager runs (src/kube). */
   cluster?: ClusterViewSource;
+  /** A long-running gitcert's repository (see AssessOptions). */
+  repository?: KeptRepository;
 }
 
 /** assess, then issue and write into the working tree at `root`. */
 export async function reconcileTree(root: string, deps: ReconcileDeps, carried?: ReadonlyMap<string, Written>): Promise<TreeResult> {
+  return (await reconcileTreeAt(root, workingTree(root), deps, carried, false))!;
+}
+
+/**
+ * The reconcile of a commit where nothing is due, read through `tree`
+ * (Git's objects, no checkout): every Certificate assessed and settled as
+ * reconcileTree would. Undefined as soon as anything would be issued,
+ * rewritten, rekeyed or removed, or a file would change: the caller then
+ * runs the whole reconcile on a working tree. `tree` is written to only
+ * on the way to undefined (the kustomization or failure log a full run
+ * would change): give one that keeps such writes to itself.
+ */
+export async function reconcileQuietTree(root: string, tree: WorkingTree, deps: ReconcileDeps): Promise<TreeResult | undefined> {
+  return reconcileTreeAt(root, tree, deps, undefined, true);
+}
+
+const QUIET_ACTIONS: ReadonlySet<string> = new Set(["ok", "blocked"]);
+
+async function reconcileTreeAt(root: string, tree: WorkingTree, deps: ReconcileDeps, carried: ReadonlyMap<string, Written> | undefined, onlyIfQuiet: boolean): Promise<TreeResult | undefined> {
   const now = deps.now();
-  const tree = workingTree(root);
-  const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true, secretIndex: deps.secretIndex, identities: deps.identities, parseCache: deps.parseCache, cluster: deps.cluster });
+  const assessment = await assess(root, deps.config, { now, issuers: deps.issuers, forceRenew: deps.forceRenew, consultIssuers: true, secretIndex: deps.secretIndex, identities: deps.identities, repository: deps.repository, tree, cluster: deps.cluster });
+  if (onlyIfQuiet && assessment.items.some((i) => !QUIET_ACTIONS.has(i.action))) return undefined;
   await deps.onAssessed?.(assessment);
   deps.signal?.throwIfAborted();
   const execution = await executePlan(assessment.items, {
@@ -275,7 +330,9 @@ export async function reconcileTree(root: string, deps: ReconcileDeps, carried?:
   const failures = nextFailureLog(assessment.failures, attemptsAtCA(execution.outcomes), existing, now);
   const failureLogChanged = await writeFailureLog(tree, assessment.failures, failures);
   const outcomes = execution.outcomes.map((o) => withRetryTime(o, failures));
-  return { ...execution, outcomes, assessment, failures, failureLogChanged };
+  const result = { ...execution, outcomes, assessment, failures, failureLogChanged };
+  if (onlyIfQuiet && changedAnything(result)) return undefined;
+  return result;
 }
 
 /**

@@ -6,7 +6,6 @@ import type { Http01Server } from "../acme/http01/index.ts";
 import type { Config } from "../config.ts";
 import type { IssuerRegistry } from "../issuers/index.ts";
 import type { Logger } from "../log.ts";
-import { ParseCache } from "../manifests/index.ts";
 import { GitcertMetrics } from "../metrics/index.ts";
 import type { Workspace } from "../repo/index.ts";
 import type { Endpoint } from "../server/index.ts";
@@ -72,7 +71,7 @@ export async function runServe(deps: ServeDeps): Promise<number> {
     const leadership = deps.leadership ?? (cluster ? leadershipGate((stop) => leadAndSweep(cluster, stop, log)) : undefined);
     const metrics = deps.metrics ?? new GitcertMetrics();
     const daemon = await startDaemon({
-      reconcile: daemonReconcile({ cluster, workspace: deps.workspace, config, issuers: deps.issuers, identities: deps.identities, log, now: () => new Date(), parseCache: new ParseCache() }),
+      reconcile: daemonReconcile({ cluster, workspace: deps.workspace, config, issuers: deps.issuers, identities: deps.identities, log, now: () => new Date() }),
       remoteUnreachable: remoteFailure,
       schedule: config["serve.schedule"],
       timezone: config["serve.timezone"] || undefined,

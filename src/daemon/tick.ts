@@ -1,21 +1,35 @@
 // One reconcile as `gitcert serve` runs it: the same pipeline as `run
-// --once`, with the parse cache kept between ticks, renew requests resolved
-// against the Certificates Git holds, and what happened turned into metrics,
-// log lines and the answer an API caller gets.
+// --once`, with the repository kept between ticks (snapshot.ts), renew
+// requests resolved against the Certificates Git holds, and what happened
+// turned into metrics, log lines and the answer an API caller gets.
+//
+// Most ticks find nothing due. Such a tick asks the remote for its head
+// (`git ls-remote`), brings the snapshot to it (nothing to do when it did not
+// move; one diff-tree and the changed blobs when it did), and plans from it
+// with the new time, settling every Certificate as a full run would; the
+// checkout is not touched. Only when something is to be issued, written or
+// removed does the tick run the whole reconcile: sync (fetch, reset, clean,
+// unpushed commits replayed), plan again on the checkout, issue, commit,
+// push. The first tick of a process, and every tick after one that failed,
+// is a whole one: it pushes what an earlier run committed and could not.
+//
+// This assumes the working clone is gitcert's own (an emptyDir in the pod):
+// nothing else writes in it. What gitcert writes ends in a commit, or, when a
+// reconcile fails, the next tick makes the checkout exact again.
 import type { Config } from "../config.ts";
 import { GitcertError } from "../diagnostics.ts";
 import type { IssuerRegistry } from "../issuers/index.ts";
 import type { Logger } from "../log.ts";
-import type { ParseCache } from "../manifests/index.ts";
 import type { Outcome } from "../execute/index.ts";
 import type { IssuerLabels } from "../metrics/index.ts";
 import { ISSUING_ACTIONS } from "../plan/index.ts";
-import { assess, reconcileRepository } from "../reconcile.ts";
+import { assess, reconcileQuietTree, reconcileRepository, type ReconcileDeps, type ReconcileReport } from "../reconcile.ts";
 import { issuersReadiness } from "../reconcile-once.ts";
-import type { Workspace } from "../repo/index.ts";
+import type { WorkingTree, Workspace } from "../repo/index.ts";
 import type { TickReport } from "./daemon.ts";
 import { certificateInventory, issuerInventory } from "./inventory.ts";
 import type { RunContext, RunRequest } from "./loop.ts";
+import { RepositorySnapshot } from "./snapshot.ts";
 
 /** The cluster, when one is configured: Secrets for issuers, status and Events afterwards. */
 export interface TickCluster {
@@ -31,12 +45,19 @@ export interface TickDeps {
   identities: readonly string[];
   log: Logger;
   now: () => Date;
-  parseCache: ParseCache;
+  /** Kept between ticks; tests read what each tick had to read. */
+  repository?: RepositorySnapshot;
 }
 
 export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: RunContext) => Promise<TickReport> {
+  const { workspace } = deps;
+  const snapshot = deps.repository ?? new RepositorySnapshot(workspace.objects, workspace.root);
+  // The checkout as last synced: what the whole reconcile reads and writes.
+  const checkedOut = snapshot.at(() => workspace.headCommit());
+  let wholeNext = true;
   return async (request, context) => {
-    const { workspace, config, issuers, log, now, parseCache } = deps;
+    const { config, issuers, log, now } = deps;
+    snapshot.read = 0;
     const cluster = deps.cluster;
     const session = cluster?.session;
     // What Flux or Argo CD applied, and whether cert-manager runs: read afresh for each tick.
@@ -45,7 +66,7 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
     let unknown: string[] = [];
     if (request.forceRenew) {
       await workspace.sync();
-      const { items } = await assess(workspace.root, config, { now: now(), issuers, parseCache, ...(session ? { cluster: session.view } : {}) });
+      const { items } = await assess(workspace.root, config, { now: now(), issuers, repository: checkedOut, ...(session ? { cluster: session.view } : {}) });
       const known = new Set(items.filter((i) => i.certificate && i.action !== "remove").map((i) => `${i.object.namespace}/${i.object.name}`));
       if (request.forceRenew === "all") forceRenew = known;
       else {
@@ -58,14 +79,13 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
     let executing = performance.now();
     const tookMs = new Map<Outcome, number>();
     const clusterReads = cluster && session ? { readClusterSecret: cluster.kube.clusterSecretReader(session), serviceAccountToken: cluster.kube.clusterTokenRequester(session) } : {};
-    const report = await reconcileRepository(workspace, {
+    const reconcileDeps: ReconcileDeps = {
       config,
       issuers,
       identities: deps.identities,
       now,
       log,
       forceRenew,
-      parseCache,
       // Leadership lost or the shutdown's grace period over: no new work, no commit.
       signal: context.signal,
       ...(cluster && session
@@ -83,7 +103,17 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
         tookMs.set(outcome, Math.round(performance.now() - executing));
         context.progress();
       },
-    });
+    };
+    let report = wholeNext || forceRenew ? undefined : await quietReconcile(workspace, snapshot, reconcileDeps);
+    if (!report) {
+      try {
+        report = await reconcileRepository(workspace, { ...reconcileDeps, repository: checkedOut });
+        wholeNext = false;
+      } catch (err) {
+        wholeNext = true;
+        throw err;
+      }
+    }
     context.progress();
     if (session) {
       const readiness = session.unavailable ? undefined : await issuersReadiness(workspace.root, report.assessment, deps, clusterReads);
@@ -123,7 +153,7 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
       summary: {
         commit: report.commit,
         pushed: report.pushed,
-        parsedFiles: parseCache.lastRead,
+        parsedFiles: snapshot.read,
         certificates: acted.filter((o) => o.kind !== "blocked" || request.forceRenew).map((o) => ({
           certificate: `${o.certificate.namespace}/${o.certificate.name}`,
           action: o.item.action,
@@ -133,6 +163,27 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
       },
     };
   };
+}
+
+/**
+ * The tick that finds nothing to write, planned from the remote's head in
+ * Git's objects; undefined when there is something to write (or the
+ * repository cannot be planned from objects): the whole reconcile follows.
+ */
+async function quietReconcile(workspace: Workspace, snapshot: RepositorySnapshot, deps: ReconcileDeps): Promise<ReconcileReport | undefined> {
+  let head = await workspace.remoteHead();
+  if (head === "") return undefined;
+  // A new head is fetched; the remote may have moved on meanwhile, and its newest head is planned.
+  if (head !== snapshot.commit) head = await workspace.fetch();
+  await snapshot.moveTo(head);
+  if (!(await snapshot.faithful())) return undefined;
+  const result = await reconcileQuietTree(workspace.root, quietTree(snapshot), { ...deps, repository: snapshot.at(async () => head) });
+  return result && { ...result, head, pushed: false, attempts: 1, fromEarlierRuns: 0 };
+}
+
+/** The snapshot's files for a reconcile that must not write: a write means it was not quiet after all, and is dropped. */
+function quietTree(snapshot: RepositorySnapshot): WorkingTree {
+  return { read: snapshot.tree().read, write: async () => undefined, remove: async () => false };
 }
 
 /** A reconcile that failed at the Git remote (readiness reports it); undefined for any other failure. */

@@ -9,11 +9,11 @@ import type { TestContext } from "node:test";
 import parsePrometheusTextFormat from "parse-prometheus-text-format";
 import { loadConfig, type Config } from "../../src/config.ts";
 import { ROUTES, startDaemon, type Daemon } from "../../src/daemon/daemon.ts";
+import { RepositorySnapshot } from "../../src/daemon/snapshot.ts";
 import { daemonReconcile, remoteFailure } from "../../src/daemon/tick.ts";
 import { prepareDemo } from "../../src/demo.ts";
 import { defaultIssuers, type IssuerRegistry } from "../../src/issuers/index.ts";
 import { createLogger } from "../../src/log.ts";
-import { ParseCache } from "../../src/manifests/index.ts";
 import { GitcertMetrics } from "../../src/metrics/index.ts";
 import { openWorkspace, type Workspace } from "../../src/repo/index.ts";
 import { git, tempDir } from "../helpers.ts";
@@ -27,7 +27,8 @@ export interface Served {
   daemon: Daemon;
   url: string;
   clock: { now: Date };
-  parseCache: ParseCache;
+  /** What the daemon keeps of the repository between ticks. */
+  repository: RepositorySnapshot;
   remote: string;
   /** Fresh clone of the remote. */
   checkout(): string;
@@ -63,10 +64,10 @@ export async function serveDemo(t: TestContext, options: ServeOptions = {}): Pro
   const metrics = new GitcertMetrics({ processMetrics: false, now: () => clock.now });
   const issuers = options.issuers?.(metrics) ?? defaultIssuers();
   t.after(() => Promise.all([...issuers.values()].map((i) => i.close?.())));
-  const parseCache = new ParseCache();
+  const repository = new RepositorySnapshot(opened.objects, opened.root);
   const log = createLogger("error");
   const daemon = await startDaemon({
-    reconcile: daemonReconcile({ workspace, config, issuers, identities, log, now: () => clock.now, parseCache }),
+    reconcile: daemonReconcile({ workspace, config, issuers, identities, log, now: () => clock.now, repository }),
     remoteUnreachable: remoteFailure,
     schedule: "0 0 1 1 *",
     endpoints: [{ address: "127.0.0.1", port: 0, routes: ROUTES.all }],
@@ -89,7 +90,7 @@ export async function serveDemo(t: TestContext, options: ServeOptions = {}): Pro
     daemon,
     url,
     clock,
-    parseCache,
+    repository,
     remote,
     identities,
     checkout,

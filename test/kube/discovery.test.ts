@@ -16,7 +16,6 @@ import { loadConfig } from "../../src/config.ts";
 import { daemonReconcile } from "../../src/daemon/tick.ts";
 import { defaultIssuers } from "../../src/issuers/index.ts";
 import { createLogger } from "../../src/log.ts";
-import { ParseCache } from "../../src/manifests/index.ts";
 import { openWorkspace } from "../../src/repo/index.ts";
 import { sopsDecrypt } from "../helpers.ts";
 import { startKube, uniqueName, useKube, type KubePeer } from "../peers/kube.ts";
@@ -253,7 +252,7 @@ test("serve reads the cluster afresh each tick: an Ingress a chart renders after
   const workspace = await openWorkspace({ url: repo.remote, branch: "main", workdir: join(repo.dir, "serve"), author: { name: "gitcert", email: "gitcert@test.invalid" } });
   const issuers = defaultIssuers();
   t.after(() => Promise.all([...issuers.values()].map((i) => i.close?.())));
-  const tick = daemonReconcile({ cluster: { session, kube: kubeRoom }, workspace, config, issuers, identities: [repo.identity], log, now: () => new Date(), parseCache: new ParseCache() });
+  const tick = daemonReconcile({ cluster: { session, kube: kubeRoom }, workspace, config, issuers, identities: [repo.identity], log, now: () => new Date() });
   const context = { signal: new AbortController().signal, progress: () => {} };
 
   const commitOf = (report: { summary: unknown }) => (report.summary as { commit?: string }).commit;

@@ -1,0 +1,269 @@
+// What a long-running gitcert keeps of its repository between ticks: the
+// tree of the commit it last planned (path → blob id), what each blob
+// yielded when it was parsed, and results that hold as long as that commit
+// does (the whole scan). Moving to another commit — a push, a force-push, a
+// reset, gitcert's own commit — costs one `git diff-tree` and reading the
+// blobs that changed; staying on one costs nothing. Files come from Git's
+// objects, not from the working tree, so a tick that finds nothing to write
+// never touches the checkout; the checkout is made exact (fetch, reset,
+// clean) only before gitcert writes.
+//
+// Scanning a commit's objects sees what scanning its checkout would, except
+// where Git itself makes them differ: a symlink (the walk follows it) and
+// attributes that rewrite content (filter=, eol=crlf, ident,
+// working-tree-encoding). A repository holding either is scanned from its
+// checkout, as `run --once` does, with parse results still kept by blob.
+import { extname } from "node:path";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
+import { diagnostic, type Diagnostic } from "../diagnostics.ts";
+import { ParseCache, type CachedScan, type SourceFile } from "../manifests/index.ts";
+import type { KeptRepository } from "../reconcile.ts";
+import type { ReadRequest, ReadResult } from "./read-worker.ts";
+import { selectTreeFiles, tooLarge, worktreeBlobIds, type BlobContent, type FileScanOptions, type GitObjects, type TreeEntry, type WorkingTree } from "../repo/index.ts";
+
+const FILE_MODES: ReadonlySet<string> = new Set(["100644", "100755"]);
+const SYMLINK_MODE = "120000";
+const CONTENT_ATTRIBUTES = /(^|\s)(-?filter|eol=crlf|ident|working-tree-encoding)\b/m;
+/** Texts read one by one in a scan before the rest are read in one go (a search through every file). */
+const SINGLE_READS = 8;
+/** Files to parse above which they are read and parsed in a worker thread (a first scan): see read-worker.ts. */
+const WORKER_FILES = 500;
+
+export class RepositorySnapshot {
+  readonly cache = new ParseCache();
+  readonly #objects: GitObjects;
+  readonly #root: string;
+  #commit = "";
+  #entries = new Map<string, TreeEntry>();
+  #memo = new Map<string, Promise<unknown>>();
+  #byContent = new Map<string, { path: string; blob: string; value: Promise<unknown> }>();
+  /** Texts of files read through tree(), by blob (the failure log, .sops.yaml files). */
+  #texts = new Map<string, string>();
+  #selected: { key: string; files: TreeEntry[]; diagnostics: Diagnostic[] } | undefined;
+  #blobs: Map<string, string> | undefined;
+  #faithful: Promise<boolean> | undefined;
+  /** Files whose content scans had to read (not known by blob), since the caller last set it to 0. */
+  read = 0;
+
+  constructor(objects: GitObjects, root: string) {
+    this.#objects = objects;
+    this.#root = root;
+  }
+
+  /** The commit planned last; "" before the first. */
+  get commit(): string {
+    return this.#commit;
+  }
+
+  /** Brings the snapshot to `commit`: its whole tree the first time, afterwards only what changed since. */
+  async moveTo(commit: string): Promise<void> {
+    if (commit === this.#commit) return;
+    const changes = this.#commit === "" ? undefined : await this.#objects.diffTree(this.#commit, commit).catch(() => undefined);
+    if (changes) {
+      for (const change of changes) {
+        if (change.entry) this.#entries.set(change.path, { path: change.path, ...change.entry, size: -1 });
+        else this.#entries.delete(change.path);
+      }
+    } else {
+      this.#entries = new Map((await this.#objects.listTree(commit)).map((e) => [e.path, e]));
+    }
+    this.#commit = commit;
+    this.#memo.clear();
+    this.#selected = undefined;
+    this.#blobs = undefined;
+    this.#faithful = undefined;
+    // Bounded by one tree: what belonged to content no longer there goes.
+    const present = new Set<string>();
+    for (const e of this.#entries.values()) present.add(e.blob);
+    for (const [key, kept] of this.#byContent) if (this.#entries.get(kept.path)?.blob !== kept.blob) this.#byContent.delete(key);
+    for (const blob of this.#texts.keys()) if (!present.has(blob)) this.#texts.delete(blob);
+  }
+
+  /** Whether scanning this commit's objects sees what scanning its checkout would (see the top of this file). */
+  faithful(): Promise<boolean> {
+    this.#faithful ??= (async () => {
+      const attributes: string[] = [];
+      for (const e of this.#entries.values()) {
+        if (e.mode === SYMLINK_MODE) return false;
+        if (e.path === ".gitattributes" || e.path.endsWith("/.gitattributes")) attributes.push(e.blob);
+      }
+      const texts = await this.#objects.readBlobs(attributes, 1024 * 1024);
+      return [...texts.values()].every((c) => "text" in c && !CONTENT_ATTRIBUTES.test(c.text));
+    })();
+    return this.#faithful;
+  }
+
+  /**
+   * The snapshot as the reconcile reads it: brought to `commitOf()` (the
+   * commit checked out, which a sync may have moved) before it answers.
+   */
+  at(commitOf: () => Promise<string>): KeptRepository {
+    const here = async () => this.moveTo(await commitOf());
+    return {
+      scanInput: async (options) => (await here(), this.scanInput(options)),
+      memo: async (key, compute) => (await here(), this.memo(key, compute)),
+      byContent: async (path, key, compute) => (await here(), this.byContent(path, key, compute)),
+    };
+  }
+
+  /** The commit's files for the scan: a text is read only when the parse cache does not know its blob. */
+  async scanInput(options: FileScanOptions): Promise<CachedScan> {
+    if (!(await this.faithful())) {
+      // Scanned as checked out; the caller scans only a checkout made exact.
+      return { cache: this.cache, blobs: await worktreeBlobIds(this.#root) };
+    }
+    const selected = this.#select(options);
+    const diagnostics = [...selected.diagnostics];
+    let misses = selected.files.filter((e) => !this.cache.has(e.path, e.blob));
+    this.read += misses.length;
+    let unreadable = new Set<TreeEntry>();
+    if (misses.length >= WORKER_FILES) {
+      unreadable = await this.#readInWorker(misses, options.maxFileBytes, diagnostics);
+      misses = [];
+    }
+    const contents = await this.#objects.readBlobs([...new Set(misses.map((e) => e.blob))], options.maxFileBytes);
+    const missed = new Set(misses);
+    const text = this.#lazyTexts(selected.files, options.maxFileBytes);
+    const files: SourceFile[] = [];
+    for (const entry of selected.files) {
+      if (unreadable.has(entry)) continue;
+      if (!missed.has(entry)) {
+        files.push(lazyFile(entry.path, () => text(entry.blob)));
+        continue;
+      }
+      const content = contents.get(entry.blob);
+      const source = { file: entry.path, line: 1 };
+      if (!content) {
+        diagnostics.push(diagnostic("UnreadableFile", "cannot read file: its blob is missing from the clone", { source }));
+        continue;
+      }
+      entry.size = content.size;
+      if ("tooLarge" in content) {
+        diagnostics.push(tooLarge(content.size, options.maxFileBytes, source));
+        continue;
+      }
+      files.push({ path: entry.path, text: content.text, bytes: content.size });
+    }
+    return { cache: this.cache, blobs: this.#blobMap(), files: { files, diagnostics } };
+  }
+
+  /** Reads and parses `entries` in a worker thread, into the parse cache; the entries that could not be, with why. */
+  async #readInWorker(entries: readonly TreeEntry[], maxBytes: number, diagnostics: Diagnostic[]): Promise<Set<TreeEntry>> {
+    const request: ReadRequest = { ...this.#objects.location, files: entries.map((e) => ({ path: e.path, blob: e.blob })), maxBytes };
+    const self = fileURLToPath(import.meta.url);
+    const worker = new Worker(new URL(`./read-worker${extname(self)}`, import.meta.url), { workerData: request });
+    const results = await new Promise<ReadResult[]>((resolve, reject) => {
+      worker.once("message", resolve);
+      worker.once("error", reject);
+      worker.once("exit", (code) => reject(new Error(`the worker reading the repository stopped (exit ${code})`)));
+    }).finally(() => worker.terminate());
+    const byPath = new Map(entries.map((e) => [e.path, e]));
+    const unreadable = new Set<TreeEntry>();
+    for (const r of results) {
+      const entry = byPath.get(r.path)!;
+      const source = { file: r.path, line: 1 };
+      if ("reading" in r) {
+        entry.size = r.reading.bytes;
+        this.cache.put(r.path, r.blob, r.reading);
+      } else if ("tooLarge" in r) {
+        entry.size = r.tooLarge;
+        unreadable.add(entry);
+        diagnostics.push(tooLarge(r.tooLarge, maxBytes, source));
+      } else {
+        unreadable.add(entry);
+        diagnostics.push(diagnostic("UnreadableFile", "cannot read file: its blob is missing from the clone", { source }));
+      }
+    }
+    return unreadable;
+  }
+
+  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+    let kept = this.#memo.get(key) as Promise<T> | undefined;
+    if (!kept) {
+      kept = compute();
+      this.#memo.set(key, kept);
+      // A failure is not kept: the next tick tries again.
+      kept.catch(() => this.#memo.get(key) === kept && this.#memo.delete(key));
+    }
+    return kept;
+  }
+
+  byContent<T>(path: string, key: string, compute: () => Promise<T>): Promise<T> {
+    const entry = this.#entries.get(path);
+    if (!entry || !FILE_MODES.has(entry.mode)) return compute();
+    const id = `${entry.blob}\u0000${path}\u0000${key}`;
+    let kept = this.#byContent.get(id);
+    if (!kept) {
+      kept = { path, blob: entry.blob, value: compute() };
+      const added = kept;
+      this.#byContent.set(id, kept);
+      kept.value.catch(() => this.#byContent.get(id) === added && this.#byContent.delete(id));
+    }
+    return kept.value as Promise<T>;
+  }
+
+  /** The commit's files, read-only; `write` and `remove` throw (the quiet reconcile keeps its writes to itself, see QuietTree). */
+  tree(): Pick<WorkingTree, "read"> {
+    return {
+      read: async (path) => {
+        const entry = this.#entries.get(path);
+        if (!entry || !FILE_MODES.has(entry.mode)) return undefined;
+        const known = this.#texts.get(entry.blob);
+        if (known !== undefined) return known;
+        const content = (await this.#objects.readBlobs([entry.blob], Number.MAX_SAFE_INTEGER)).get(entry.blob);
+        if (!content || !("text" in content)) return undefined;
+        this.#texts.set(entry.blob, content.text);
+        return content.text;
+      },
+    };
+  }
+
+  #select(options: FileScanOptions): { files: TreeEntry[]; diagnostics: Diagnostic[] } {
+    const key = JSON.stringify([options.include, options.exclude, options.maxFileBytes]);
+    if (this.#selected?.key !== key) {
+      const regular = [...this.#entries.values()].filter((e) => FILE_MODES.has(e.mode));
+      this.#selected = { key, ...selectTreeFiles(regular, options) };
+    }
+    return this.#selected;
+  }
+
+  #blobMap(): Map<string, string> {
+    if (!this.#blobs) {
+      this.#blobs = new Map();
+      for (const e of this.#entries.values()) if (FILE_MODES.has(e.mode)) this.#blobs.set(e.path, e.blob);
+    }
+    return this.#blobs;
+  }
+
+  /**
+   * Texts of files whose parse results are known, for a scan that asks for
+   * some anyway (a kustomize patch, a Helm values file): a few are read one
+   * by one; past that the scan is searching through every file (Flux
+   * variables), and all are read in one go, for this scan only.
+   */
+  #lazyTexts(entries: readonly TreeEntry[], maxBytes: number): (blob: string) => string {
+    let singles = 0;
+    let all: Map<string, BlobContent> | undefined;
+    return (blob) => {
+      const known = this.#texts.get(blob);
+      if (known !== undefined) return known;
+      if (!all && singles++ < SINGLE_READS) return this.#objects.readBlobSync(blob) ?? "";
+      all ??= this.#objects.readBlobsSync([...new Set(entries.map((e) => e.blob))], maxBytes);
+      const content = all.get(blob);
+      return content && "text" in content ? content.text : "";
+    };
+  }
+}
+
+/** A file whose text is read the first time it is asked for. */
+function lazyFile(path: string, read: () => string): SourceFile {
+  let text: string | undefined;
+  return {
+    path,
+    get text() {
+      text ??= read();
+      return text;
+    },
+  };
+}
