@@ -332,31 +332,32 @@ class GitWorkspace implements Workspace {
 
   fetch(): Promise<string> {
     return this.exclusive(async () => {
-      await this.fetchBranch();
-      return (await this.git("fetch", ["rev-parse", "--verify", `refs/remotes/origin/${this.branch}`])).trim();
+      // Into a ref of gitcert's own, not origin/<branch>: that one says what the remote held when the checkout was last synced (see syncOnce).
+      // (--refmap= : without it git would move origin/<branch> along, as a configured remote's fetch does.)
+      const fetched = `refs/gitcert/fetched/${this.branch}`;
+      await this.fetchBranch(fetched, ["--refmap="]);
+      return (await this.git("fetch", ["rev-parse", "--verify", fetched])).trim();
     });
   }
 
-  private async fetchBranch(): Promise<void> {
-    await this.git(
-      "fetch",
-      ["fetch", "--prune", "--no-tags", "--no-recurse-submodules", "origin", `+refs/heads/${this.branch}:refs/remotes/origin/${this.branch}`],
-      true,
-    );
+  private async fetchBranch(into: string, options: string[] = []): Promise<void> {
+    await this.git("fetch", ["fetch", ...options, "--prune", "--no-tags", "--no-recurse-submodules", "origin", `+refs/heads/${this.branch}:${into}`], true);
   }
 
   private async syncOnce(): Promise<SyncResult> {
     await testPoint("before-fetch");
     const tracking = `refs/remotes/origin/${this.branch}`;
+    // What the remote held when last seen: commits it had are not gitcert's to push again, even when a force-push dropped them since.
+    const seen = (await this.probe("sync", ["rev-parse", "--quiet", "--verify", `${tracking}^{commit}`]))?.trim();
     try {
-      await this.fetchBranch();
+      await this.fetchBranch(tracking);
     } catch (err) {
       if (!(err instanceof GitError) || err.code !== "GitBranchNotFound") throw err;
       return this.syncMissingBranch(tracking);
     }
     const head = (await this.git("sync", ["rev-parse", "--verify", tracking])).trim();
     const local = (await this.probe("sync", ["rev-parse", "--quiet", "--verify", `refs/heads/${this.branch}^{commit}`]))?.trim();
-    const pending = local ? await this.commitsBetween(head, local) : [];
+    const pending = local ? await this.commitsBetween(head, local, seen) : [];
     if (pending.length === 0 || (await this.isAncestor(head, local!))) {
       // Nothing unpushed, or it already sits on the remote's head.
       await this.checkout(pending.length === 0 ? head : local!);
@@ -385,8 +386,8 @@ class GitWorkspace implements Workspace {
   }
 
   /** Commits reachable from `to` and not from `from`, oldest first. */
-  private async commitsBetween(from: string | undefined, to: string): Promise<string[]> {
-    const range = from ? [`${from}..${to}`] : [to];
+  private async commitsBetween(from: string | undefined, to: string, alsoNotIn?: string): Promise<string[]> {
+    const range = [...(from ? [`${from}..${to}`] : [to]), ...(alsoNotIn ? [`^${alsoNotIn}`] : [])];
     return (await this.git("sync", ["rev-list", "--reverse", "--topo-order", ...range])).split("\n").filter(Boolean);
   }
 
