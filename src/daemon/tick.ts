@@ -29,6 +29,7 @@ import type { WorkingTree, Workspace } from "../repo/index.ts";
 import type { TickReport } from "./daemon.ts";
 import { certificateInventory, issuerInventory } from "./inventory.ts";
 import type { RunContext, RunRequest } from "./loop.ts";
+import { idleMemoryReducer } from "./idle-memory.ts";
 import { RepositorySnapshot } from "./snapshot.ts";
 
 /** The cluster, when one is configured: Secrets for issuers, status and Events afterwards. */
@@ -55,7 +56,8 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
   // The checkout as last synced: what the whole reconcile reads and writes.
   const checkedOut = snapshot.at(() => workspace.headCommit());
   let wholeNext = true;
-  return async (request, context) => {
+  const memory = idleMemoryReducer();
+  const tick = async (request: RunRequest, context: RunContext): Promise<TickReport> => {
     const { config, issuers, log, now } = deps;
     snapshot.read = 0;
     const cluster = deps.cluster;
@@ -162,6 +164,13 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
         })),
       },
     };
+  };
+  return async (request, context) => {
+    try {
+      return await tick(request, context);
+    } finally {
+      memory.settled();
+    }
   };
 }
 
