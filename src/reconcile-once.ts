@@ -11,7 +11,7 @@ import type { IssuerResource } from "./manifests/types.ts";
 import { clusterConfigured } from "./kube/configured.ts";
 import { ISSUING_ACTIONS } from "./plan/index.ts";
 import { reconcileRepository, type Assessment, type ReconcileDeps, type ReconcileReport, type SecretIndexSource } from "./reconcile.ts";
-import type { Workspace } from "./repo/index.ts";
+import type { WorkingTree, Workspace } from "./repo/index.ts";
 
 export interface OnceResult {
   report: ReconcileReport;
@@ -53,12 +53,14 @@ export async function issuersReadiness(
   assessment: Assessment,
   deps: Pick<ReconcileDeps, "config" | "identities" | "issuers" | "now">,
   cluster: Pick<ReconcileDeps, "readClusterSecret" | "serviceAccountToken">,
+  /** Where the assessment's files are (the daemon's quiet tick reads Git's objects); the working tree at `root` by default. */
+  tree?: WorkingTree,
 ): Promise<Map<IssuerResource, IssuerReadiness>> {
   const { liveReadiness, readOnlyEnv } = await import("./issuers/index.ts");
   const { SecretStore } = await import("./execute/index.ts");
   const { workingTree } = await import("./repo/index.ts");
   const inUse = assessment.items.flatMap((i) => (i.issuer && i.reason !== LEFT_TO_CERT_MANAGER && !assessment.issuerProblems.has(i.issuer) ? [i.issuer] : []));
-  const store = new SecretStore(workingTree(root), assessment.scan.secrets, deps.identities, cluster.readClusterSecret);
+  const store = new SecretStore(tree ?? workingTree(root), assessment.scan.secrets, deps.identities, cluster.readClusterSecret);
   const env = readOnlyEnv({
     readSecret: (key) => store.read(key),
     now: deps.now,

@@ -56,6 +56,7 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
   // The checkout as last synced: what the whole reconcile reads and writes.
   const checkedOut = snapshot.at(() => workspace.headCommit());
   let wholeNext = true;
+  const quiet = quietTree(snapshot);
   const memory = idleMemoryReducer();
   const tick = async (request: RunRequest, context: RunContext): Promise<TickReport> => {
     const { config, issuers, log, now } = deps;
@@ -106,7 +107,9 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
         context.progress();
       },
     };
-    let report = wholeNext || forceRenew ? undefined : await quietReconcile(workspace, snapshot, reconcileDeps);
+    let report = wholeNext || forceRenew ? undefined : await quietReconcile(workspace, snapshot, quiet, reconcileDeps);
+    // The issuers' readiness reads the files the plan was made from: Git's objects after a quiet tick (the checkout may be behind).
+    const readFrom = report ? quiet : undefined;
     if (!report) {
       try {
         report = await reconcileRepository(workspace, { ...reconcileDeps, repository: checkedOut });
@@ -118,7 +121,7 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
     }
     context.progress();
     if (session) {
-      const readiness = session.unavailable ? undefined : await issuersReadiness(workspace.root, report.assessment, deps, clusterReads);
+      const readiness = session.unavailable ? undefined : await issuersReadiness(workspace.root, report.assessment, deps, clusterReads, readFrom);
       const reported = await session.report({ ...report.assessment, failures: report.failures }, report.outcomes, now(), readiness);
       for (const d of reported.diagnostics) log.warn({ code: d.code }, d.message);
     }
@@ -179,14 +182,14 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
  * Git's objects; undefined when there is something to write (or the
  * repository cannot be planned from objects): the whole reconcile follows.
  */
-async function quietReconcile(workspace: Workspace, snapshot: RepositorySnapshot, deps: ReconcileDeps): Promise<ReconcileReport | undefined> {
+async function quietReconcile(workspace: Workspace, snapshot: RepositorySnapshot, tree: WorkingTree, deps: ReconcileDeps): Promise<ReconcileReport | undefined> {
   let head = await workspace.remoteHead();
   if (head === "") return undefined;
   // A new head is fetched; the remote may have moved on meanwhile, and its newest head is planned.
   if (head !== snapshot.commit) head = await workspace.fetch();
   await snapshot.moveTo(head);
   if (!(await snapshot.faithful())) return undefined;
-  const result = await reconcileQuietTree(workspace.root, quietTree(snapshot), { ...deps, repository: snapshot.at(async () => head) });
+  const result = await reconcileQuietTree(workspace.root, tree, { ...deps, repository: snapshot.at(async () => head) });
   return result && { ...result, head, pushed: false, attempts: 1, fromEarlierRuns: 0 };
 }
 
