@@ -254,6 +254,11 @@ async function renewThroughServe(config: Config, names: readonly string[] | "all
   if (!answer.reached) return undefined;
   const where = `the running gitcert serve (port ${config["serve.port"]})`;
   if (answer.status === 401) throw new UsageError(`${where} refused the request: ${String(answer.body.error)} (give this command the same serve.token or serve.tokenFile)`);
+  if (answer.status === 202) {
+    // A standby (several replicas): the leader renews; its result is not known here.
+    console.log(`${where}: ${String(answer.body.message ?? "accepted")}`);
+    return 0;
+  }
   if (answer.status !== 200) {
     console.error(`gitcert: ${where}: ${String(answer.body.error ?? `answered ${answer.status}`)}`);
     return answer.status === 404 ? 2 : 1;

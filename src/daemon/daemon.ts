@@ -7,7 +7,7 @@
 import type { CertificateMetric, GitcertMetrics, IssuerMetric, ReconcileRecord } from "../metrics/index.ts";
 import { startServers, type Endpoint, type Route, type ServerDeps, type TriggerAnswer, type TriggerReply, type TriggerRequest } from "../server/index.ts";
 import { liveness, readiness } from "./health.ts";
-import type { Leadership } from "./leadership.ts";
+import { handedTriggers, type HandOffs, type Leadership } from "./leadership.ts";
 import { ReconcileLoop, type RunContext, type RunRequest, type Settled, type Trigger } from "./loop.ts";
 import { startSchedule, type Schedule } from "./schedule.ts";
 import { secretFrom, type SecretSource } from "./secret-source.ts";
@@ -83,12 +83,22 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     },
   });
 
-  const trigger = (request: TriggerRequest): TriggerAnswer => {
-    const force = request.forceRenew === undefined ? undefined : request.forceRenew === "all" ? "all" : new Set(request.forceRenew);
-    const settled = loop.request(request.trigger, force);
+  const runHere = (request: TriggerRequest): TriggerAnswer => {
+    const settled = loop.request(request.trigger, renewSet(request.forceRenew));
     if (!settled) return { accepted: false, status: 503, reason: "gitcert is shutting down" };
     return { accepted: true, done: settled.then((outcome) => reply(outcome, request)) };
   };
+  const handOffs = options.leadership?.handOffs;
+  const trigger = (request: TriggerRequest): TriggerAnswer => {
+    if (loop.status().stopping) return { accepted: false, status: 503, reason: "gitcert is shutting down" };
+    // A standby would only run it once it leads (hours later, maybe): the leader runs it now.
+    if (!handOffs || options.leadership!.leading()) return runHere(request);
+    return { accepted: true, elsewhere: handOff(handOffs, request, log, () => runHere(request)) };
+  };
+  // What standbys handed over, once this replica leads; joins a queued run like any trigger.
+  handOffs?.receive((request) => {
+    for (const t of handedTriggers(request)) void loop.request(t, renewSet(request.forceRenew));
+  });
 
   const servers = await startServers(options.endpoints, {
     health: () => liveness(loop.status(), performance.now(), options.stuckAfterMs),
@@ -128,6 +138,40 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
       return stopped;
     },
   };
+}
+
+function renewSet(forceRenew: TriggerRequest["forceRenew"]): ReadonlySet<string> | "all" | undefined {
+  return forceRenew === undefined ? undefined : forceRenew === "all" ? "all" : new Set(forceRenew);
+}
+
+/**
+ * Passes a trigger to the leader through the Lease and answers the caller
+ * 202 at once: the result is the leader's, and cannot be awaited here. When
+ * the Lease cannot be written, the trigger is kept here as before the
+ * hand-off existed (run when this replica leads; a push is also seen by the
+ * leader's next scheduled reconcile).
+ */
+async function handOff(handOffs: HandOffs, request: TriggerRequest, log: DaemonLog, runHere: () => TriggerAnswer): Promise<TriggerReply> {
+  try {
+    const { leader } = await handOffs.send({ triggers: [request.trigger], ...(request.forceRenew ? { forceRenew: request.forceRenew } : {}) });
+    log.info({ trigger: request.trigger, leader: leader || undefined }, "standby: handed the request to the leader through the Lease");
+    const to = leader ? `the leader, ${leader}` : "the next leader (none holds the Lease now)";
+    return {
+      status: 202,
+      body: {
+        handedOff: true,
+        leader,
+        message: `this replica is a standby: it handed the request to ${to}, which runs it within seconds; its result cannot be awaited here (wait=true and renew answers come only from the leader): see the leader's logs or the Certificates' status`,
+      },
+    };
+  } catch (err) {
+    log.warn({ trigger: request.trigger, err: errorText(err) }, "standby: could not hand the request to the leader; keeping it for when this replica leads");
+    const answer = runHere();
+    if (!answer.accepted) return { status: answer.status, body: { error: answer.reason } };
+    if ("elsewhere" in answer) return answer.elsewhere;
+    answer.done.catch(() => undefined);
+    return { status: 202, body: { queued: true, message: `this replica is a standby and could not hand the request to the leader (${errorText(err)}); it runs it when it leads` } };
+  }
 }
 
 function reply(outcome: Settled<TickReport>, request: TriggerRequest): TriggerReply {

@@ -68,7 +68,8 @@ export async function runServe(deps: ServeDeps): Promise<number> {
       log.info({ address: `${config["acme.http01.address"] || "*"}:${deps.http01.port}` }, "answering HTTP-01 on every replica: this one's challenges and, from the cluster, the leader's");
     }
     // With a cluster, only the replica holding the Lease works; losing it aborts the run at once.
-    const leadership = deps.leadership ?? (cluster ? leadershipGate((stop) => leadAndSweep(cluster, stop, log)) : undefined);
+    // A standby hands the triggers it receives to the leader through the Lease.
+    const leadership = deps.leadership ?? (cluster ? leadershipGate((stop) => leadAndSweep(cluster, stop, log), cluster.session.handOffs) : undefined);
     const metrics = deps.metrics ?? new GitcertMetrics();
     const daemon = await startDaemon({
       reconcile: daemonReconcile({ cluster, workspace: deps.workspace, config, issuers: deps.issuers, identities: deps.identities, log, now: () => new Date() }),

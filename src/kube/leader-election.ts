@@ -6,6 +6,9 @@
 // matter); the leader renews it every retry period and gives up leadership
 // when it could not renew within the renew deadline, or sees another holder.
 // Leadership is an AbortSignal: work started as leader stops when it aborts.
+// The leader also takes what standbys asked of it through the Lease
+// (lease-handoff.ts): it looks for such a request every couple of seconds
+// and takes it with an early renewal.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
 import { performance } from "node:perf_hooks";
@@ -13,6 +16,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { V1MicroTime, type V1Lease } from "@kubernetes/client-node";
 import { GitcertError } from "../diagnostics.ts";
 import { isNotFound, KubeApiError, type Cluster } from "./client.ts";
+import { pendingHandOff, takeHandOff, type PendingHandOff } from "./lease-handoff.ts";
 
 export interface LeaseSettings {
   namespace: string;
@@ -30,6 +34,12 @@ export interface LeaseSettings {
 /** cert-manager's defaults (internal/apis/config/shared/v1alpha1/defaults.go). */
 export const LEASE_DEFAULTS = { leaseDurationSeconds: 60, renewDeadlineSeconds: 40, retryPeriodSeconds: 15 } as const;
 
+/** How often the leader looks between renewals for a standby's request: a push handed over waits at most this long. */
+export const HANDOFF_CHECK_MS = 2_000;
+
+/** A renewal that lost a race to a standby's annotation write is retried at once, this many times. */
+const CONFLICT_RETRIES = 3;
+
 export function defaultIdentity(env: NodeJS.ProcessEnv = process.env): string {
   return `${env.POD_NAME || hostname()}_${randomUUID()}`;
 }
@@ -42,6 +52,8 @@ export interface LeaderEvents {
   leading?(): void;
   /** Leadership ended; `reason` says why. */
   stopped?(reason: string): void;
+  /** As leader (or on becoming it), took a request a standby left on the Lease. */
+  requested?(request: PendingHandOff): void;
 }
 
 export class LeaderElector {
@@ -100,14 +112,19 @@ export class LeaderElector {
     this.leadership = undefined;
     if (!leadership.signal.aborted) leadership.abort(new Error("leadership released"));
     await this.renewing;
-    try {
-      const lease = await this.get();
-      if (lease?.spec?.holderIdentity !== this.settings.identity) return;
-      const now = new V1MicroTime();
-      lease.spec = { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, acquireTime: now, renewTime: now };
-      await this.replace(lease);
-    } catch {
-      // not freed: the others take over after the lease duration, as after a crash
+    for (let attempt = 0; attempt <= CONFLICT_RETRIES; attempt++) {
+      try {
+        const lease = await this.get();
+        if (lease?.spec?.holderIdentity !== this.settings.identity) return;
+        const now = new V1MicroTime();
+        // A request a standby left stays on the Lease for the next leader.
+        lease.spec = { ...lease.spec, holderIdentity: "", leaseDurationSeconds: 1, acquireTime: now, renewTime: now };
+        await this.replace(lease);
+        return;
+      } catch (err) {
+        // A standby wrote in between: read again. Otherwise not freed: the others take over after the lease duration, as after a crash.
+        if (!(err instanceof KubeApiError && err.status === 409)) return;
+      }
     }
   }
 
@@ -115,9 +132,11 @@ export class LeaderElector {
     const { renewDeadlineSeconds, retryPeriodSeconds } = this.settings;
     let renewed = performance.now();
     while (!leadership.signal.aborted) {
-      await sleep(retryPeriodSeconds * 1000, undefined, { signal: leadership.signal }).catch(() => undefined);
+      await this.untilRenewalDue(retryPeriodSeconds * 1000, leadership.signal);
       if (leadership.signal.aborted) return;
-      const attempt = await this.tryAcquireOrRenew().catch((err: unknown) => ({ ok: false as const, holder: undefined, error: err }));
+      let attempt = await this.renewAttempt();
+      // A standby's annotation write between our read and our write: read again and renew now.
+      for (let i = 0; i < CONFLICT_RETRIES && "conflict" in attempt && !leadership.signal.aborted; i++) attempt = await this.renewAttempt();
       if (attempt.ok) {
         renewed = performance.now();
         continue;
@@ -135,8 +154,29 @@ export class LeaderElector {
     }
   }
 
+  private renewAttempt(): Promise<{ ok: boolean; holder: string | undefined; conflict?: true } | { ok: false; holder: undefined; error: unknown }> {
+    return this.tryAcquireOrRenew().catch((err: unknown) => ({ ok: false as const, holder: undefined, error: err }));
+  }
+
+  /**
+   * Sleeps a retry period, but looks at the Lease every HANDOFF_CHECK_MS
+   * meanwhile and returns early when a standby left a request there, so the
+   * renewal that takes it comes within seconds. A failed look just waits on.
+   */
+  private async untilRenewalDue(periodMs: number, signal: AbortSignal): Promise<void> {
+    const due = performance.now() + periodMs;
+    for (;;) {
+      const left = due - performance.now();
+      if (left <= 0 || signal.aborted) return;
+      await sleep(Math.min(left, HANDOFF_CHECK_MS), undefined, { signal }).catch(() => undefined);
+      if (signal.aborted || performance.now() >= due) return;
+      const lease = await this.get().catch(() => undefined);
+      if (lease && pendingHandOff(lease)) return;
+    }
+  }
+
   /** One step of client-go's tryAcquireOrRenew: ok when this process holds the Lease afterwards. */
-  private async tryAcquireOrRenew(): Promise<{ ok: boolean; holder: string | undefined }> {
+  private async tryAcquireOrRenew(): Promise<{ ok: boolean; holder: string | undefined; conflict?: true }> {
     const { identity, leaseDurationSeconds } = this.settings;
     const now = new V1MicroTime();
     const lease = await this.get();
@@ -159,13 +199,16 @@ export class LeaderElector {
       acquireTime: mine && spec.acquireTime ? spec.acquireTime : now,
       leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
     };
+    // The holder takes what standbys asked for; the write below makes it its own.
+    const requested = takeHandOff(lease);
     try {
       await this.replace(lease); // resourceVersion makes this fail if someone else wrote first
     } catch (err) {
-      if (err instanceof KubeApiError && err.status === 409) return { ok: false, holder: undefined };
+      if (err instanceof KubeApiError && err.status === 409) return { ok: false, holder: undefined, conflict: true };
       throw err;
     }
     this.observe(lease.spec);
+    if (requested) this.events.requested?.(requested);
     return { ok: true, holder: identity };
   }
 

@@ -18,6 +18,7 @@ import { clusterTarget } from "./connect.ts";
 import { EventRecorder } from "./events.ts";
 import { instanceOf } from "./instance.ts";
 import { defaultIdentity, LeaderElector } from "./leader-election.ts";
+import { handOffThroughLease, type HandOffRequest } from "./lease-handoff.ts";
 import { reportToCluster, type ClusterReport, type ReconcileResult } from "./report.ts";
 import { sweepHttp01Leftovers } from "./http01-sweep.ts";
 import { withClusterSecrets } from "./secret-index.ts";
@@ -56,6 +57,16 @@ export interface ClusterSession {
    * daemon each time it becomes leader. Problems are warnings.
    */
   sweepLeftovers(): Promise<Diagnostic[]>;
+  /**
+   * Triggers passed between replicas through the Lease: a standby sends one
+   * (resolves to the Lease's holder, "" when none), the leader receives what
+   * it takes. Sending rejects when leader election is off or the cluster
+   * did not answer (then this replica is the only one that works anyway).
+   */
+  handOffs: {
+    send(request: HandOffRequest): Promise<{ leader: string }>;
+    receive(listener: (request: HandOffRequest) => void): void;
+  };
   /** Gives up leadership (the Lease is freed for the next candidate). */
   close(): Promise<void>;
   /** The repository's Secret index with the cluster's added (when it answered; else saying it did not). */
@@ -77,6 +88,8 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
   const events = new EventRecorder(cluster, { instance: env.POD_NAME || undefined });
   const instance = instanceOf(config);
   let elector: LeaderElector | undefined;
+  let received: (request: HandOffRequest) => void = () => undefined;
+  const lease = { namespace: config["leaderElection.namespace"] || target.namespace, name: config["leaderElection.leaseName"] };
 
   const secrets = new ClusterSecrets(cluster);
   const coexistence = coexistencePolicy(config);
@@ -110,8 +123,7 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
       : (repository, needed) => withClusterSecrets(repository, needed, secrets, target.origin),
     async lead(signal) {
       if (unavailable || !config["leaderElection.enabled"]) return undefined;
-      const namespace = config["leaderElection.namespace"] || target.namespace;
-      const name = config["leaderElection.leaseName"];
+      const { namespace, name } = lease;
       elector = new LeaderElector(
         cluster,
         {
@@ -127,6 +139,10 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
           retrying: (err) => log.warn({ lease: `${namespace}/${name}` }, `cannot take the Lease yet: ${err.message}`),
           leading: () => log.info({ lease: `${namespace}/${name}` }, "leading: this replica reconciles"),
           stopped: (reason) => log.warn({ lease: `${namespace}/${name}` }, `stopped leading: ${reason}`),
+          requested: (request) => {
+            log.info({ lease: `${namespace}/${name}`, triggers: request.triggers, renew: request.forceRenew, since: request.at }, "took a request a standby handed over through the Lease");
+            received(request);
+          },
         },
       );
       return elector.acquire(signal);
@@ -149,6 +165,16 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
       const swept = await sweepHttp01Leftovers(cluster, instance);
       if (swept.removed.length > 0) log.info({ removed: swept.removed }, "removed what an earlier gitcert left of its HTTP-01 challenges");
       return swept.problems.map((message) => diagnostic("Http01SweepFailed", `sweeping leftover HTTP-01 challenge objects: ${message}`, {}, "warning"));
+    },
+    handOffs: {
+      async send(request) {
+        if (unavailable || !config["leaderElection.enabled"]) throw new Error("leader election is not in use: this replica works itself");
+        const { holder } = await handOffThroughLease(cluster, lease, request);
+        return { leader: holder };
+      },
+      receive(listener) {
+        received = listener;
+      },
     },
     async close() {
       await elector?.release();

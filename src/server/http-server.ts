@@ -35,7 +35,14 @@ export interface TriggerReply {
   body: unknown;
 }
 
-export type TriggerAnswer = { accepted: false; status: number; reason: string } | { accepted: true; done: Promise<TriggerReply> };
+/**
+ * `elsewhere`: another process does the work (a standby handed it to the
+ * leader); the reply says so, and no result can be waited for here.
+ */
+export type TriggerAnswer =
+  | { accepted: false; status: number; reason: string }
+  | { accepted: true; done: Promise<TriggerReply> }
+  | { accepted: true; elsewhere: Promise<TriggerReply> };
 
 export interface ServerDeps {
   health(): Check;
@@ -144,6 +151,7 @@ async function handle(routes: ReadonlySet<Route>, req: IncomingMessage, res: Ser
       case "trigger": {
         const answer = deps.trigger({ trigger: "webhook" });
         if (!answer.accepted) return reply(res, answer.status, { error: answer.reason });
+        if ("elsewhere" in answer) return replyWith(res, await answer.elsewhere);
         deps.log?.info({ forge: verdict.forge }, "push webhook: reconcile queued");
         // The forge is answered at once; it does not wait for certificates.
         answer.done.catch(() => undefined);
@@ -167,13 +175,13 @@ async function handle(routes: ReadonlySet<Route>, req: IncomingMessage, res: Ser
     }
     const answer = deps.trigger(request);
     if (!answer.accepted) return reply(res, answer.status, { error: answer.reason });
+    if ("elsewhere" in answer) return replyWith(res, await answer.elsewhere);
     const wait = path === "/renew" || new URL(req.url ?? "/", "http://x").searchParams.get("wait") === "true";
     if (!wait) {
       answer.done.catch(() => undefined);
       return reply(res, 202, { queued: true });
     }
-    const done = await answer.done;
-    return reply(res, done.status, done.body);
+    return replyWith(res, await answer.done);
   }
   reply(res, 404, { error: `no ${method} ${path} here` });
 }
@@ -213,6 +221,10 @@ async function readBody(req: IncomingMessage, res: ServerResponse, limit: number
     reply(res, 413, { error: `the body is larger than ${limit} bytes` });
     return undefined;
   }
+}
+
+function replyWith(res: ServerResponse, answer: TriggerReply): void {
+  reply(res, answer.status, answer.body);
 }
 
 function reply(res: ServerResponse, status: number, body: unknown): void {

@@ -4,16 +4,18 @@
 // from its record in the cluster); when the leader is killed, the standby
 // takes the Lease, sweeps what the dead leader left of its challenges before
 // its first reconcile, and never committed anything while it stood by; a
-// leader stopped with SIGTERM hands over to the next standby.
+// leader stopped with SIGTERM hands over to the next standby. A standby hands
+// the pushes and API requests it receives to the leader through the Lease.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { request } from "node:http";
 import { join } from "node:path";
 import { after, before, test, type TestContext } from "node:test";
 import { http01Routes, Http01Server, type Http01RouteContext } from "../../src/acme/http01/index.ts";
 import { Cluster, ClusterHttp01, clusterTarget } from "../../src/kube/index.ts";
 import { certificateSpec } from "../fixtures/certificate-spec.ts";
-import { gitopsRepo, installCrds } from "../kube/helpers.ts";
+import { getJson, gitcert, gitopsRepo, installCrds } from "../kube/helpers.ts";
 import { uniqueName, useKube, type KubePeer } from "../peers/kube.ts";
 import { startServe, type ServeProcess } from "./helpers.ts";
 
@@ -167,4 +169,106 @@ test("two serve replicas: one reconciles, both are Ready and answer the leader's
   assert.equal(commits(), issued, "still nothing due, still no commit");
   c.serve.kill("SIGTERM");
   assert.equal(await c.serve.exited, 0);
+});
+
+const WEBHOOK_SECRET = "serve-cluster-webhook-secret";
+
+/** A GitHub push webhook for `main`, signed with `secret` (unsigned without one). */
+function githubPush(hooks: string, secret?: string): Promise<Response> {
+  const body = JSON.stringify({ ref: "refs/heads/main", after: "1".repeat(40) });
+  const signature = secret ? { "x-hub-signature-256": `sha256=${createHmac("sha256", secret).update(body).digest("hex")}` } : {};
+  return fetch(`http://${hooks}/webhook`, { method: "POST", headers: { "content-type": "application/json", "x-github-event": "push", ...signature }, body });
+}
+
+interface LeaseObject {
+  metadata: { annotations?: Record<string, string> };
+  spec: { holderIdentity?: string; renewTime?: string; leaseTransitions?: number };
+}
+
+test("a standby hands a push webhook and a renew request to the leader through the Lease: the leader reconciles and pushes at once; an unsigned webhook triggers nothing; the Lease stays the leader's", async (t) => {
+  const ns = uniqueName("handoff");
+  kube.kubectl(["create", "namespace", ns]);
+  const repo = await gitopsRepo(t, {
+    "apps/issuer.yaml": `apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: selfsigned, namespace: ${ns}}\nspec: {selfSigned: {}}\n`,
+    "apps/web.yaml": `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: web, namespace: ${ns}}\nspec:\n  secretName: web-tls\n  dnsNames: [web.${ns}.example.test]\n  issuerRef: {name: selfsigned}\n`,
+  });
+  const env = {
+    HOME: repo.dir,
+    SOPS_AGE_KEY: repo.identity,
+    GITCERT_REPO: repo.remote,
+    GITCERT_LOG_LEVEL: "info",
+    GITCERT_INSTANCE: uniqueName("handoff"),
+    KUBECONFIG: kube.kubeconfig,
+    GITCERT_LEADER_ELECTION_NAMESPACE: ns,
+    GITCERT_LEADER_ELECTION_LEASE_DURATION_SECONDS: "3",
+    GITCERT_LEADER_ELECTION_RENEW_DEADLINE_SECONDS: "2",
+    GITCERT_LEADER_ELECTION_RETRY_PERIOD_SECONDS: "1",
+    GITCERT_SERVE_SCHEDULE: "0 0 1 1 *", // once a year: only a trigger explains a reconcile during the test
+    GITCERT_SERVE_TOKEN: API_TOKEN,
+    GITCERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    GITCERT_SERVE_ADDRESS: "127.0.0.1",
+    GITCERT_SERVE_PORT: "0",
+    GITCERT_SERVE_METRICS_ADDRESS: "127.0.0.1",
+    GITCERT_SERVE_METRICS_PORT: "0",
+    GITCERT_ACME_HTTP01_ADDRESS: "127.0.0.1",
+    GITCERT_ACME_HTTP01_PORT: "0",
+  };
+  const remoteGit = (...args: string[]) => execFileSync("git", ["--git-dir", join(repo.dir, "remote.git"), ...args], { encoding: "utf8" }).trim();
+  const blob = (path: string) => remoteGit("rev-parse", `main:${path}`);
+  const lease = () => getJson<LeaseObject>(kube, ["lease", "gitcert", "-n", ns]);
+  const finished = (serve: ServeProcess, trigger: string) => serve.lines.filter((l) => l.msg === "reconcile finished" && (l.triggers as string[]).includes(trigger));
+
+  const a = await replica(t, env, "replica-a");
+  await a.serve.waitFor(message("leading: this replica reconciles"));
+  await a.serve.waitFor(message("reconcile finished"));
+  const b = await replica(t, env, "replica-b");
+  await b.serve.waitFor(message("another gitcert leads; waiting for the Lease"));
+  const before = lease();
+  assert.match(before.spec.holderIdentity!, /^replica-a_/);
+  const webBefore = blob("apps/web-tls.sops.yaml");
+
+  // Unsigned: refused, nothing written to the Lease, nothing handed over.
+  const unsigned = await githubPush(b.hooks);
+  assert.equal(unsigned.status, 401);
+  assert.equal(lease().metadata.annotations?.["gitcert.dev/reconcile-requested"], undefined);
+
+  // A new Certificate pushed; the forge's webhook lands on the standby.
+  repo.push({ "apps/api.yaml": `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: api, namespace: ${ns}}\nspec:\n  secretName: api-tls\n  dnsNames: [api.${ns}.example.test]\n  issuerRef: {name: selfsigned}\n` }, "add the api Certificate");
+  const pushed = await githubPush(b.hooks, WEBHOOK_SECRET);
+  assert.equal(pushed.status, 202);
+  const handed = (await pushed.json()) as { handedOff: boolean; leader: string; message: string };
+  assert.equal(handed.handedOff, true);
+  assert.equal(handed.leader, before.spec.holderIdentity);
+  assert.match(handed.message, /standby.*cannot be awaited here/);
+  const took = await a.serve.waitFor(message("took a request a standby handed over through the Lease"));
+  assert.deepEqual(took.triggers, ["webhook"]);
+  await a.serve.waitFor((l) => finished(a.serve, "webhook").length === 1);
+  assert.ok(blob("apps/api-tls.sops.yaml"), "the leader issued the pushed Certificate and pushed its encrypted Secret");
+  assert.equal(blob("apps/web-tls.sops.yaml"), webBefore, "nothing else was due");
+  assert.equal(lease().metadata.annotations?.["gitcert.dev/reconcile-requested"], undefined, "the leader took the request off the Lease");
+
+  // `gitcert renew NS/NAME` against the standby: the leader renews it.
+  const renew = await gitcert(["renew", `${ns}/web`], { PATH: process.env.PATH!, HOME: repo.dir, GITCERT_REPO: repo.remote, GITCERT_SERVE_ADDRESS: "127.0.0.1", GITCERT_SERVE_PORT: b.hooks.split(":")[1]!, GITCERT_SERVE_TOKEN: API_TOKEN });
+  assert.equal(renew.code, 0, renew.stderr);
+  assert.match(renew.stdout, /standby: it handed the request to the leader, replica-a_/);
+  await a.serve.waitFor((l) => finished(a.serve, "renew").length === 1);
+  assert.deepEqual(a.serve.lines.filter(message("took a request a standby handed over through the Lease")).map((l) => l.renew), [undefined, [`${ns}/web`]]);
+  assert.notEqual(blob("apps/web-tls.sops.yaml"), webBefore, "the leader renewed web and pushed its new Secret");
+
+  // The standby only handed over: it never led, never reconciled; the leader kept the Lease throughout.
+  assert.equal(b.serve.lines.filter(message("standby: handed the request to the leader through the Lease")).length, 2, "the unsigned webhook handed nothing over");
+  assert.equal(lineOf(b.serve, message("leading: this replica reconciles")), -1);
+  assert.equal(lineOf(b.serve, message("reconcile finished")), -1);
+  assert.equal(lineOf(a.serve, (l) => typeof l.msg === "string" && l.msg.startsWith("stopped leading")), -1);
+  assert.equal(a.serve.lines.filter(message("reconcile finished")).length, 3, "start, the handed push, the handed renew: nothing else");
+  const after = lease();
+  assert.equal(after.spec.holderIdentity, before.spec.holderIdentity);
+  assert.equal(after.spec.leaseTransitions, before.spec.leaseTransitions);
+  assert.notEqual(after.spec.renewTime, before.spec.renewTime, "the leader went on renewing (each hand-off is taken with a renewal)");
+  assert.equal((await get(b.probes, "/readyz")).status, 200);
+
+  a.serve.kill("SIGTERM");
+  assert.equal(await a.serve.exited, 0);
+  b.serve.kill("SIGTERM");
+  assert.equal(await b.serve.exited, 0);
 });
