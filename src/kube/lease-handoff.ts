@@ -5,6 +5,7 @@
 // spec (holder, renewals) alone. The leader reads the Lease anyway to renew
 // it; it takes the request by removing the annotation in its next renewal,
 // so a request is taken exactly once, by whoever holds the Lease then.
+import { setTimeout as sleep } from "node:timers/promises";
 import type { V1Lease } from "@kubernetes/client-node";
 import { isNotFound, KubeApiError, type Cluster } from "./client.ts";
 
@@ -91,5 +92,7 @@ export async function handOffThroughLease(cluster: Cluster, lease: { namespace: 
     } catch (err) {
       if (!(err instanceof KubeApiError && err.status === 409) || attempt >= ATTEMPTS) throw err;
     }
+    // Another writer won: let it finish before reading again, spread so two standbys do not collide twice.
+    await sleep(50 + Math.random() * 150);
   }
 }

@@ -89,6 +89,7 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
   const instance = instanceOf(config);
   let elector: LeaderElector | undefined;
   let received: (request: HandOffRequest) => void = () => undefined;
+  let sending: Promise<unknown> = Promise.resolve();
   const lease = { namespace: config["leaderElection.namespace"] || target.namespace, name: config["leaderElection.leaseName"] };
 
   const secrets = new ClusterSecrets(cluster);
@@ -169,8 +170,10 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
     handOffs: {
       async send(request) {
         if (unavailable || !config["leaderElection.enabled"]) throw new Error("leader election is not in use: this replica works itself");
-        const { holder } = await handOffThroughLease(cluster, lease, request);
-        return { leader: holder };
+        // One write at a time from this replica: a burst of pushes does not race itself on the Lease.
+        const sent = sending.then(() => handOffThroughLease(cluster, lease, request));
+        sending = sent.catch(() => undefined);
+        return { leader: (await sent).holder };
       },
       receive(listener) {
         received = listener;
