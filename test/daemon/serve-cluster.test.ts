@@ -58,20 +58,15 @@ function reconcileNow(hooks: string): Promise<number> {
   return fetch(`http://${hooks}/reconcile`, { method: "POST", headers: { authorization: `Bearer ${API_TOKEN}` } }).then((r) => r.status);
 }
 
-/** The index of the first line matching, or -1. */
-function lineOf(serve: ServeProcess, match: (l: Record<string, unknown>) => boolean): number {
-  return serve.lines.findIndex(match);
-}
+const selfSignedIssuer = (ns: string) => `apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: selfsigned, namespace: ${ns}}\nspec: {selfSigned: {}}\n`;
 
-test("two serve replicas: one reconciles, both are Ready and answer the leader's HTTP-01 challenge; the leader killed, the standby sweeps its leftovers, then takes over", async (t) => {
-  const ns = uniqueName("serve");
-  kube.kubectl(["create", "namespace", ns]);
-  const repo = await gitopsRepo(t, {
-    "apps/issuer.yaml": `apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: selfsigned, namespace: ${ns}}\nspec: {selfSigned: {}}\n`,
-    "apps/certificate.yaml": `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: web, namespace: ${ns}}\nspec:\n  secretName: web-tls\n  dnsNames: [web.${ns}.example.test]\n  issuerRef: {name: selfsigned}\n`,
-  });
-  const instance = uniqueName("serve");
-  const env = {
+/** A Certificate `name` for `name.<ns>.example.test` in Secret `name-tls`, from the self-signed Issuer. */
+const certificate = (ns: string, name: string) =>
+  `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: ${name}, namespace: ${ns}}\nspec:\n  secretName: ${name}-tls\n  dnsNames: [${name}.${ns}.example.test]\n  issuerRef: {name: selfsigned}\n`;
+
+/** What every replica in these tests shares: the repository, the cluster, a 3 s Lease in `ns`, listeners on free loopback ports. */
+function replicaEnv(repo: { dir: string; identity: string; remote: string }, ns: string, instance: string): Record<string, string> {
+  return {
     HOME: repo.dir,
     SOPS_AGE_KEY: repo.identity,
     GITCERT_REPO: repo.remote,
@@ -82,7 +77,7 @@ test("two serve replicas: one reconciles, both are Ready and answer the leader's
     GITCERT_LEADER_ELECTION_LEASE_DURATION_SECONDS: "3",
     GITCERT_LEADER_ELECTION_RENEW_DEADLINE_SECONDS: "2",
     GITCERT_LEADER_ELECTION_RETRY_PERIOD_SECONDS: "1",
-    GITCERT_SERVE_SCHEDULE: "0 0 1 1 *", // never on its own during the test: reconciles are asked for
+    GITCERT_SERVE_SCHEDULE: "0 0 1 1 *", // once a year: only a trigger explains a reconcile during a test
     GITCERT_SERVE_TOKEN: API_TOKEN,
     GITCERT_SERVE_ADDRESS: "127.0.0.1",
     GITCERT_SERVE_PORT: "0",
@@ -91,6 +86,19 @@ test("two serve replicas: one reconciles, both are Ready and answer the leader's
     GITCERT_ACME_HTTP01_ADDRESS: "127.0.0.1",
     GITCERT_ACME_HTTP01_PORT: "0",
   };
+}
+
+/** The index of the first line matching, or -1. */
+function lineOf(serve: ServeProcess, match: (l: Record<string, unknown>) => boolean): number {
+  return serve.lines.findIndex(match);
+}
+
+test("two serve replicas: one reconciles, both are Ready and answer the leader's HTTP-01 challenge; the leader killed, the standby sweeps its leftovers, then takes over", async (t) => {
+  const ns = uniqueName("serve");
+  kube.kubectl(["create", "namespace", ns]);
+  const repo = await gitopsRepo(t, { "apps/issuer.yaml": selfSignedIssuer(ns), "apps/certificate.yaml": certificate(ns, "web") });
+  const instance = uniqueName("serve");
+  const env = replicaEnv(repo, ns, instance);
   const commits = () => Number(execFileSync("git", ["--git-dir", join(repo.dir, "remote.git"), "rev-list", "--count", "main"], { encoding: "utf8" }));
 
   const a = await replica(t, env, "replica-a");
@@ -188,31 +196,8 @@ interface LeaseObject {
 test("a standby hands a push webhook and a renew request to the leader through the Lease: the leader reconciles and pushes at once; an unsigned webhook triggers nothing; the Lease stays the leader's", async (t) => {
   const ns = uniqueName("handoff");
   kube.kubectl(["create", "namespace", ns]);
-  const repo = await gitopsRepo(t, {
-    "apps/issuer.yaml": `apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: selfsigned, namespace: ${ns}}\nspec: {selfSigned: {}}\n`,
-    "apps/web.yaml": `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: web, namespace: ${ns}}\nspec:\n  secretName: web-tls\n  dnsNames: [web.${ns}.example.test]\n  issuerRef: {name: selfsigned}\n`,
-  });
-  const env = {
-    HOME: repo.dir,
-    SOPS_AGE_KEY: repo.identity,
-    GITCERT_REPO: repo.remote,
-    GITCERT_LOG_LEVEL: "info",
-    GITCERT_INSTANCE: uniqueName("handoff"),
-    KUBECONFIG: kube.kubeconfig,
-    GITCERT_LEADER_ELECTION_NAMESPACE: ns,
-    GITCERT_LEADER_ELECTION_LEASE_DURATION_SECONDS: "3",
-    GITCERT_LEADER_ELECTION_RENEW_DEADLINE_SECONDS: "2",
-    GITCERT_LEADER_ELECTION_RETRY_PERIOD_SECONDS: "1",
-    GITCERT_SERVE_SCHEDULE: "0 0 1 1 *", // once a year: only a trigger explains a reconcile during the test
-    GITCERT_SERVE_TOKEN: API_TOKEN,
-    GITCERT_WEBHOOK_SECRET: WEBHOOK_SECRET,
-    GITCERT_SERVE_ADDRESS: "127.0.0.1",
-    GITCERT_SERVE_PORT: "0",
-    GITCERT_SERVE_METRICS_ADDRESS: "127.0.0.1",
-    GITCERT_SERVE_METRICS_PORT: "0",
-    GITCERT_ACME_HTTP01_ADDRESS: "127.0.0.1",
-    GITCERT_ACME_HTTP01_PORT: "0",
-  };
+  const repo = await gitopsRepo(t, { "apps/issuer.yaml": selfSignedIssuer(ns), "apps/web.yaml": certificate(ns, "web") });
+  const env = { ...replicaEnv(repo, ns, uniqueName("handoff")), GITCERT_WEBHOOK_SECRET: WEBHOOK_SECRET };
   const remoteGit = (...args: string[]) => execFileSync("git", ["--git-dir", join(repo.dir, "remote.git"), ...args], { encoding: "utf8" }).trim();
   const blob = (path: string) => remoteGit("rev-parse", `main:${path}`);
   const lease = () => getJson<LeaseObject>(kube, ["lease", "gitcert", "-n", ns]);
@@ -233,7 +218,7 @@ test("a standby hands a push webhook and a renew request to the leader through t
   assert.equal(lease().metadata.annotations?.["gitcert.dev/reconcile-requested"], undefined);
 
   // A new Certificate pushed; the forge's webhook lands on the standby.
-  repo.push({ "apps/api.yaml": `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: api, namespace: ${ns}}\nspec:\n  secretName: api-tls\n  dnsNames: [api.${ns}.example.test]\n  issuerRef: {name: selfsigned}\n` }, "add the api Certificate");
+  repo.push({ "apps/api.yaml": certificate(ns, "api") }, "add the api Certificate");
   const pushed = await githubPush(b.hooks, WEBHOOK_SECRET);
   assert.equal(pushed.status, 202);
   const handed = (await pushed.json()) as { handedOff: boolean; leader: string; message: string };
@@ -255,12 +240,18 @@ test("a standby hands a push webhook and a renew request to the leader through t
   assert.deepEqual(a.serve.lines.filter(message("took a request a standby handed over through the Lease")).map((l) => l.renew), [undefined, [`${ns}/web`]]);
   assert.notEqual(blob("apps/web-tls.sops.yaml"), webBefore, "the leader renewed web and pushed its new Secret");
 
+  // `?wait=true` on a standby: handed over too, and the answer says the result cannot be awaited there.
+  const waited = await fetch(`http://${b.hooks}/reconcile?wait=true`, { method: "POST", headers: { authorization: `Bearer ${API_TOKEN}` } });
+  assert.equal(waited.status, 202);
+  assert.match(((await waited.json()) as { message: string }).message, /cannot be awaited here \(wait=true/);
+  await a.serve.waitFor((l) => finished(a.serve, "api").length === 1);
+
   // The standby only handed over: it never led, never reconciled; the leader kept the Lease throughout.
-  assert.equal(b.serve.lines.filter(message("standby: handed the request to the leader through the Lease")).length, 2, "the unsigned webhook handed nothing over");
+  assert.equal(b.serve.lines.filter(message("standby: handed the request to the leader through the Lease")).length, 3, "the unsigned webhook handed nothing over");
   assert.equal(lineOf(b.serve, message("leading: this replica reconciles")), -1);
   assert.equal(lineOf(b.serve, message("reconcile finished")), -1);
   assert.equal(lineOf(a.serve, (l) => typeof l.msg === "string" && l.msg.startsWith("stopped leading")), -1);
-  assert.equal(a.serve.lines.filter(message("reconcile finished")).length, 3, "start, the handed push, the handed renew: nothing else");
+  assert.equal(a.serve.lines.filter(message("reconcile finished")).length, 4, "start, the handed push, renew and reconcile: nothing else");
   const after = lease();
   assert.equal(after.spec.holderIdentity, before.spec.holderIdentity);
   assert.equal(after.spec.leaseTransitions, before.spec.leaseTransitions);
