@@ -132,6 +132,8 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
     started,
     stop: async (graceMs) => {
       await schedule.stop();
+      // Requests standbys hand over from now on wait on the Lease for the next leader.
+      handOffs?.receive(undefined);
       const stopped = await loop.stop(graceMs);
       if (stopped.abandoned) log.warn({ graceMs }, "the reconcile in flight did not finish within the grace period; it was abandoned and its challenges cleaned up");
       await servers.close();

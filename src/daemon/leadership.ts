@@ -15,8 +15,8 @@ export interface HandOff {
 export interface HandOffs {
   /** Resolves to the leader's identity ("" when none holds the Lease; the next one takes it). */
   send(request: HandOff): Promise<{ leader: string }>;
-  /** Where what this replica takes as leader goes. */
-  receive(listener: (request: HandOff) => void): void;
+  /** Where what this replica takes as leader goes; undefined: take nothing more (stopping). */
+  receive(listener: ((request: HandOff) => void) | undefined): void;
 }
 
 export interface Leadership {

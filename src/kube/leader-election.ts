@@ -52,6 +52,8 @@ export interface LeaderEvents {
   leading?(): void;
   /** Leadership ended; `reason` says why. */
   stopped?(reason: string): void;
+  /** Whether to take what standbys leave on the Lease now (default: yes); a stopping leader leaves it for the next. */
+  takesRequests?(): boolean;
   /** As leader (or on becoming it), took a request a standby left on the Lease. */
   requested?(request: PendingHandOff): void;
 }
@@ -171,7 +173,7 @@ export class LeaderElector {
       await sleep(Math.min(left, HANDOFF_CHECK_MS), undefined, { signal }).catch(() => undefined);
       if (signal.aborted || performance.now() >= due) return;
       const lease = await this.get().catch(() => undefined);
-      if (lease && pendingHandOff(lease)) return;
+      if (lease && pendingHandOff(lease) && this.events.takesRequests?.() !== false) return;
     }
   }
 
@@ -200,7 +202,7 @@ export class LeaderElector {
       leaseTransitions: (spec.leaseTransitions ?? 0) + (mine ? 0 : 1),
     };
     // The holder takes what standbys asked for; the write below makes it its own.
-    const requested = takeHandOff(lease);
+    const requested = this.events.takesRequests?.() === false ? undefined : takeHandOff(lease);
     try {
       await this.replace(lease); // resourceVersion makes this fail if someone else wrote first
     } catch (err) {

@@ -60,12 +60,14 @@ export interface ClusterSession {
   /**
    * Triggers passed between replicas through the Lease: a standby sends one
    * (resolves to the Lease's holder, "" when none), the leader receives what
-   * it takes. Sending rejects when leader election is off or the cluster
-   * did not answer (then this replica is the only one that works anyway).
+   * it takes while a listener is set (undefined: a stopping leader leaves
+   * requests on the Lease for the next one). Sending rejects when leader
+   * election is off or the cluster did not answer (then this replica is the
+   * only one that works anyway).
    */
   handOffs: {
     send(request: HandOffRequest): Promise<{ leader: string }>;
-    receive(listener: (request: HandOffRequest) => void): void;
+    receive(listener: ((request: HandOffRequest) => void) | undefined): void;
   };
   /** Gives up leadership (the Lease is freed for the next candidate). */
   close(): Promise<void>;
@@ -88,7 +90,7 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
   const events = new EventRecorder(cluster, { instance: env.POD_NAME || undefined });
   const instance = instanceOf(config);
   let elector: LeaderElector | undefined;
-  let received: (request: HandOffRequest) => void = () => undefined;
+  let received: ((request: HandOffRequest) => void) | undefined;
   let sending: Promise<unknown> = Promise.resolve();
   const lease = { namespace: config["leaderElection.namespace"] || target.namespace, name: config["leaderElection.leaseName"] };
 
@@ -140,9 +142,10 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
           retrying: (err) => log.warn({ lease: `${namespace}/${name}` }, `cannot take the Lease yet: ${err.message}`),
           leading: () => log.info({ lease: `${namespace}/${name}` }, "leading: this replica reconciles"),
           stopped: (reason) => log.warn({ lease: `${namespace}/${name}` }, `stopped leading: ${reason}`),
+          takesRequests: () => received !== undefined,
           requested: (request) => {
             log.info({ lease: `${namespace}/${name}`, triggers: request.triggers, renew: request.forceRenew, since: request.at }, "took a request a standby handed over through the Lease");
-            received(request);
+            received?.(request);
           },
         },
       );

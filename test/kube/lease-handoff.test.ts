@@ -4,6 +4,7 @@
 // leader renews every second never cost it the Lease.
 import assert from "node:assert/strict";
 import { after, before, test } from "node:test";
+import { setTimeout as sleep } from "node:timers/promises";
 import { Cluster, clusterTarget, HANDOFF_ANNOTATION, handOffThroughLease, LeaderElector, pendingHandOff, type LeaseSettings, type PendingHandOff } from "../../src/kube/index.ts";
 import { mergeHandOff } from "../../src/kube/lease-handoff.ts";
 import { uniqueName, useKube, type KubePeer } from "../peers/kube.ts";
@@ -20,7 +21,9 @@ interface LeaseObject {
   spec: { holderIdentity?: string; renewTime?: string; leaseTransitions?: number };
 }
 
-function setup(timing: Pick<LeaseSettings, "leaseDurationSeconds" | "renewDeadlineSeconds" | "retryPeriodSeconds">) {
+type Timing = Pick<LeaseSettings, "leaseDurationSeconds" | "renewDeadlineSeconds" | "retryPeriodSeconds">;
+
+function setup(timing: Timing, options: { takes?: () => boolean } = {}) {
   const namespace = uniqueName("handoff");
   kube.kubectl(["create", "namespace", namespace]);
   const cluster = new Cluster(clusterTarget({ kubeconfig: kube.kubeconfig, context: "" }, {})!);
@@ -28,17 +31,19 @@ function setup(timing: Pick<LeaseSettings, "leaseDurationSeconds" | "renewDeadli
   const taken: PendingHandOff[] = [];
   const listeners: Array<() => void> = [];
   const stopped: string[] = [];
-  const elector = new LeaderElector(cluster, { ...lease, identity: `leader_${namespace}`, ...timing }, {
-    requested: (request) => {
-      taken.push(request);
-      for (const l of listeners) l();
-    },
-    stopped: (reason) => stopped.push(reason),
-  });
+  const elector = (identity: string) =>
+    new LeaderElector(cluster, { ...lease, identity, ...timing }, {
+      takesRequests: options.takes,
+      requested: (request) => {
+        taken.push(request);
+        for (const l of listeners) l();
+      },
+      stopped: (reason) => stopped.push(reason),
+    });
   /** Resolves once `done` holds of what the leader took. */
   const takenUntil = (done: () => boolean) => new Promise<void>((resolve) => (done() ? resolve() : listeners.push(() => done() && resolve())));
   const read = () => getJson<LeaseObject>(kube, ["lease", "gitcert", "-n", namespace]);
-  return { namespace, cluster, lease, elector, taken, takenUntil, stopped, read };
+  return { namespace, cluster, lease, elector: elector(`leader_${namespace}`), next: elector(`next_${namespace}`), taken, takenUntil, stopped, read };
 }
 
 test("a leader renewing every 10 minutes takes a standby's request between renewals; the annotation goes, the Lease stays its own", { timeout: 120_000 }, async (t) => {
@@ -95,4 +100,29 @@ test("requests pending on the Lease merge: triggers and names once each, `all` c
   // An annotation written by hand still asks for a reconcile.
   assert.deepEqual(pendingHandOff({ metadata: { annotations: { [HANDOFF_ANNOTATION]: "now please" } } }), { at: "", triggers: ["api"] });
   assert.equal(pendingHandOff({ metadata: {} }), undefined);
+});
+
+test("a stopping leader takes no more requests: one left on the Lease survives its renewals and its release, and the next leader takes it", { timeout: 120_000 }, async () => {
+  let taking = false;
+  const s = setup({ leaseDurationSeconds: 3, renewDeadlineSeconds: 2, retryPeriodSeconds: 1 }, { takes: () => taking });
+  await s.elector.acquire();
+  await handOffThroughLease(s.cluster, s.lease, { triggers: ["renew"], forceRenew: [`${s.namespace}/web`] });
+  const pendingAt = s.read().spec.renewTime;
+  // Renewals go on (renewTime moves), the request stays.
+  while (s.read().spec.renewTime === pendingAt) await sleep(200);
+  assert.ok(pendingHandOff({ metadata: s.read().metadata }), "still pending after a renewal");
+  assert.equal(s.taken.length, 0);
+
+  await s.elector.release();
+  assert.ok(pendingHandOff({ metadata: s.read().metadata }), "still pending after the release");
+  taking = true;
+  await s.next.acquire();
+  try {
+    await s.takenUntil(() => s.taken.length === 1);
+    assert.deepEqual(s.taken[0]!.forceRenew, [`${s.namespace}/web`]);
+    assert.equal(s.read().metadata.annotations?.[HANDOFF_ANNOTATION], undefined);
+    assert.match(s.read().spec.holderIdentity!, /^next_/);
+  } finally {
+    await s.next.release();
+  }
 });
