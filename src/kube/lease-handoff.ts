@@ -27,7 +27,8 @@ export interface PendingHandOff extends HandOffRequest {
 /** Requests pile up only until the leader's next look (seconds); this bounds a flood of renew names. */
 export const MAX_PENDING_NAMES = 1000;
 
-const ATTEMPTS = 5;
+/** Writers on one Lease: the leader every retry period, and each standby (one write at a time per replica). */
+const ATTEMPTS = 10;
 
 export function pendingHandOff(lease: V1Lease): PendingHandOff | undefined {
   const text = lease.metadata?.annotations?.[HANDOFF_ANNOTATION];
@@ -92,7 +93,7 @@ export async function handOffThroughLease(cluster: Cluster, lease: { namespace: 
     } catch (err) {
       if (!(err instanceof KubeApiError && err.status === 409) || attempt >= ATTEMPTS) throw err;
     }
-    // Another writer won: let it finish before reading again, spread so two standbys do not collide twice.
-    await sleep(50 + Math.random() * 150);
+    // Another writer won: let it finish before reading again, spread (and longer each time) so standbys do not collide again.
+    await sleep((50 + Math.random() * 100) * attempt);
   }
 }
