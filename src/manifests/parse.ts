@@ -31,6 +31,11 @@ export interface ParsedFile {
   diagnostics: Diagnostic[];
   /** Non-empty YAML documents seen, wanted or not (for scan statistics). */
   documentCount: number;
+  /**
+   * Set when the file is a Go/Helm template rather than YAML (see
+   * templateSyntaxLine): the line of its first `{{`. Nothing else is returned.
+   */
+  templateLine?: number;
 }
 
 /** Errors with their lines, alias limits, merge keys, tags, Lists. */
@@ -62,6 +67,9 @@ export function parseManifests(file: { path: string; text: string }, options: Pa
     );
     return { documents, diagnostics, documentCount: 0 };
   }
+
+  const templateLine = file.text.includes("{{") ? templateSyntaxLine(file.text, docs, lineCounter) : undefined;
+  if (templateLine !== undefined) return { documents, diagnostics, documentCount: 0, templateLine };
 
   let documentCount = 0;
   for (const doc of docs) {
@@ -161,12 +169,47 @@ function unresolvedAliasLine(doc: Document.Parsed, lineAt: (offset: number | und
 }
 
 /**
- * Helm and other Go templates are not manifests until rendered: anything
- * with `{{`. A file below a chart's `templates/` folder without template
- * syntax renders to itself, so it is read like any manifest.
+ * Whether Helm would render anything in this text: it holds `{{`. Below a
+ * chart's `templates/` folder that makes the whole file a template (even a
+ * quoted `"{{ .Values.host }}"` becomes something else); elsewhere `{{` is
+ * often just text in a YAML string (see templateSyntaxLine).
  */
 export function isTemplateFile(text: string): boolean {
   return text.includes("{{");
+}
+
+/**
+ * `{{` inside a YAML string value is valid YAML and common outside charts
+ * (an ExternalSecret's template, a HelmRelease value the chart expands), so
+ * such a file is read. It is a Go/Helm template, not YAML, when it does not
+ * parse, or when a `{{` stands where YAML reads a flow mapping
+ * (`name: {{ .Values.name }}` parses, as a mapping nobody meant). Returns the
+ * line to point at, or undefined when the file is plain YAML.
+ */
+function templateSyntaxLine(text: string, docs: Document.Parsed[], lineCounter: LineCounter): number | undefined {
+  const firstBraces = () => lineCounter.linePos(text.indexOf("{{")).line;
+  for (const doc of docs) {
+    if (doc.errors.length > 0) {
+      // The line yaml stumbled on when it holds `{{`, else the file's first one.
+      const at = lineCounter.linePos(doc.errors[0]!.pos[0]).line;
+      const start = lineCounter.lineStarts[at - 1] ?? 0;
+      const end = lineCounter.lineStarts[at] ?? text.length;
+      return text.slice(start, end).includes("{{") ? at : firstBraces();
+    }
+    let found: number | undefined;
+    visit(doc, {
+      Map(_, node) {
+        const start = node.range?.[0];
+        if (node.flow && start !== undefined && text.startsWith("{{", start)) {
+          found = lineCounter.linePos(start).line;
+          return visit.BREAK;
+        }
+        return undefined;
+      },
+    });
+    if (found !== undefined) return found;
+  }
+  return undefined;
 }
 
 /** The chart folder when `path` is below a chart's `templates/` folder (Helm renders it), else undefined. */
@@ -191,12 +234,16 @@ export function chartDirsOf(paths: Iterable<string>): Set<string> {
   return dirs;
 }
 
-export function templateSkipped(path: string): Diagnostic {
+/**
+ * A chart's template is expected (debug); elsewhere a file that does not
+ * read as YAML because of its `{{` is said (info): its objects are not read.
+ */
+export function templateSkipped(path: string, line: number, severity: "debug" | "info"): Diagnostic {
   return diagnostic(
     "TemplateSkipped",
-    "Go/Helm template, not a plain manifest; skipped (what a chart renders is seen with cluster access)",
-    { source: { file: path, line: 1 } },
-    "debug",
+    "Go/Helm template syntax (`{{ … }}` outside a YAML string), not a plain manifest; its objects are skipped (what a chart renders is seen with cluster access)",
+    { source: { file: path, line } },
+    severity,
   );
 }
 

@@ -12,7 +12,7 @@ import type { ClusterView, DiscoverySettings } from "../discovery/types.ts";
 import { GITOPS_KINDS, MAY_ASK_FOR_CERTIFICATES, readGitOps, RENDERED_ELSEWHERE_KINDS, type KustomizationDocument } from "../gitops/index.ts";
 import { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readRepositoryFiles } from "../repo/scan.ts";
 import { namespaceResolver } from "./namespace.ts";
-import { chartDirsOf, isTemplateFile, parseManifests, templateSkipped, type ParsedFile, type ParseOptions } from "./parse.ts";
+import { chartDirsOf, chartOfTemplate, isTemplateFile, parseManifests, templateSkipped, type ParsedFile, type ParseOptions } from "./parse.ts";
 import type { ParseCache, ScanGeneration } from "./parse-cache.ts";
 import { isKustomizationPath, kustomizationFromDocuments, recognize, RECOGNIZED_KINDS, type RecognizeContext, type RecognizeSink } from "./recognize.ts";
 import type { IssuerRef, ManifestDocument, ScanResult } from "./types.ts";
@@ -64,6 +64,8 @@ export interface FileReading {
   bytes: number;
   /** A Go/Helm template: skipped. */
   templated: boolean;
+  /** Where its template syntax is, when templated. */
+  templateLine?: number;
   /** Set when the file was parsed (a kustomization, or a file that may hold a kind gitcert or the GitOps room reads). */
   parsed?: ParsedFile;
 }
@@ -144,8 +146,11 @@ export function scanFiles(
     result.stats.files++;
     result.stats.bytes += reading.bytes;
     const owners = options.cluster ? ownerDocuments(file, reading) : [];
-    if (reading.templated) {
-      result.diagnostics.push(templateSkipped(file.path));
+    // Helm renders every `{{` of a chart's template, even one in a quoted
+    // string; a chart's templates are named by the InvisibleCertificates notes.
+    const chartTemplate = chartDirs.size > 0 && chartOfTemplate(file.path, chartDirs) !== undefined && isTemplateFile(file.text);
+    if (reading.templated || chartTemplate) {
+      result.diagnostics.push(templateSkipped(file.path, chartTemplate ? 1 : (reading.templateLine ?? 1), chartTemplate ? "debug" : "info"));
       if (owners.length > 0) documents.set(file.path, owners);
       continue;
     }
@@ -254,11 +259,12 @@ function readingFor(file: SourceFile, readings: Readings | undefined): FileReadi
 
 export function readingOf(file: SourceFile): FileReading {
   const bytes = file.bytes ?? Buffer.byteLength(file.text);
-  if (isTemplateFile(file.text)) return { bytes, templated: true };
   const kustomization = isKustomizationPath(file.path);
   const renderer = !kustomization && MAY_HOLD_RENDERER.test(file.text) && MAY_ASK_FOR_CERTIFICATES.test(file.text);
   if (!kustomization && !renderer && !MAY_HOLD_RECOGNIZED_KIND.test(file.text)) return { bytes, templated: false };
+  // A file holding `{{` is parsed too: only one that does not read as YAML is a template.
   const parsed = parseManifests(file, kustomization ? {} : renderer ? PARSE_WITH_RENDERERS : PARSE_OBJECTS);
+  if (parsed.templateLine !== undefined) return { bytes, templated: true, templateLine: parsed.templateLine };
   for (const doc of parsed.documents) doc.object = detached(doc.object.kind === "Secret" ? slimSealedSecret(doc.object) : doc.object);
   return { bytes, templated: false, parsed };
 }

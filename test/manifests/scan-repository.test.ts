@@ -101,7 +101,8 @@ test("scanFiles: objects, namespaces, kustomizations and diagnostics from file t
     scan.diagnostics.map((d) => `${d.severity} ${d.code} @${d.source?.file}:${d.source?.line}`),
     [
       "error InvalidYAML @apps/broken.yaml:3",
-      "debug TemplateSkipped @apps/helm-ish.yaml:1",
+      // Outside a chart, said: the file's objects are not read.
+      "info TemplateSkipped @apps/helm-ish.yaml:3",
       "debug TemplateSkipped @charts/web/templates/cert.yaml:1",
       // Named, not hidden: the template asks for a Certificate gitcert cannot render.
       "info InvisibleCertificates @charts/web/templates/cert.yaml:2",
@@ -193,7 +194,7 @@ test("scanRepository: a real folder, with walker diagnostics merged in order", a
     scan.diagnostics.map((d) => `${d.severity} ${d.code} @${d.source?.file}`),
     [
       "error InvalidYAML @apps/broken.yaml",
-      "debug TemplateSkipped @apps/helm-ish.yaml",
+      "info TemplateSkipped @apps/helm-ish.yaml",
       "error FileTooLarge @apps/huge.yaml",
       "debug TemplateSkipped @charts/web/templates/cert.yaml",
       "info InvisibleCertificates @charts/web/templates/cert.yaml",
@@ -210,4 +211,42 @@ test("scanRepository honours include and exclude", async (t) => {
   assert.deepEqual(scan.issuers, []);
   assert.deepEqual(scan.certificates.map((c) => c.name), ["web", "front-tls"]);
   assert.deepEqual(scan.diagnostics.map((d) => d.code), ["TemplateSkipped"]);
+});
+
+test("`{{` inside YAML strings does not hide a file's objects; only real template syntax skips it, visibly", () => {
+  const scan = scanFiles(
+    sortedFiles({
+      "apps/certs.yaml": [
+        "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: own-ca}\nspec: {selfSigned: {}}",
+        "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: shop, namespace: shop}\nspec: {secretName: shop-tls, dnsNames: [shop.example.org], issuerRef: {kind: ClusterIssuer, name: own-ca}}",
+        "apiVersion: external-secrets.io/v1\nkind: ExternalSecret\nmetadata: {name: api-key, namespace: shop}\nspec:\n  target:\n    template:\n      data:\n        KEY: \"{{ .apiKey }}\"\n        NOTE: |\n          {{ range .items }}x{{ end }}",
+      ].join("\n---\n") + "\n",
+      "apps/rendered-by-hand.yaml":
+        "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata:\n  name: {{ .Values.name }}\n  namespace: shop\nspec: {secretName: x, dnsNames: [x.example.org], issuerRef: {kind: ClusterIssuer, name: own-ca}}\n",
+      "apps/loop.yaml": "{{- range .Values.hosts }}\napiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: loop}\n{{- end }}\n",
+      // In a chart, Helm renders even a quoted `{{`: the file is the chart's.
+      "charts/shop/Chart.yaml": "apiVersion: v2\nname: shop\nversion: 1.0.0\n",
+      "charts/shop/templates/cert.yaml":
+        "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: chart, namespace: shop}\nspec: {secretName: c, dnsNames: [\"{{ .Values.host }}\"], issuerRef: {kind: ClusterIssuer, name: own-ca}}\n",
+    }),
+    options,
+  );
+  assert.deepEqual(scan.issuers.map((i) => i.name), ["own-ca"]);
+  assert.deepEqual(scan.certificates.map((c) => `${c.namespace}/${c.name} @${c.source.file}:${c.source.line}`), ["shop/shop @apps/certs.yaml:6"]);
+  assert.deepEqual(
+    scan.diagnostics.filter((d) => d.code === "TemplateSkipped").map((d) => `${d.severity} @${d.source?.file}:${d.source?.line}`),
+    ["info @apps/loop.yaml:1", "info @apps/rendered-by-hand.yaml:4", "debug @charts/shop/templates/cert.yaml:1"],
+  );
+  assert.deepEqual(scan.diagnostics.filter((d) => d.severity === "error"), []);
+});
+
+test("a HelmRelease whose values hold `{{` is still read for the certificates its chart may make", () => {
+  const scan = scanFiles(
+    sortedFiles({
+      "apps/web.yaml":
+        "apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: web, namespace: web}\nspec:\n  values:\n    ingress:\n      annotations:\n        cert-manager.io/cluster-issuer: own-ca\n      tls: [{hosts: [web.example.org], secretName: web-tls}]\n    env:\n      NAME: '{{ .Release.Name }}'\n",
+    }),
+    options,
+  );
+  assert.deepEqual(scan.diagnostics.map((d) => `${d.severity} ${d.code} @${d.source?.file}:${d.source?.line}`), ["info InvisibleCertificates @apps/web.yaml:8"]);
 });
