@@ -88,6 +88,7 @@ interface Applier {
 export function renderRepository(input: RenderInput): RenderResult {
   // A file's text is read only when a build needs it (a patch file): a long-running gitcert keeps most unread.
   const files = new Map(input.files.map((f) => [f.path, f]));
+  const clusterPath = folderOf(input.clusterPath);
   const index = new KustomizeIndex(files.keys(), input.kustomizations, (p) => files.get(p)?.text);
   const patchFiles = index.patchFiles();
   const artifacts = artifactIndex(input.documents);
@@ -116,11 +117,11 @@ export function renderRepository(input: RenderInput): RenderResult {
     }
   }
   const parentsOf = (r: (typeof raw)[number]) => (includedBy.get(r.doc.source.file) ?? []).filter((key) => key !== r.key);
-  const inCluster = (file: string) => !input.clusterPath || file === input.clusterPath || file.startsWith(`${input.clusterPath.replace(/\/$/, "")}/`);
+  const inCluster = (file: string) => !clusterPath || file === clusterPath || file.startsWith(`${clusterPath}/`);
   // With a cluster folder, only Kustomizations reached from it count; the
   // roots are those no other counted Kustomization applies.
   const counted = new Set(raw.filter((r) => inCluster(r.doc.source.file)).map((r) => r.key));
-  if (input.clusterPath) {
+  if (clusterPath) {
     for (let grew = true; grew; ) {
       grew = false;
       for (const r of raw) {
@@ -131,6 +132,14 @@ export function renderRepository(input: RenderInput): RenderResult {
     }
   }
   const roots = raw.filter((r) => counted.has(r.key) && !parentsOf(r).some((p) => counted.has(p)));
+  if (clusterPath && counted.size === 0) {
+    // The cluster folder of a bootstrapped Kustomization (flux-system/gotk-sync.yaml) is the folder it applies.
+    const dirOf = (file: string) => file.slice(0, Math.max(0, file.lastIndexOf("/")));
+    const entryPoints = raw
+      .filter((r) => parentsOf(r).length === 0)
+      .map((r) => (r.k.dir !== undefined && r.doc.source.file.startsWith(`${r.k.dir}/`) ? r.k.dir : dirOf(r.doc.source.file)));
+    diagnostics.push(clusterPathMatchesNothing(input.clusterPath!, clusterPath, entryPoints, [...files.keys()]));
+  }
 
   const renderings = new Map<ManifestDocument, Array<Rendering | Outcome>>();
   const applied: AppliedKustomization[] = [];
@@ -221,7 +230,7 @@ export function renderRepository(input: RenderInput): RenderResult {
     for (const doc of docs) {
       const list = renderings.get(doc);
       if (!list) {
-        if (input.clusterPath && appliedAnywhere.has(file)) continue;
+        if (clusterPath && appliedAnywhere.has(file)) continue;
         const names = VARIABLE_KINDS.has(String(doc.object.kind)) ? variablesIn(doc.object) : [];
         if (names.length > 0) {
           diagnostics.push(
@@ -243,8 +252,41 @@ export function renderRepository(input: RenderInput): RenderResult {
     if (out.length > 0) documents.set(file, out);
   }
   // Patches are no manifests; with a cluster folder, what only other clusters apply is not this cluster's.
-  const notOwner = (file: string, rendered: boolean) => patchFiles.has(file) || (!rendered && input.clusterPath !== undefined && appliedAnywhere.has(file));
+  const notOwner = (file: string, rendered: boolean) => patchFiles.has(file) || (!rendered && clusterPath !== undefined && appliedAnywhere.has(file));
   return { documents, kustomizations: applied, patchFiles, diagnostics, sealedSources: [...sealed], incomplete, owners: ownerManifests(input, renderings, notOwner), applications };
+}
+
+/**
+ * `gitops.clusterPath` as a repository-relative folder: what `flux bootstrap
+ * --path` is given (`./clusters/prod`), with or without a leading or
+ * trailing `/`. The repository's root (`.`, `/`) is no cluster folder.
+ */
+function folderOf(clusterPath: string | undefined): string | undefined {
+  const folder = clusterPath
+    ?.trim()
+    .replace(/^(\.?\/)+/, "")
+    .replace(/\/+$/, "");
+  return folder && folder !== "." ? folder : undefined;
+}
+
+/**
+ * A cluster folder with no Flux Kustomization in it leaves out everything
+ * Flux applies: said, with where the Kustomizations nothing else applies
+ * (the likely cluster folders) are.
+ */
+function clusterPathMatchesNothing(setting: string, folder: string, entryFolders: readonly string[], files: readonly string[]): Diagnostic {
+  const exists = files.some((f) => f.startsWith(`${folder}/`));
+  const folders = [...new Set(entryFolders.map((dir) => dir || "."))].sort();
+  const found =
+    folders.length === 0
+      ? "the repository holds no Flux Kustomization"
+      : `Flux Kustomizations nothing else applies are in ${folders.slice(0, 5).join(", ")}${folders.length > 5 ? ` and ${folders.length - 5} more folders` : ""}`;
+  return diagnostic(
+    "ClusterPathMatchesNothing",
+    `gitops.clusterPath is ${JSON.stringify(setting)}, but ${exists ? `no Flux Kustomization lies in or under ${folder}/` : `the repository has no folder ${folder}/`}, so every file a Flux Kustomization applies is left out; ${found}`,
+    {},
+    "warning",
+  );
 }
 
 /**

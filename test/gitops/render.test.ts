@@ -119,6 +119,27 @@ test("two clusters in one repository: an object they render differently is repor
   assert.equal(certificate(staging, "api"), undefined, "only production applies the apps");
 });
 
+test("gitops.clusterPath as flux bootstrap --path writes it (./, leading or trailing /) chooses the same cluster", () => {
+  const files = sourceFiles(fixture("flux"));
+  const expected = scanFiles(files, production);
+  for (const clusterPath of ["./clusters/production", "/clusters/production", "clusters/production/", "./clusters/production/"]) {
+    const scan = scanFiles(files, { ...DEFAULT_SCAN_OPTIONS, clusterPath });
+    assert.deepEqual(scan.certificates.map((c) => c.name), expected.certificates.map((c) => c.name), clusterPath);
+    assert.equal((issuer(scan, "letsencrypt")!.spec.acme as { server: string }).server, "https://acme-v02.api.letsencrypt.org/directory", clusterPath);
+    assert.deepEqual(notes(scan), notes(expected), clusterPath);
+  }
+});
+
+test("a gitops.clusterPath holding no Flux Kustomization is a warning naming the setting and where the Kustomizations are", () => {
+  const files = sourceFiles(fixture("flux"));
+  const typo = notes(scanFiles(files, { ...DEFAULT_SCAN_OPTIONS, clusterPath: "./clusters/prod" })).filter((n) => n.includes("ClusterPath"));
+  assert.deepEqual(typo, [
+    'warning ClusterPathMatchesNothing: gitops.clusterPath is "./clusters/prod", but the repository has no folder clusters/prod/, so every file a Flux Kustomization applies is left out; Flux Kustomizations nothing else applies are in clusters/production, clusters/staging',
+  ]);
+  const noKustomization = notes(scanFiles(files, { ...DEFAULT_SCAN_OPTIONS, clusterPath: "apps" })).filter((n) => n.includes("ClusterPath"));
+  assert.match(noKustomization[0]!, /^warning ClusterPathMatchesNothing: gitops\.clusterPath is "apps", but no Flux Kustomization lies in or under apps\/,/);
+});
+
 test("$${…} is Flux's escape, and kustomize.toolkit.fluxcd.io/substitute: disabled opts an object out", () => {
   const scan = scanFiles(
     sourceFiles({
