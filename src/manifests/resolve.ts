@@ -62,8 +62,9 @@ export function resolve(scan: ScanResult, options: ResolveOptions): Resolution {
   const chosen = new Map<CertificateResource, IssuerResource>();
   const supported = new Set(options.issuers.keys());
   const knownTypes = new Set([...CERT_MANAGER_ISSUER_TYPES, ...supported]);
+  const leftOut = leftOutIssuers(scan.diagnostics);
   for (const cert of owners) {
-    const found = findIssuer(cert, issuers, knownTypes, supported);
+    const found = findIssuer(cert, issuers, knownTypes, supported, leftOut);
     if ("issuer" in found) chosen.set(cert, found.issuer);
     else block(cert, found.problem);
   }
@@ -231,6 +232,7 @@ function findIssuer(
   issuers: ReadonlyMap<string, IssuerResource>,
   knownTypes: ReadonlySet<string>,
   supported: ReadonlySet<string>,
+  leftOut: ReadonlyMap<string, Diagnostic>,
 ): { issuer: IssuerResource } | { problem: Diagnostic } {
   const where = { source: cert.source, object: certificateRef(cert) };
   const ref = cert.spec.issuerRef;
@@ -254,6 +256,13 @@ function findIssuer(
   const issuer = issuers.get(issuerKey(kind, namespace, ref.name));
   if (!issuer) {
     const wanted = kind === "Issuer" ? `Issuer ${cert.namespace}/${ref.name}` : `ClusterIssuer ${ref.name}`;
+    const why = leftOut.get(issuerKey(kind, namespace, ref.name));
+    if (why) {
+      const there = why.source ? ` at ${why.source.file}:${why.source.line}` : "";
+      return {
+        problem: diagnostic("IssuerLeftOut", `${wanted}${there} is in the repository but was left out (wanted by ${describe(cert)} at ${at(cert)}): ${why.message}`, where),
+      };
+    }
     return {
       problem: diagnostic(
         "IssuerNotFound",
@@ -280,6 +289,22 @@ function findIssuer(
     };
   }
   return { issuer };
+}
+
+/**
+ * Issuers the repository holds but the scan left out (a Flux variable not
+ * substituted, a SOPS Secret that could not be opened, clusters rendering
+ * it differently), by issuerKey: the diagnostic that said why.
+ */
+function leftOutIssuers(diagnostics: readonly Diagnostic[]): Map<string, Diagnostic> {
+  const out = new Map<string, Diagnostic>();
+  for (const d of diagnostics) {
+    const o = d.object;
+    if (!o || (o.kind !== "Issuer" && o.kind !== "ClusterIssuer") || (d.severity !== "error" && d.severity !== "warning")) continue;
+    const key = issuerKey(o.kind, o.kind === "Issuer" ? (o.namespace ?? "") : "", o.name);
+    if (!out.has(key)) out.set(key, d);
+  }
+  return out;
 }
 
 /** The usual mistakes: the wrong kind, or an Issuer in another namespace. */

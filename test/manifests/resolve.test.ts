@@ -1,6 +1,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { formatDiagnostic } from "../../src/diagnostics.ts";
+import { DEFAULT_SCAN_OPTIONS, scanFiles } from "../../src/manifests/scan-repository.ts";
 import { resolve, type Resolution } from "../../src/manifests/resolve.ts";
 import type { CertificateResource, IssuerRef, IssuerResource, ScanResult } from "../../src/manifests/types.ts";
 import { defaultIssuers, type Issuer } from "../../src/issuers/index.ts";
@@ -201,6 +202,37 @@ test("an unknown issuer is named, with the Certificate's file:line", () => {
   assert.equal(
     formatDiagnostic(d),
     "apps/shop/web.yaml:12: Certificate shop/web: Issuer shop/letsencrypt not found in the repository (wanted by Certificate shop/web at apps/shop/web.yaml:12)",
+  );
+});
+
+test("an issuer the scan left out (its Flux variable comes from a SOPS Secret plan does not open) is said to be left out, and why, not \"not found\"", () => {
+  const scan = scanFiles(
+    [
+      {
+        path: "apps/issuer.yaml",
+        text: "apiVersion: cert-manager.io/v1\nkind: ClusterIssuer\nmetadata: {name: acme}\nspec:\n  acme:\n    email: ${CONTACT}\n    server: https://ca.example.test/dir\n    privateKeySecretRef: {name: acme}\n    solvers: [{http01: {}}]\n",
+      },
+      {
+        path: "apps/web.yaml",
+        text: "apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: web, namespace: shop}\nspec: {secretName: web-tls, dnsNames: [web.example.test], issuerRef: {kind: ClusterIssuer, name: acme}}\n",
+      },
+      {
+        path: "cluster/apps.yaml",
+        text: "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: apps, namespace: flux-system}\nspec:\n  path: ./apps\n  sourceRef: {kind: GitRepository, name: flux-system}\n  postBuild:\n    substituteFrom: [{kind: Secret, name: contact}]\n",
+      },
+      {
+        path: "cluster/contact.sops.yaml",
+        text: "apiVersion: v1\nkind: Secret\nmetadata: {name: contact, namespace: flux-system}\nstringData: {CONTACT: 'ENC[AES256_GCM,data:aGk=,iv:aGk=,tag:aGk=,type:str]'}\nsops: {mac: 'ENC[AES256_GCM,data:aGk=,iv:aGk=,tag:aGk=,type:str]', version: 3.9.0, age: [{recipient: age1example, enc: x}]}\n",
+      },
+    ],
+    DEFAULT_SCAN_OPTIONS,
+  );
+  const r = resolve(scan, { clusterResourceNamespace: "cert-manager", issuers: defaultIssuers() });
+  const d = r.blocked[0]!.diagnostics[0]!;
+  assert.equal(d.code, "IssuerLeftOut");
+  assert.match(
+    formatDiagnostic(d),
+    /^apps\/web\.yaml:1: Certificate shop\/web: ClusterIssuer acme at apps\/issuer\.yaml:1 is in the repository but was left out \(wanted by Certificate shop\/web at apps\/web\.yaml:1\): \$\{CONTACT\} \(Secret flux-system\/contact at cluster\/contact\.sops\.yaml:1\) comes from a SOPS-encrypted Secret/,
   );
 });
 
