@@ -231,7 +231,7 @@ export function renderRepository(input: RenderInput): RenderResult {
       const list = renderings.get(doc);
       if (!list) {
         if (clusterPath && appliedAnywhere.has(file)) continue;
-        const names = VARIABLE_KINDS.has(String(doc.object.kind)) ? variablesIn(doc.object) : [];
+        const names = VARIABLE_KINDS.has(String(doc.object.kind)) && gitcertActsOn(doc.object) ? variablesIn(doc.object) : [];
         if (names.length > 0) {
           diagnostics.push(
             diagnostic(
@@ -334,7 +334,7 @@ function choose(
   sealed: Set<VariableSource>,
 ): { rendering?: Rendering; incomplete?: boolean } {
   const kind = typeof doc.object.kind === "string" ? doc.object.kind : "";
-  const reported = reportKinds.has(kind);
+  const reported = reportKinds.has(kind) && gitcertActsOn(doc.object);
   const rendered = list.filter((o): o is Rendering => "object" in o);
   const dropped = list.filter((o): o is Extract<Outcome, { dropped: unknown }> => "dropped" in o);
   if (dropped.length > 0) {
@@ -465,6 +465,17 @@ const NAMING_KINDS: ReadonlySet<string> = new Set(["Certificate", "Ingress", "Ga
 
 /** Kinds that make certificates: a `${…}` left in one is a value gitcert cannot know. */
 const VARIABLE_KINDS: ReadonlySet<string> = new Set(["Certificate", "Issuer", "ClusterIssuer", "Ingress", "Gateway"]);
+
+/**
+ * An Ingress or Gateway makes a certificate only with cert-manager's
+ * annotations: one without is not gitcert's business, so what keeps it from
+ * being rendered (a `${…}` nothing substitutes) is not worth an error.
+ */
+function gitcertActsOn(object: Record<string, unknown>): boolean {
+  if (object.kind !== "Ingress" && object.kind !== "Gateway") return true;
+  const annotations = isRecord(object.metadata) && isRecord(object.metadata.annotations) ? object.metadata.annotations : {};
+  return Object.keys(annotations).some((key) => key.startsWith("cert-manager.io/") || key === "kubernetes.io/tls-acme");
+}
 
 /** The variables `${…}` in an object would read, were it substituted. */
 function variablesIn(object: Record<string, unknown>): string[] {

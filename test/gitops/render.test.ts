@@ -187,6 +187,28 @@ test("a ${…} no Flux Kustomization substitutes is said to be one, not reported
   ]);
 });
 
+test("a ${…} left in an Ingress or Gateway without cert-manager annotations is no error: gitcert does not act on it", () => {
+  const kustomization = "apiVersion: kustomize.toolkit.fluxcd.io/v1\nkind: Kustomization\nmetadata: {name: net, namespace: flux-system}\nspec:\n  path: ./net\n  sourceRef: {kind: GitRepository, name: flux-system}\n";
+  const gateway = (annotations: string) =>
+    `apiVersion: gateway.networking.k8s.io/v1\nkind: Gateway\nmetadata: {name: edge, namespace: net${annotations}}\nspec:\n  gatewayClassName: edge\n  addresses: [{type: IPAddress, value: '\${EDGE_IP}'}]\n  listeners: [{name: https, protocol: HTTPS, port: 443, hostname: '*.example.test', tls: {certificateRefs: [{kind: Secret, name: edge-tls}]}}]\n`;
+  const ingress = (annotations: string) =>
+    `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: shop, namespace: net${annotations}}\nspec:\n  rules: [{host: 'shop.\${ZONE}'}]\n  tls: [{hosts: ['shop.\${ZONE}'], secretName: shop-tls}]\n`;
+  for (const withKustomization of [true, false]) {
+    const files = (annotations: string) =>
+      sourceFiles({ ...(withKustomization ? { "cluster/net.yaml": kustomization } : {}), "net/gateway.yaml": gateway(annotations), "net/ingress.yaml": ingress(annotations) });
+    const plain = scanFiles(files(""), DEFAULT_SCAN_OPTIONS);
+    assert.deepEqual(notes(plain), [], `not annotated, Kustomization: ${withKustomization}`);
+    assert.deepEqual(plain.certificates, []);
+    // The same objects annotated for cert-manager are gitcert's: the variable is an error.
+    const annotated = scanFiles(files(", annotations: {cert-manager.io/cluster-issuer: ca}"), DEFAULT_SCAN_OPTIONS);
+    assert.deepEqual(
+      annotated.diagnostics.map((d) => `${d.severity} ${d.code} ${d.object?.kind}`),
+      ["error FluxVariableNotSubstituted Gateway", "error FluxVariableNotSubstituted Ingress"],
+      `annotated, Kustomization: ${withKustomization}`,
+    );
+  }
+});
+
 test("an ExternalArtifact path is mapped back through its ArtifactGenerator's copy", () => {
   const scan = scanFiles(
     sourceFiles({
