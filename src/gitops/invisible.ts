@@ -51,12 +51,16 @@ export function invisibleCertificates(input: {
     }
   };
   const out: Diagnostic[] = [];
-  const report = (file: string, docLine: number, prefix: Path, hits: Hit[], what: string, object?: ObjectRef) => {
-    if (hits.length === 0) return;
+  const report = (file: string, docLine: number, prefix: Path, found: Hit[], what: string, object?: ObjectRef) => {
+    // Ingress TLS alone is not cert-manager's: without an issuer annotation
+    // (or a chart's issuer setting) it issues nothing. The note points at what asks.
+    const asking = found.filter((h) => h.what !== INGRESS_TLS);
+    if (asking.length === 0) return;
+    const hits = [...asking, ...found.filter((h) => h.what === INGRESS_TLS)];
     const line = lineOf(parseFile(file), docLine, [...prefix, ...hits[0]!.path]) ?? docLine;
-    const found = [...new Set(hits.map((h) => h.what))].slice(0, 4).join(", ");
+    const named = [...new Set(hits.map((h) => h.what))].slice(0, 4).join(", ");
     // With an object, formatDiagnostic already names it: the message says what of it.
-    out.push(diagnostic(INVISIBLE_CODE, `${what}${what ? " " : ""}${INVISIBLE_ADVICE} (${found})`, { source: { file, line }, ...(object ? { object } : {}) }, "info"));
+    out.push(diagnostic(INVISIBLE_CODE, `${what}${what ? " " : ""}${INVISIBLE_ADVICE} (${named})`, { source: { file, line }, ...(object ? { object } : {}) }, "info"));
   };
 
   for (const [file, docs] of input.documents) {
@@ -128,7 +132,9 @@ export function invisibleCertificates(input: {
 }
 
 const ANNOTATION = /^(cert-manager\.io\/(cluster-issuer|issuer|common-name|issuer-kind)|kubernetes\.io\/tls-acme)$/;
-const ISSUER_KEY = /^(cluster-?issuer|issuer(Ref|Name)?|certManager)$/i;
+// Not a bare `issuer`: that is as often an OIDC issuer URL (Dex, Grafana, an OAuth proxy).
+const ISSUER_KEY = /^(cluster-?issuer|issuer(Ref|Name)|certManager)$/i;
+const INGRESS_TLS = "ingress TLS";
 
 /** Places in a values tree that ask for a certificate, outermost first. */
 export function findHits(values: unknown, path: Path = [], underIngress = false, out: Hit[] = []): Hit[] {
@@ -145,7 +151,7 @@ export function findHits(values: unknown, path: Path = [], underIngress = false,
     const here = [...path, key];
     if (ANNOTATION.test(key)) out.push({ path: here, what: `annotation ${key}` });
     else if (key === "tls" && underIngress && (value === true || (Array.isArray(value) && value.length > 0) || (isRecord(value) && Object.keys(value).length > 0))) {
-      out.push({ path: here, what: "ingress TLS" });
+      out.push({ path: here, what: INGRESS_TLS });
     } else if (ISSUER_KEY.test(key) && (typeof value === "string" ? value !== "" : true)) out.push({ path: here, what: `${key} setting` });
     else if (key === "kind" && (value === "Certificate" || value === "Issuer" || value === "ClusterIssuer")) out.push({ path: here, what: article(value) });
     findHits(value, here, underIngress || /ingress|route|gateway/i.test(key), out);
