@@ -39,6 +39,27 @@ The age identity comes from SOPS_AGE_KEY_FILE or SOPS_AGE_KEY, as for sops.`;
 
 class UsageError extends Error {}
 
+const COMMANDS: readonly string[] = ["run", "serve", "plan", "status", "renew", "keygen", "help"];
+
+/** `--help` or `-h` among a command's arguments (not after `--`, where it would be a positional). */
+function askedForHelp(args: readonly string[]): boolean {
+  const end = args.indexOf("--");
+  return (end === -1 ? args : args.slice(0, end)).some((a) => a === "--help" || a === "-h");
+}
+
+/** One command's lines of USAGE, with where its options are listed. */
+function commandHelp(command: string): string {
+  const lines = USAGE.split("\n");
+  const start = lines.findIndex((l) => l.startsWith(`  gitcert ${command} `) || l === `  gitcert ${command}`);
+  let end = start + 1;
+  while (end < lines.length && /^ {4,}\S/.test(lines[end]!)) end++;
+  const settings =
+    command === "keygen"
+      ? []
+      : ["Every setting is also a flag (--repo, --branch, --workdir…) and an environment variable:", "`gitcert help config` lists them."];
+  return ["Usage:", ...lines.slice(start, end), "", ...settings, "Exit codes: 0 all good; 1 some objects failed (the rest were done); 2 configuration or usage error."].join("\n");
+}
+
 const CONFIGURATION_CODES = new Set(["Configuration", "SopsInvalidIdentity", "SopsAgeKeyFileUnreadable", "WorkdirConflict", "GitRemoteNotFound", "GitBranchNotFound", "GitAuthenticationFailed"]);
 
 /** Errors a user fixes in configuration (exit 2), not failures of the run (exit 1). */
@@ -49,6 +70,7 @@ function isConfigurationError(err: GitcertError): boolean {
 export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const [command = "help", ...rest] = argv;
   try {
+    if (COMMANDS.includes(command) && askedForHelp(rest)) return await helpCommand([command]);
     switch (command) {
       case "run":
         return await runCommand(rest, env, { forceRenew: undefined });
@@ -90,7 +112,12 @@ async function helpCommand(args: string[]): Promise<number> {
     console.log(USAGE.replace("DEMO_DIR", demoDir()));
     return 0;
   }
-  if (topic !== "config") throw new UsageError(`no help on ${JSON.stringify(topic)}; \`gitcert help config\` lists every option`);
+  if (COMMANDS.includes(topic) && topic !== "help") {
+    if (flags.length > 0) throw new UsageError(`gitcert help ${topic} takes nothing more, not ${flags.join(" ")}`);
+    console.log(commandHelp(topic));
+    return 0;
+  }
+  if (topic !== "config") throw new UsageError(`no help on ${JSON.stringify(topic)}; \`gitcert help\` lists the commands, \`gitcert help config\` every option`);
   const unknown = flags.filter((f) => f !== "--markdown");
   if (unknown.length > 0) throw new UsageError(`gitcert help config takes only --markdown, not ${unknown.join(" ")}`);
   const { configReference, configText } = await import("./config.ts");

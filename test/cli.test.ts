@@ -215,6 +215,17 @@ test("help says only what exists, loads no dependency, and renders the options f
   assert.equal(markdown.stdout, configReference() + "\n");
   assert.match(markdown.stdout, /^\| key \| flag \| environment \| default \| description \|$/m);
 
+  // A command's own help, asked either way, instead of "Unknown option '--help'".
+  for (const command of ["run", "serve", "plan", "status", "renew", "keygen"]) {
+    for (const args of [[command, "--help"], [command, "-h"], ["help", command]]) {
+      const help = gitcert(args, { HOME: dir });
+      assert.equal(help.code, 0, `${args.join(" ")}: ${help.stderr}`);
+      assert.match(help.stdout, new RegExp(`^Usage:\\n  gitcert ${command}\\b`), args.join(" "));
+      assert.equal(help.stdout.split("\n").filter((l) => l.startsWith("  gitcert ")).length, 1, `${args.join(" ")}: only that command`);
+    }
+  }
+  assert.match(gitcert(["plan", "--help"], { HOME: dir }).stdout, /what would happen to each certificate/);
+
   const typo = gitcert(["help", "confgi"], { HOME: dir });
   assert.equal(typo.code, 2);
   assert.match(typo.stderr, /no help on "confgi"/);
