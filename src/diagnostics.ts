@@ -51,7 +51,8 @@ export function objectLabel(o: ObjectRef): string {
 /** `examples/a.yaml:12: Certificate web/site: dnsNames[0] "x y" is not a valid DNS name` */
 export function formatDiagnostic(d: Diagnostic): string {
   const where = d.source ? `${d.source.file}:${d.source.line}: ` : "";
-  const what = d.object ? `${objectLabel(d.object)}: ` : "";
+  // A message that goes on from the object's name (`is not ready: …`) reads as one sentence with it.
+  const what = d.object ? `${objectLabel(d.object)}${d.message.startsWith("is ") ? " " : ": "}` : "";
   return `${where}${what}${d.message}`;
 }
 

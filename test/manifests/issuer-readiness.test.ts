@@ -140,7 +140,7 @@ test("Secrets known from elsewhere (the cluster) count, and messages say where w
 test("an Issuer no Certificate uses is reported once, as a warning against the Issuer", () => {
   const r = run([clusterIssuer("ca", { ca: { secretName: "ca-key-pair" } }, 3), clusterIssuer("selfsigned", { selfSigned: {} })], [cert("web", "selfsigned")]);
   assert.deepEqual(r.diagnostics.map((d) => `${d.severity} ${formatDiagnostic(d)}`), [
-    "warning platform/issuers.yaml:3: ClusterIssuer ca: is not ready: Secret cert-manager/ca-key-pair (CA key pair, spec.ca.secretName): not found in the repository (no cluster configured)",
+    "warning platform/issuers.yaml:3: ClusterIssuer ca is not ready: Secret cert-manager/ca-key-pair (CA key pair, spec.ca.secretName): not found in the repository (no cluster configured)",
   ]);
   assert.equal(r.ready.length, 1);
 });
