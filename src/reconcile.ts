@@ -25,6 +25,7 @@ import {
   type AttemptResult,
   type FailureRecord,
   type PlanItem,
+  type PlanMemo,
 } from "./plan/index.ts";
 import { workingTree, type FileScanOptions, type WorkingTree, type Workspace } from "./repo/index.ts";
 import { encryptionTarget, loadSopsConfigs, recipientOf } from "./secrets/index.ts";
@@ -88,6 +89,8 @@ export interface KeptRepository {
   memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
   /** `compute()` once per content of the file at `path` (its blob) and `key`; forgotten with that content. */
   byContent<T>(path: string, key: string, compute: () => Promise<T>): Promise<T>;
+  /** Plan items kept across commits and ticks, reused while what each depends on holds (plan-memo.ts). */
+  plans?: PlanMemo;
 }
 
 /** The Secret index from the repository's and the Secrets issuers need (fetched at the edge). */
@@ -160,6 +163,7 @@ export async function assess(root: string, config: Config, options: AssessOption
     scanHasErrors: scan.diagnostics.some((d) => d.severity === "error") || scan.gitops?.incomplete === true,
     failures,
     forceRenew: options.forceRenew,
+    memo: repository?.plans,
   });
   const unread = !cluster ? "was not configured or could not be reached this run" : !cluster.complete ? (cluster.objects ? "could not be read whole this run" : "is not read (discovery.enabled is off)") : "";
   const writable = blockUnwritable(planned, chartTemplateProblems(secretPathsToWrite(planned), scan.gitops?.charts ?? []));

@@ -18,6 +18,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { diagnostic, type Diagnostic } from "../diagnostics.ts";
 import { ParseCache, type CachedScan, type SourceFile } from "../manifests/index.ts";
+import { PlanMemo } from "../plan/index.ts";
 import type { KeptRepository } from "../reconcile.ts";
 import type { ReadRequest, ReadResult } from "./read-worker.ts";
 import { selectTreeFiles, tooLarge, worktreeBlobIds, type BlobContent, type FileScanOptions, type GitObjects, type TreeEntry, type WorkingTree } from "../repo/index.ts";
@@ -32,6 +33,7 @@ const WORKER_FILES = 500;
 
 export class RepositorySnapshot {
   readonly cache = new ParseCache();
+  readonly plans = new PlanMemo();
   readonly #objects: GitObjects;
   readonly #root: string;
   #commit = "";
@@ -104,6 +106,7 @@ export class RepositorySnapshot {
       scanInput: async (options) => (await here(), this.scanInput(options)),
       memo: async (key, compute) => (await here(), this.memo(key, compute)),
       byContent: async (path, key, compute) => (await here(), this.byContent(path, key, compute)),
+      plans: this.plans,
     };
   }
 

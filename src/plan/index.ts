@@ -2,6 +2,7 @@ export * from "./annotations.ts";
 export * from "./backoff.ts";
 export * from "./failure-log.ts";
 export * from "./placement.ts";
+export * from "./plan-memo.ts";
 export * from "./planner.ts";
 export * from "./recipients.ts";
 export * from "./renewal-time.ts";

@@ -7,6 +7,7 @@ import { certificateRef, type CertificateResource, type IssuerResource, type Sec
 import { encryptionTarget, NO_SOPS_CONFIGS, type EncryptionTarget, type SopsConfigIndex } from "../secrets/index.ts";
 import { ANNOTATION, formatTime, readSecretState, type SecretState } from "./annotations.ts";
 import { backoffUntil, type FailureRecord } from "./backoff.ts";
+import type { PlanMemo } from "./plan-memo.ts";
 import { namesOf, placeSecret } from "./placement.ts";
 import { recipientChange, type RecipientChange } from "./recipients.ts";
 import { renewalSchedule } from "./renewal-time.ts";
@@ -75,6 +76,8 @@ export interface PlanInput {
   issuerSecrets?: ReadonlySet<string>;
   /** `namespace/name` of Certificates to renew now (`gitcert renew`). */
   forceRenew?: ReadonlySet<string>;
+  /** A long-running gitcert's items from earlier plans, reused where nothing they depend on changed (plan-memo.ts). */
+  memo?: PlanMemo;
 }
 
 export function certificateKey(c: { namespace: string; name: string }): string {
@@ -91,8 +94,18 @@ export function plan(input: PlanInput): PlanItem[] {
   }
 
   const items: PlanItem[] = [];
+  const memo = input.memo;
+  memo?.begin({ sops: input.sops, secretPathTemplate: input.secretPathTemplate, ageRecipients: input.ageRecipients, identityRecipients: input.identityRecipients });
   for (const { certificate, issuer } of input.ready) {
-    items.push(planCertificate(certificate, issuer, secretsByName.get(`${certificate.namespace}/${certificate.spec.secretName}`) ?? [], input));
+    const secrets = secretsByName.get(`${certificate.namespace}/${certificate.spec.secretName}`) ?? [];
+    const planned = () => planCertificate(certificate, issuer, secrets, input);
+    const key = certificateKey(certificate);
+    // A renew request is a person saying "now": planned afresh, not kept.
+    if (!memo || input.forceRenew?.has(key)) {
+      items.push(planned());
+      continue;
+    }
+    items.push(memo.item(certificate, { issuer, secrets, failure: input.failures?.get(key), hint: input.renewalHints?.get(key) }, input.now, planned));
   }
   for (const { certificate, diagnostics } of input.blocked) {
     items.push({
