@@ -42,7 +42,8 @@ export class RepositorySnapshot {
   #byContent = new Map<string, { path: string; blob: string; value: Promise<unknown> }>();
   /** Texts of files read through tree(), by blob (the failure log, .sops.yaml files). */
   #texts = new Map<string, string>();
-  #selected: { key: string; files: TreeEntry[]; diagnostics: Diagnostic[] } | undefined;
+  /** The scan's files; `oversized`: those left out for their size, whose edit may bring them in. */
+  #selected: { key: string; files: TreeEntry[]; diagnostics: Diagnostic[]; oversized: ReadonlySet<string> } | undefined;
   #blobs: Map<string, string> | undefined;
   #faithful: Promise<boolean> | undefined;
   /** Files whose content scans had to read (not known by blob), since the caller last set it to 0. */
@@ -62,18 +63,30 @@ export class RepositorySnapshot {
   async moveTo(commit: string): Promise<void> {
     if (commit === this.#commit) return;
     const changes = this.#commit === "" ? undefined : await this.#objects.diffTree(this.#commit, commit).catch(() => undefined);
+    // Files only edited (a typical push) leave the scan's selection and order as they were: their entries take the new blob in place.
+    let reshaped = !changes;
     if (changes) {
       for (const change of changes) {
-        if (change.entry) this.#entries.set(change.path, { path: change.path, ...change.entry, size: -1 });
-        else this.#entries.delete(change.path);
+        const entry = this.#entries.get(change.path);
+        if (change.entry && entry && entry.mode === change.entry.mode && !this.#selected?.oversized.has(change.path)) {
+          entry.blob = change.entry.blob;
+          entry.size = -1;
+          this.#blobs?.set(change.path, change.entry.blob);
+        } else {
+          reshaped = true;
+          if (change.entry) this.#entries.set(change.path, { path: change.path, ...change.entry, size: -1 });
+          else this.#entries.delete(change.path);
+        }
       }
     } else {
       this.#entries = new Map((await this.#objects.listTree(commit)).map((e) => [e.path, e]));
     }
     this.#commit = commit;
     this.#memo.clear();
-    this.#selected = undefined;
-    this.#blobs = undefined;
+    if (reshaped) {
+      this.#selected = undefined;
+      this.#blobs = undefined;
+    }
     this.#faithful = undefined;
     // Bounded by one tree: what belonged to content no longer there goes.
     const present = new Set<string>();
@@ -226,7 +239,8 @@ export class RepositorySnapshot {
     const key = JSON.stringify([options.include, options.exclude, options.maxFileBytes]);
     if (this.#selected?.key !== key) {
       const regular = [...this.#entries.values()].filter((e) => FILE_MODES.has(e.mode));
-      this.#selected = { key, ...selectTreeFiles(regular, options) };
+      const selected = selectTreeFiles(regular, options);
+      this.#selected = { key, ...selected, oversized: new Set(selected.diagnostics.map((d) => d.source?.file ?? "")) };
     }
     return this.#selected;
   }

@@ -51,10 +51,12 @@ export class KustomizationKeeper {
     const generator = this.ksopsByDir.get(dir);
     // KSOPS runs in the kustomization's folder: its entries are relative to it.
     const target = generator ? { file: generator.file, key: "files" } : { file: k.file, key: "resources" };
-    const entry = posix.relative(dir || ".", path);
+    // `path` is inside `dir` (listingDir): what follows it, without path.relative's general case.
+    const entry = dir === "" ? path : path.slice(dir.length + 1);
     // `resources` already as wanted when it was scanned: no need to read and
     // parse the file again (a tick with thousands of Secrets and nothing due).
-    const scanned = k.resources.includes(entry) || k.resources.includes(`./${entry}`);
+    const resources = resourceSet(k);
+    const scanned = resources.has(entry) || resources.has(`./${entry}`);
     if (!generator && !this.edited.has(target.file) && scanned === listed) return Promise.resolve({});
     const done = this.queue.then(() => this.edit(target.file, target.key, entry, listed)).then(
       (edit) => (edit ? { edit } : {}),
@@ -73,4 +75,16 @@ export class KustomizationKeeper {
     await this.tree.write(file, after);
     return { file, resource: entry, change: listed ? "added" : "removed" };
   }
+}
+
+/** A scanned kustomization's `resources`, as a set: looked up once for each of its Secrets on every tick. */
+const resourceSets = new WeakMap<KustomizationFile, ReadonlySet<string>>();
+
+function resourceSet(k: KustomizationFile): ReadonlySet<string> {
+  let set = resourceSets.get(k);
+  if (!set) {
+    set = new Set(k.resources);
+    resourceSets.set(k, set);
+  }
+  return set;
 }

@@ -477,11 +477,17 @@ function gitcertActsOn(object: Record<string, unknown>): boolean {
   return Object.keys(annotations).some((key) => key.startsWith("cert-manager.io/") || key === "kubernetes.io/tls-acme");
 }
 
+// A long-running gitcert's objects are the same from scan to scan (kept parse results, never modified): each is looked through once.
+const variablesFound = new WeakMap<Record<string, unknown>, string[]>();
+
 /** The variables `${…}` in an object would read, were it substituted. */
 function variablesIn(object: Record<string, unknown>): string[] {
-  const json = JSON.stringify(object);
-  if (!json.includes("${")) return [];
-  return substitute(stringify(object, { lineWidth: 0 }), () => undefined).used;
+  let names = variablesFound.get(object);
+  if (!names) {
+    names = JSON.stringify(object).includes("${") ? substitute(stringify(object, { lineWidth: 0 }), () => undefined).used : [];
+    variablesFound.set(object, names);
+  }
+  return names;
 }
 
 const SUBSTITUTE_KEY = "kustomize.toolkit.fluxcd.io/substitute";
