@@ -176,12 +176,13 @@ export class RepositorySnapshot {
     }).finally(() => worker.terminate());
     const byPath = new Map(entries.map((e) => [e.path, e]));
     const unreadable = new Set<TreeEntry>();
+    const intern = stringPool();
     for (const r of results) {
       const entry = byPath.get(r.path)!;
       const source = { file: r.path, line: 1 };
       if ("reading" in r) {
         entry.size = r.reading.bytes;
-        this.cache.put(r.path, r.blob, r.reading);
+        this.cache.put(r.path, r.blob, intern(r.reading));
       } else if ("tooLarge" in r) {
         entry.size = r.tooLarge;
         unreadable.add(entry);
@@ -271,6 +272,36 @@ export class RepositorySnapshot {
       return content && "text" in content ? content.text : "";
     };
   }
+}
+
+/** Short strings longer than a pointer are worth sharing: a copy costs 16 bytes of header and more. */
+const INTERNED_LENGTH = 96;
+
+/**
+ * Readings as the worker sends them carry their own copy of every string
+ * (a message is copied), though thousands of files repeat the same
+ * apiVersion, kind, issuer name, recipient or SOPS rule: one copy of each is
+ * kept instead. The pool lasts one batch, so it is bounded by it.
+ */
+function stringPool(): <T>(value: T) => T {
+  const pool = new Map<string, string>();
+  const intern = <T>(value: T): T => {
+    if (typeof value === "string") {
+      if (value.length > INTERNED_LENGTH) return value;
+      const known = pool.get(value);
+      if (known !== undefined) return known as T;
+      pool.set(value, value);
+      return value;
+    }
+    if (Array.isArray(value)) {
+      for (let i = 0; i < value.length; i++) value[i] = intern(value[i]);
+    } else if (value !== null && typeof value === "object" && Object.getPrototypeOf(value) === Object.prototype) {
+      const record = value as Record<string, unknown>;
+      for (const key of Object.keys(record)) record[key] = intern(record[key]);
+    }
+    return value;
+  };
+  return intern;
 }
 
 /** A file whose text is read the first time it is asked for. */

@@ -8,6 +8,8 @@ import { promisify } from "node:util";
 import { GitError, toGitError } from "./git-errors.ts";
 
 const run = promisify(execFile);
+/** Git's modes, one string each for a whole tree's entries (a split makes a new one per entry). */
+const KNOWN_MODES = new Map(["100644", "100755", "120000", "160000"].map((m) => [m, m]));
 
 /** An entry of a commit's tree (files, symlinks and submodules; not folders). */
 export interface TreeEntry {
@@ -65,7 +67,7 @@ export class GitObjects {
       const [mode, , blob, size] = record.slice(0, tab).split(/ +/);
       if (!mode || !blob) continue;
       // Copied out of the listing (a slice would keep all of it alive as long as one path is kept).
-      entries.push({ path: detach(record.slice(tab + 1)), mode, blob: detach(blob), size: size === "-" || size === undefined ? -1 : Number(size) });
+      entries.push({ path: detach(record.slice(tab + 1)), mode: KNOWN_MODES.get(mode) ?? mode, blob: detach(blob), size: size === "-" || size === undefined ? -1 : Number(size) });
     }
     return entries;
   }
