@@ -8,6 +8,7 @@ import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import type { Settled } from "../../src/daemon/loop.ts";
 import type { TickReport } from "../../src/daemon/daemon.ts";
+import { prepareDemo } from "../../src/demo.ts";
 import { fixture } from "../gitops/fixture.ts";
 import { git, tempDir } from "../helpers.ts";
 import { seededRemote } from "../peers/git-remote.ts";
@@ -61,6 +62,27 @@ test("a push that changed one file with nothing due: the tick reads that one fil
   assert.equal(next.parsedFiles, 0);
   assert.equal(next.commit, undefined);
   assert.equal(served.remoteHead(), pushed, "nothing pushed");
+});
+
+test("a manifest left out for its size is read once a push brings it under the limit", async (t) => {
+  const extra = `apiVersion: cert-manager.io/v1\nkind: Certificate\nmetadata: {name: extra, namespace: blog}\nspec:\n  secretName: extra-tls\n  dnsNames: [extra.blog.example.com]\n  privateKey: {algorithm: ECDSA}\n  issuerRef: {name: demo-ca, kind: ClusterIssuer}\n`;
+  // In the repository before the daemon starts: its size is known from the first listing of the tree.
+  const demo = await prepareDemo(join(tempDir(t), "demo"));
+  const clone = join(tempDir(t), "clone");
+  git(tempDir(t), "clone", "--quiet", demo.remote, clone);
+  writeFileSync(join(clone, "apps/blog/extra.yaml"), `${extra}${"# padding\n".repeat(10_000)}`);
+  git(clone, "add", "--all");
+  git(clone, "commit", "--quiet", "-m", "blog: an extra certificate, padded past the limit");
+  git(clone, "push", "--quiet", "origin", "main");
+
+  const served = await serveDemo(t, { remote: demo.remote, identities: demo.identities, config: { maxFileBytes: 64 * 1024 } });
+  assert.equal((await served.daemon.started).status, "done");
+  const large = await later(served);
+  assert.deepEqual(large.certificates, [], "over maxFileBytes: not read");
+  assert.equal(large.commit, undefined);
+
+  served.pushOther((other) => writeFileSync(join(other, "apps/blog/extra.yaml"), extra), "blog: the padding gone");
+  assert.deepEqual(rows(await later(served)), ["issue blog/extra issued"]);
 });
 
 test("a force-push back to an older commit is planned from that commit: the same as before, or everything issued again when its Secrets are gone", async (t) => {
