@@ -31,7 +31,12 @@ export interface PlanSettings {
 }
 
 interface Kept {
-  grounds: string;
+  requestHash: string;
+  secretHash: string;
+  issuerHash: string;
+  secretDir: string | undefined;
+  hint: number | undefined;
+  failure: string;
   issuer: IssuerResource;
   secrets: readonly SecretFile[];
   /** The clock range the item holds for: [from, until). */
@@ -62,16 +67,41 @@ export class PlanMemo {
 
   /** The kept item for `certificate` when it still holds at `now`, else `plan()`'s, kept. */
   item(certificate: CertificateResource, grounds: PlanGrounds, now: Date, plan: () => PlanItem): PlanItem {
-    const key = groundsKey(certificate, grounds);
     const time = now.getTime();
+    // Compared field by field, cheapest first: thousands of Certificates on every tick.
     const kept = this.#kept.get(certificate);
-    if (kept && kept.grounds === key && kept.issuer === grounds.issuer && sameList(kept.secrets, grounds.secrets) && kept.from <= time && time < kept.until) {
+    const failure = failureKey(grounds.failure);
+    if (
+      kept &&
+      kept.from <= time &&
+      time < kept.until &&
+      kept.issuer === grounds.issuer &&
+      sameList(kept.secrets, grounds.secrets) &&
+      kept.secretDir === certificate.secretDir &&
+      kept.hint === grounds.hint?.getTime() &&
+      kept.failure === failure &&
+      kept.requestHash === requestHash(certificate.spec) &&
+      kept.secretHash === secretHash(certificate) &&
+      kept.issuerHash === issuerHash(grounds.issuer)
+    ) {
       this.reused++;
       return kept.item;
     }
     const item = plan();
     this.planned++;
-    this.#kept.set(certificate, { grounds: key, issuer: grounds.issuer, secrets: [...grounds.secrets], from: time, until: nextInstant(item, grounds.failure, time), item });
+    this.#kept.set(certificate, {
+      requestHash: requestHash(certificate.spec),
+      secretHash: secretHash(certificate),
+      issuerHash: issuerHash(grounds.issuer),
+      secretDir: certificate.secretDir,
+      hint: grounds.hint?.getTime(),
+      failure,
+      issuer: grounds.issuer,
+      secrets: [...grounds.secrets],
+      from: time,
+      until: nextInstant(item, grounds.failure, time),
+      item,
+    });
     return item;
   }
 }
@@ -95,10 +125,8 @@ function nextInstant(item: PlanItem, failure: FailureRecord | undefined, now: nu
   return next;
 }
 
-function groundsKey(certificate: CertificateResource, grounds: PlanGrounds): string {
-  const f = grounds.failure;
-  const failure = f ? `${f.attempts}\u0000${f.lastFailureTime.getTime()}\u0000${f.requestHash}\u0000${f.issuerHash}\u0000${f.notBefore?.getTime() ?? ""}\u0000${f.message}` : "";
-  return `${requestHash(certificate.spec)}\u0000${secretHash(certificate)}\u0000${issuerHash(grounds.issuer)}\u0000${certificate.secretDir ?? ""}\u0000${grounds.hint?.getTime() ?? ""}\u0000${failure}`;
+function failureKey(f: FailureRecord | undefined): string {
+  return f ? `${f.attempts}\u0000${f.lastFailureTime.getTime()}\u0000${f.requestHash}\u0000${f.issuerHash}\u0000${f.notBefore?.getTime() ?? ""}\u0000${f.message}` : "";
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
