@@ -10,7 +10,7 @@ import type { IssuerReadiness } from "./issuers/types.ts";
 import type { IssuerResource } from "./manifests/types.ts";
 import { clusterConfigured } from "./kube/configured.ts";
 import { ISSUING_ACTIONS } from "./plan/index.ts";
-import { reconcileRepository, type Assessment, type ReconcileDeps, type ReconcileReport, type SecretIndexSource } from "./reconcile.ts";
+import { reconcileRepository, type Assessment, type KeptRepository, type ReconcileDeps, type ReconcileReport, type SecretIndexSource } from "./reconcile.ts";
 import type { WorkingTree, Workspace } from "./repo/index.ts";
 
 export interface OnceResult {
@@ -55,14 +55,20 @@ export async function issuersReadiness(
   cluster: Pick<ReconcileDeps, "readClusterSecret" | "serviceAccountToken">,
   /** Where the assessment's files are (the daemon's quiet tick reads Git's objects); the working tree at `root` by default. */
   tree?: WorkingTree,
+  /** A long-running gitcert's repository at the assessment's commit: an issuer's Secret file is opened once per content, not on every tick. */
+  kept?: KeptRepository,
 ): Promise<Map<IssuerResource, IssuerReadiness>> {
   const { liveReadiness, readOnlyEnv } = await import("./issuers/index.ts");
   const { SecretStore } = await import("./execute/index.ts");
   const { workingTree } = await import("./repo/index.ts");
   const inUse = assessment.items.flatMap((i) => (i.issuer && i.reason !== LEFT_TO_CERT_MANAGER && !assessment.issuerProblems.has(i.issuer) ? [i.issuer] : []));
   const store = new SecretStore(tree ?? workingTree(root), assessment.scan.secrets, deps.identities, cluster.readClusterSecret);
+  const files = new Map(assessment.scan.secrets.map((s) => [`${s.namespace}/${s.name}`, s.source.file]));
   const env = readOnlyEnv({
-    readSecret: (key) => store.read(key),
+    readSecret: (key) => {
+      const file = kept && files.get(`${key.namespace}/${key.name}`);
+      return file ? kept.byContent(file, `issuer secret ${key.namespace}/${key.name}`, () => store.read(key)) : store.read(key);
+    },
     now: deps.now,
     clusterResourceNamespace: deps.config.clusterResourceNamespace,
     ...(cluster.serviceAccountToken ? { serviceAccountToken: cluster.serviceAccountToken } : {}),

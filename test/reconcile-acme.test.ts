@@ -9,9 +9,14 @@ import { join } from "node:path";
 import { after, before, test, type TestContext } from "node:test";
 import { parse as parseYaml } from "yaml";
 import { acmeOptionsFromConfig } from "../src/acme/index.ts";
-import type { Config } from "../src/config.ts";
+import { loadConfig, type Config } from "../src/config.ts";
+import { RepositorySnapshot } from "../src/daemon/snapshot.ts";
 import { defaultIssuers } from "../src/issuers/index.ts";
+import { assess } from "../src/reconcile.ts";
+import { issuersReadiness } from "../src/reconcile-once.ts";
+import { openWorkspace } from "../src/repo/index.ts";
 import { statusRows } from "../src/report.ts";
+import { generateAgeIdentity } from "../src/secrets/index.ts";
 import { git, sopsDecrypt, tempDir } from "./helpers.ts";
 import { issuerRepository } from "./issuer-repository.ts";
 import { startBind, type BindServer } from "./peers/bind.ts";
@@ -142,7 +147,7 @@ async function setup(t: TestContext, files: Record<string, string>, options: { s
     },
   );
   const sopsConfig = `creation_rules:\n  - path_regex: \\.sops\\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: ${repo.recipient}\n`;
-  return { run: repo.run, checkout: repo.checkout, pushOther: repo.pushOther, sopsConfig, identity: repo.identity, recipient: repo.recipient, dir: repo.dir };
+  return { run: repo.run, checkout: repo.checkout, pushOther: repo.pushOther, sopsConfig, identity: repo.identity, recipient: repo.recipient, dir: repo.dir, remote: repo.remote };
 }
 
 function tlsData(t: TestContext, file: string, identity: string): Record<string, string> {
@@ -288,4 +293,36 @@ test("the ACME account key is named by the repository's .sops.yaml like any Secr
     assert.match(text, /tls\.key/, `${f} opens with the operator's new key`);
   }
   assert.equal(readFileSync(join(after, "platform/rfc2136-tsig.sops.yaml"), "utf8"), readFileSync(join(clone, "platform/rfc2136-tsig.sops.yaml"), "utf8"), "not gitcert's: untouched");
+});
+
+test("serve's issuer check opens the ACME account key once per content of its file: no decryption on a tick where it did not change", async (t) => {
+  const { run, dir, remote, identity } = await setup(t, { "apps/shop/ingress.yaml": INGRESS });
+  const report = await run();
+  assert.equal(report.outcomes.find((o) => o.certificate.name === "web-tls")?.kind, "issued");
+  // The account key is now a SOPS file in Git; the issuer check reads it to look the account up.
+  const { config } = loadConfig({});
+  const issuers = defaultIssuers({ acme: acmeOptionsFromConfig(config) });
+  t.after(() => Promise.all([...issuers.values()].map((i) => i.close?.())));
+  const workspace = await openWorkspace({ url: remote, branch: "main", workdir: join(dir, "serve"), author: { name: "gitcert", email: "gitcert@test.invalid" } });
+  const snapshot = new RepositorySnapshot(workspace.objects, workspace.root);
+  const head = await workspace.remoteHead();
+  await snapshot.moveTo(head);
+  const kept = snapshot.at(async () => head);
+  // Git's objects, read-only, as a quiet tick reads them.
+  const tree = { read: snapshot.tree().read, write: async () => assert.fail("nothing is written"), remove: async () => assert.fail("nothing is removed") };
+  const now = () => new Date();
+  const assessment = await assess(workspace.root, config, { now: now(), issuers, repository: kept, tree });
+  const check = async (identities: string[], repository?: typeof kept) => {
+    const readiness = await issuersReadiness(workspace.root, assessment, { config, issuers, now, identities }, {}, tree, repository);
+    return [...readiness].filter(([issuer]) => issuer.name === "letsencrypt-prod").map(([, r]) => `${r.ready} ${r.message}`);
+  };
+
+  assert.deepEqual(await check([identity], kept), ["true The ACME account was registered with the ACME server"]);
+  // Another identity from now on: opening the account key again would fail.
+  const stranger = [(await generateAgeIdentity()).identity];
+  const [unopened] = await check(stranger);
+  assert.match(unopened!, /^false Failed to register ACME account: /, "opened again, without the kept repository, it cannot be");
+  for (let tick = 0; tick < 3; tick++) {
+    assert.deepEqual(await check(stranger, kept), ["true The ACME account was registered with the ACME server"], `tick ${tick}: the key opened before`);
+  }
 });

@@ -121,7 +121,9 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
     }
     context.progress();
     if (session) {
-      const readiness = session.unavailable ? undefined : await issuersReadiness(workspace.root, report.assessment, deps, clusterReads, readFrom);
+      const planned = report.head;
+      const kept = readFrom ? snapshot.at(async () => planned) : checkedOut;
+      const readiness = session.unavailable ? undefined : await issuersReadiness(workspace.root, report.assessment, deps, clusterReads, readFrom, kept);
       const reported = await session.report({ ...report.assessment, failures: report.failures }, report.outcomes, now(), readiness);
       for (const d of reported.diagnostics) log.warn({ code: d.code }, d.message);
     }
