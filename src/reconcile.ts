@@ -134,7 +134,7 @@ export async function assess(root: string, config: Config, options: AssessOption
     const resolution = resolve(scan, {
       clusterResourceNamespace: config.clusterResourceNamespace,
       issuers: options.issuers,
-      secrets: await options.secretIndex?.(repositorySecrets(scan.secrets), needed),
+      secrets: await options.secretIndex?.(repositorySecrets(scan), needed),
     });
     // .sops.yaml files are looked up by folder: one path per folder will do.
     const sopsPaths = new Map<string, string>();

@@ -21,5 +21,5 @@ export async function withClusterSecrets(repository: SecretIndex, needed: readon
     else if (found.refused) refused.push(`${id}: ${found.reason}`);
   }
   const lookedIn = `the repository or the cluster (${origin})${refused.length ? `; the cluster would not show ${refused.join("; ")}` : ""}`;
-  return { secrets: known, lookedIn };
+  return { secrets: known, lookedIn, ...(repository.makers ? { makers: repository.makers } : {}) };
 }

@@ -122,7 +122,7 @@ export async function openClusterSession(config: Config, env: NodeJS.ProcessEnv,
     unavailable,
     secrets,
     secretIndex: unavailable
-      ? async (repository) => ({ secrets: repository.secrets, lookedIn: `the repository (the cluster, ${target.server}, could not be reached)` })
+      ? async (repository) => ({ secrets: repository.secrets, lookedIn: `the repository (the cluster, ${target.server}, could not be reached)`, ...(repository.makers ? { makers: repository.makers } : {}) })
       : (repository, needed) => withClusterSecrets(repository, needed, secrets, target.origin),
     async lead(signal) {
       if (unavailable || !config["leaderElection.enabled"]) return undefined;

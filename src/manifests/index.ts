@@ -13,6 +13,7 @@ export type {
   PrivateKeySpec,
   ScanResult,
   SecretFile,
+  SecretMaker,
   X509Subject,
 } from "./types.ts";
 export { certificateRef } from "./types.ts";

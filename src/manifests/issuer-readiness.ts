@@ -66,6 +66,13 @@ export class IssuerReadiness {
     if (need.createdIfMissing) return [];
     const writers = need.writtenByCertificates ? (this.writers.get(key) ?? []) : [];
     if (writers.some((c) => this.canIssue(c))) return [];
+    const maker = this.input.secrets.makers?.get(key);
+    if (maker) {
+      const by = `the ${maker.kind} ${maker.namespace}/${maker.name} at ${maker.source.file}:${maker.source.line}`;
+      // Its keys exist only in the cluster, once its controller has made it.
+      if (this.input.secrets.repositoryOnly) return [`${what}: not in the repository: ${by} makes it in the cluster; configure a cluster (kubeconfig) so gitcert can read it there`];
+      return [`${what}: not found in ${this.input.secrets.lookedIn}; ${by} should make it there: see its status in the cluster`];
+    }
     const notFound = `${what}: not found in ${this.input.secrets.lookedIn}`;
     if (writers.length === 0) return [notFound];
     const named = writers.map((c) => `${objectLabel(certificateRef(c))} at ${c.source.file}:${c.source.line}`).join(", ");

@@ -20,6 +20,8 @@ export const RECOGNIZED_KINDS: ReadonlySet<string> = new Set([
   "Ingress",
   "Gateway",
   "Secret",
+  "ExternalSecret",
+  "SealedSecret",
 ]);
 
 export interface RecognizeContext {
@@ -27,13 +29,15 @@ export interface RecognizeContext {
   defaultIssuer?: IssuerRef;
 }
 
-export type RecognizeSink = Pick<ScanResult, "issuers" | "certificates" | "secrets" | "diagnostics">;
+export type RecognizeSink = Pick<ScanResult, "issuers" | "certificates" | "secrets" | "secretMakers" | "diagnostics">;
 
 const CERT_MANAGER_V1 = "cert-manager.io/v1";
 const INGRESS_V1 = "networking.k8s.io/v1";
 const GATEWAY_V1 = "gateway.networking.k8s.io/v1";
 /** Groups cert-manager has served its kinds under, past and present. */
 const CERT_MANAGER_GROUPS: ReadonlySet<string> = new Set(["cert-manager.io", "certmanager.k8s.io"]);
+const EXTERNAL_SECRETS_GROUP = "external-secrets.io/";
+const SEALED_SECRETS_V1ALPHA1 = "bitnami.com/v1alpha1";
 const LEGACY_INGRESS_VERSIONS: ReadonlySet<string> = new Set(["extensions/v1beta1", "networking.k8s.io/v1beta1"]);
 
 /** Sorts one document into `out`. Documents of other kinds are ignored. */
@@ -81,6 +85,12 @@ export function recognize(doc: ManifestDocument, ctx: RecognizeContext, out: Rec
     }
     case "Secret":
       if (apiVersion === "v1") recognizeSecret(doc, ctx, out);
+      return;
+    case "ExternalSecret":
+      if (apiVersion.startsWith(EXTERNAL_SECRETS_GROUP)) recognizeSecretMaker(doc, kind, ctx, out);
+      return;
+    case "SealedSecret":
+      if (apiVersion === SEALED_SECRETS_V1ALPHA1) recognizeSecretMaker(doc, kind, ctx, out);
       return;
   }
 }
@@ -158,6 +168,24 @@ function recognizeSecret(doc: ManifestDocument, ctx: RecognizeContext, out: Reco
     ...(sopsRecipients ? { sopsRecipients } : {}),
     keys: [...Object.keys(asRecord(doc.object.data) ?? {}), ...Object.keys(asRecord(doc.object.stringData) ?? {})],
   });
+}
+
+/**
+ * Which Secret an ExternalSecret or a SealedSecret makes. An ExternalSecret
+ * names it in `spec.target.name` (its own name when unset) and makes none
+ * with `creationPolicy: None`; a SealedSecret's Secret bears its own name.
+ */
+function recognizeSecretMaker(doc: ManifestDocument, kind: "ExternalSecret" | "SealedSecret", ctx: RecognizeContext, out: RecognizeSink): void {
+  const name = asRecord(doc.object.metadata)?.name;
+  if (typeof name !== "string" || name === "") return;
+  let secretName = name;
+  if (kind === "ExternalSecret") {
+    const target = asRecord(asRecord(doc.object.spec)?.target);
+    if (target?.creationPolicy === "None") return;
+    if (typeof target?.name === "string" && target.name !== "") secretName = target.name;
+  }
+  const namespace = ctx.namespaces.forObject(doc.object, doc.source.file);
+  (out.secretMakers ??= []).push({ kind, name, namespace, secretName, source: doc.source });
 }
 
 /** Is this repository path a file kustomize reads as a kustomization? */

@@ -101,7 +101,7 @@ function checkIssuers(
   const readiness = new IssuerReadiness({
     issuers: options.issuers,
     clusterResourceNamespace: options.clusterResourceNamespace,
-    secrets: options.secrets ?? repositorySecrets(scan.secrets),
+    secrets: options.secrets ?? repositorySecrets(scan),
     certificates: owners,
     issuerOf: chosen,
     blocked,

@@ -129,6 +129,7 @@ export function scanFiles(
     issuers: [],
     certificates: [],
     secrets: [],
+    secretMakers: [],
     kustomizations: [],
     diagnostics: [],
     stats: { files: 0, documents: 0, bytes: 0 },
@@ -204,6 +205,7 @@ export function scanFiles(
       result.issuers.push(...known.out.issuers);
       result.certificates.push(...known.out.certificates);
       result.secrets.push(...known.out.secrets);
+      if (known.out.secretMakers) result.secretMakers!.push(...known.out.secretMakers);
       result.diagnostics.push(...known.out.diagnostics);
       const secretFolder = doc.origin?.cluster?.secretFolder;
       for (const c of known.out.certificates) {
@@ -265,7 +267,7 @@ export function readingOf(file: SourceFile): FileReading {
   // A file holding `{{` is parsed too: only one that does not read as YAML is a template.
   const parsed = parseManifests(file, kustomization ? {} : renderer ? PARSE_WITH_RENDERERS : PARSE_OBJECTS);
   if (parsed.templateLine !== undefined) return { bytes, templated: true, templateLine: parsed.templateLine };
-  for (const doc of parsed.documents) doc.object = detached(doc.object.kind === "Secret" ? slimSealedSecret(doc.object) : doc.object);
+  for (const doc of parsed.documents) doc.object = detached(doc.object.kind === "Secret" ? slimSealedSecret(doc.object) : doc.object.kind === "SealedSecret" ? withoutCiphertext(doc.object) : doc.object);
   return { bytes, templated: false, parsed };
 }
 
@@ -302,6 +304,13 @@ function slimSealedSecret(object: Record<string, unknown>): Record<string, unkno
   if ("data" in object) slim.data = keysOnly(object.data);
   if ("stringData" in object) slim.stringData = keysOnly(object.stringData);
   return slim;
+}
+
+/** A Bitnami SealedSecret without its `spec.encryptedData`: planning reads only its name. */
+function withoutCiphertext(object: Record<string, unknown>): Record<string, unknown> {
+  const spec = object.spec;
+  if (spec === null || typeof spec !== "object" || !("encryptedData" in spec)) return object;
+  return { ...object, spec: { ...spec, encryptedData: {} } };
 }
 
 /**

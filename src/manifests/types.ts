@@ -131,6 +131,21 @@ export interface SecretFile {
   keys: string[];
 }
 
+/**
+ * An object in the repository from which a controller makes a Secret in
+ * the cluster: an External Secrets Operator ExternalSecret or a Bitnami
+ * SealedSecret. Its keys are not known until it is made, so it only tells a
+ * missing Secret's message where that Secret comes from.
+ */
+export interface SecretMaker {
+  kind: "ExternalSecret" | "SealedSecret";
+  name: string;
+  namespace: string;
+  /** The Secret it makes, in its namespace. */
+  secretName: string;
+  source: SourceRef;
+}
+
 /** A kustomization.yaml, for namespace inheritance and `resources` upkeep. */
 export interface KustomizationFile {
   /** Repository-relative folder holding it ("" for the root). */
@@ -145,6 +160,8 @@ export interface ScanResult {
   issuers: IssuerResource[];
   certificates: CertificateResource[];
   secrets: SecretFile[];
+  /** ExternalSecrets and SealedSecrets: the Secrets made in the cluster from the repository. */
+  secretMakers?: SecretMaker[];
   kustomizations: KustomizationFile[];
   diagnostics: Diagnostic[];
   stats: { files: number; documents: number; bytes: number };

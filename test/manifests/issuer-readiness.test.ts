@@ -7,7 +7,8 @@ import { test } from "node:test";
 import { formatDiagnostic } from "../../src/diagnostics.ts";
 import { defaultIssuers } from "../../src/issuers/index.ts";
 import { resolve, type Resolution } from "../../src/manifests/resolve.ts";
-import type { SecretIndex } from "../../src/manifests/secret-index.ts";
+import { scanFiles, type SourceFile } from "../../src/manifests/scan-repository.ts";
+import { repositorySecrets, type SecretIndex } from "../../src/manifests/secret-index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "../../src/manifests/types.ts";
 import { certificateSpec } from "../fixtures/certificate-spec.ts";
 
@@ -144,3 +145,113 @@ test("an Issuer no Certificate uses is reported once, as a warning against the I
   ]);
   assert.equal(r.ready.length, 1);
 });
+
+function certificateYaml(name: string, host: string): string {
+  return `apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata: { name: ${name}, namespace: shop }
+spec:
+  secretName: ${name}-tls
+  dnsNames: [${host}]
+  issuerRef: { name: le, kind: ClusterIssuer }
+`;
+}
+
+// A home-lab layout: the DNS-01 token comes from a password manager through
+// an ExternalSecret, or is sealed with kubeseal; neither is a Secret in Git.
+const SECRET_MAKERS: SourceFile[] = [
+  { path: "cluster/issuers/kustomization.yaml", text: "namespace: cert-manager\nresources: [issuer.yaml, token.yaml, sealed.yaml]\n" },
+  {
+    path: "cluster/issuers/issuer.yaml",
+    text: `apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: le
+spec:
+  acme:
+    server: https://acme.example/dir
+    privateKeySecretRef: { name: le-account }
+    solvers:
+      - dns01:
+          cloudflare:
+            apiTokenSecretRef: { name: dns-token, key: api-token }
+        selector: { dnsZones: [example.com] }
+      - dns01:
+          cloudflare:
+            apiTokenSecretRef: { name: sealed-token, key: api-token }
+        selector: { dnsZones: [example.org] }
+      - dns01:
+          cloudflare:
+            apiTokenSecretRef: { name: nowhere-token, key: api-token }
+        selector: { dnsZones: [example.net] }
+`,
+  },
+  {
+    path: "cluster/issuers/token.yaml",
+    text: `# made from the vault by the External Secrets Operator
+---
+apiVersion: external-secrets.io/v1
+kind: ExternalSecret
+metadata:
+  name: dns
+spec:
+  secretStoreRef: { kind: ClusterSecretStore, name: vault }
+  target:
+    name: dns-token
+  data:
+    - secretKey: api-token
+      remoteRef: { key: dns, property: token }
+---
+apiVersion: external-secrets.io/v1beta1
+kind: ExternalSecret
+metadata:
+  name: unused
+spec:
+  target: { name: nowhere-token, creationPolicy: None }
+`,
+  },
+  {
+    path: "cluster/issuers/sealed.yaml",
+    text: `apiVersion: bitnami.com/v1alpha1
+kind: SealedSecret
+metadata:
+  name: sealed-token
+spec:
+  encryptedData:
+    api-token: AgBy3i4OJSWK+PiTySYZZA==
+`,
+  },
+  { path: "apps/web.yaml", text: [["web", "web.example.com"], ["blog", "blog.example.org"], ["shop", "shop.example.net"]].map(([name, host]) => certificateYaml(name!, host!)).join("---\n") },
+];
+
+test("a Secret an ExternalSecret or a SealedSecret in the repository makes is named as made in the cluster, with what to configure", () => {
+  const scan = scanFiles(SECRET_MAKERS, { defaultNamespace: "default" });
+  const r = resolve(scan, { clusterResourceNamespace: "cert-manager", issuers: registry });
+  const solver = (i: number) => `spec.acme.solvers[${i}].dns01.cloudflare.apiTokenSecretRef`;
+  assert.match(
+    blockedBy(r, "web"),
+    new RegExp(`is not ready: Secret cert-manager/dns-token \\(Cloudflare API token, ${escape(solver(0))}\\): not in the repository: the ExternalSecret cert-manager/dns at cluster/issuers/token\\.yaml:3 makes it in the cluster; configure a cluster \\(kubeconfig\\) so gitcert can read it there$`),
+  );
+  assert.match(
+    blockedBy(r, "blog"),
+    /Secret cert-manager\/sealed-token \(.*\): not in the repository: the SealedSecret cert-manager\/sealed-token at cluster\/issuers\/sealed\.yaml:1 makes it in the cluster; configure a cluster/,
+  );
+  // `creationPolicy: None` makes no Secret: plainly not found.
+  assert.match(blockedBy(r, "shop"), /Secret cert-manager\/nowhere-token \(.*\): not found in the repository \(no cluster configured\)$/);
+  // The sealed ciphertext is not kept once read.
+  assert.equal(JSON.stringify(scanFiles(SECRET_MAKERS, { defaultNamespace: "default" })).includes("AgBy3i4O"), false);
+});
+
+test("with a cluster looked in, a made Secret still missing points at the object that should make it", () => {
+  const scan = scanFiles(SECRET_MAKERS, { defaultNamespace: "default" });
+  const index: SecretIndex = { ...repositorySecrets(scan), lookedIn: "the repository or the cluster (kind-home)", repositoryOnly: false };
+  const r = resolve(scan, { clusterResourceNamespace: "cert-manager", issuers: registry, secrets: index });
+  assert.match(
+    blockedBy(r, "web"),
+    /: not found in the repository or the cluster \(kind-home\); the ExternalSecret cert-manager\/dns at cluster\/issuers\/token\.yaml:3 should make it there: see its status in the cluster$/,
+  );
+});
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
