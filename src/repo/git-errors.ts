@@ -1,13 +1,15 @@
 // Git failures as typed errors. git only tells us what went wrong in prose on
 // stderr, so we sort that prose into the three answers the reconcile needs
 // (after Renovate's lib/util/git/error.ts): someone pushed first (re-run on
-// the new head), the host is unwell (retry later), or the configuration is
-// wrong (report it; retrying will not help). Every message is redacted on
+// the new head), the host is unwell (retry later), the configuration is
+// wrong (report it; retrying will not help), or the remote's history is
+// damaged (report it; retrying will not help either, and nothing the user
+// configures fixes it). Every message is redacted on
 // the way out, because git's prose can echo URLs and, in trace modes, headers.
 import { GitcertError } from "../diagnostics.ts";
 import { redact } from "../redact.ts";
 
-export type GitFailureKind = "rejected" | "transient" | "configuration" | "unknown";
+export type GitFailureKind = "rejected" | "transient" | "configuration" | "damaged" | "unknown";
 
 export type GitErrorCode =
   /** Non-fast-forward: the remote moved on. Sync and reconcile again. */
@@ -20,6 +22,8 @@ export type GitErrorCode =
   | "GitRemoteNotFound"
   | "GitBranchNotFound"
   | "GitHostUnavailable"
+  /** The remote's history lacks an object or cannot read one: only repairing the remote helps. */
+  | "GitRemoteCorrupt"
   | "GitConfigurationError"
   /** The workdir holds something gitcert must not overwrite. */
   | "WorkdirConflict"
@@ -56,7 +60,19 @@ interface Rule {
   match: RegExp;
   code: GitErrorCode;
   kind: GitFailureKind;
-  hint: string;
+  /** What to do; a function of git's words when it can name what failed. */
+  hint: string | ((stderr: string) => string);
+}
+
+// The object git says the remote could not read or did not send, by the
+// words of upload-pack (`remote: fatal: unable to read <id>`) or of the
+// connectivity check after a fetch (`fatal: bad object <id>`, `missing blob object '<id>'`).
+const DAMAGED_OBJECT = /(?:unable to read|bad object|Could not read|missing (?:blob|tree|commit|tag) object)\s+'?([0-9a-f]{40,64})\b/i;
+
+function remoteCorruptHint(stderr: string): string {
+  const object = DAMAGED_OBJECT.exec(stderr)?.[1];
+  const what = object ? `object ${object} is missing or unreadable there` : "an object is missing or unreadable there";
+  return `the remote repository's history is damaged (${what}); retrying will not help: repair the remote (push the object back from a clone that has it, or restore the repository)`;
 }
 
 // Order matters: the first rule that matches wins. A failed SSH login also
@@ -104,6 +120,16 @@ const RULES: readonly Rule[] = [
     kind: "configuration",
     hint: "check the branch name",
   },
+  // The remote's own history is damaged: upload-pack cannot read an object
+  // (its words come prefixed `remote:`, or name the remote side). Before the
+  // working-clone rule below, whose symptoms the remote prints too, and the
+  // host rule ("early EOF" follows the remote's abort).
+  {
+    match: /corruption on the remote side|remote: (?:fatal: |error: )?(?:unable to read|bad object|Could not read|missing (?:blob|tree|commit|tag) object|object file \S+ is empty|loose object \S+ .*is corrupt|packfile \S+ cannot be accessed|inflate: data stream error)/i,
+    code: "GitRemoteCorrupt",
+    kind: "damaged",
+    hint: remoteCorruptHint,
+  },
   // The clone's own files, not the remote: damaged by a crash of the disk or
   // the machine (a killed git never leaves these, it writes by rename).
   {
@@ -111,6 +137,14 @@ const RULES: readonly Rule[] = [
     code: "GitRepositoryCorrupt",
     kind: "unknown",
     hint: "the working clone is damaged",
+  },
+  // A pack that lacks objects the clone does not have either: the clone's
+  // own damage is ruled out just above, so the remote's history lacks them.
+  {
+    match: /did not send all necessary objects/i,
+    code: "GitRemoteCorrupt",
+    kind: "damaged",
+    hint: remoteCorruptHint,
   },
   {
     match: /SSL certificate problem|server certificate verification failed|transport '[^']*' not allowed|Unsupported protocol|Protocol .* not supported/i,
@@ -135,7 +169,7 @@ export interface GitFailureClass {
 /** Sort git's stderr into a code and a kind; unknown prose stays `unknown`. */
 export function classifyGitFailure(stderr: string): GitFailureClass {
   for (const rule of RULES) {
-    if (rule.match.test(stderr)) return { code: rule.code, kind: rule.kind, hint: rule.hint };
+    if (rule.match.test(stderr)) return { code: rule.code, kind: rule.kind, hint: typeof rule.hint === "string" ? rule.hint : rule.hint(stderr) };
   }
   return { code: "GitCommandFailed", kind: "unknown", hint: "git failed for a reason gitcert does not recognise" };
 }

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { pathToFileURL } from "node:url";
+import { remoteFailure } from "../../src/daemon/tick.ts";
 import { openWorkspace } from "../../src/repo/git.ts";
 import type { WorkspaceOptions } from "../../src/repo/git.ts";
 import { authEnvironment, parseRemote, simpleGitDebugEnabled, sshCommand } from "../../src/repo/git-auth.ts";
@@ -49,6 +50,9 @@ describe("classifyGitFailure", () => {
     ["ssh: connect to host h port 22: Connection timed out\nfatal: Could not read from remote repository.", "GitHostUnavailable", "transient"],
     ["fatal: the remote end hung up unexpectedly\nfatal: early EOF", "GitHostUnavailable", "transient"],
     ["block timeout reached", "GitHostUnavailable", "transient"],
+    ["remote: fatal: unable to read 362725c96fd7bad790a1e9859448b3e4ca970043\nremote: aborting due to possible repository corruption on the remote side.\nfatal: early EOF", "GitRemoteCorrupt", "damaged"],
+    ["error: missing blob object 'e69de29bb2d1d6434b8b29ae775ad8c2e48c5391'\nerror: /srv/r.git did not send all necessary objects", "GitRemoteCorrupt", "damaged"],
+    ["fatal: bad object HEAD", "GitRepositoryCorrupt", "unknown"],
     ["fatal: something new and strange", "GitCommandFailed", "unknown"],
   ];
   for (const [stderr, code, kind] of cases) {
@@ -144,6 +148,25 @@ describe("Workspace against a bare repository", { timeout: 30_000, concurrency: 
       assert.equal(await readFile(join(ws.root, "README.md"), "utf8"), "hi\n");
       assert.ok(existsSync(join(ws.root, "apps/web/kustomization.yaml")));
     }
+  });
+
+  it("says a remote whose history lacks an object is damaged, names the object, and does not call it worth a retry", async () => {
+    const bare = await seededRemote(base, "damaged", { "a.yaml": "first\n", "b.yaml": "b\n" });
+    const lost = git(bare, "rev-parse", "main:a.yaml");
+    await pushFromColleague(bare, join(base, "damaged-colleague"), { "a.yaml": "second\n" }, "second");
+    // Pushes this small arrive as loose objects: remove the older commit's blob, as a disk or a botched migration might.
+    await unlink(join(bare, "objects", lost.slice(0, 2), lost.slice(2)));
+    await assert.rejects(
+      open({ url: pathToFileURL(bare).href }),
+      isGitError("GitRemoteCorrupt", (e) => {
+        assert.equal(e.kind, "damaged");
+        assert.equal(e.retryable, false);
+        assert.match(e.message, new RegExp(`the remote repository's history is damaged \\(object ${lost} is missing or unreadable there\\); retrying will not help`));
+        assert.doesNotMatch(e.message, /retry later/);
+        // The daemon's readiness reports it as the remote's failure.
+        assert.equal(remoteFailure(e), e.message);
+      }),
+    );
   });
 
   it("commits additions, modifications and deletions as the configured author, and pushes", async () => {
