@@ -30,6 +30,8 @@ export async function wrapDataKey(dataKey: Uint8Array, recipient: string): Promi
   try {
     encrypter.addRecipient(recipient);
   } catch {
+    // An identity pasted where its recipient belongs must not be echoed into a log line.
+    if (/SECRET-KEY/i.test(recipient)) throw secretsError("SopsInvalidRecipient", "an age identity (a secret key) is listed as a recipient; list its public age1… recipient instead");
     throw secretsError("SopsInvalidRecipient", `${JSON.stringify(recipient)} is not an age recipient this encrypter supports`);
   }
   return { recipient, enc: armorEncode(await encrypter.encrypt(dataKey)) };

@@ -158,6 +158,15 @@ describe("encryptYaml refuses what sops refuses", () => {
     await assert.rejects(encryptYaml("a: 1\n", { recipients: ["age1nope"] }), isCode("SopsInvalidRecipient"));
   });
 
+  it("never quotes an identity given where a recipient belongs", async () => {
+    const secret = id.identity.slice("AGE-SECRET-KEY-1".length);
+    for (const mistaken of [id.identity, id.identity.toLowerCase()]) {
+      await assert.rejects(encryptYaml("a: 1\n", { recipients: [mistaken] }), (e: unknown) => {
+        return isCode("SopsInvalidRecipient")(e) && !(e as Error).message.toUpperCase().includes(secret.toUpperCase());
+      });
+    }
+  });
+
   it("never quotes the input in a parse error", async () => {
     await assert.rejects(encryptYaml("password: hunter2\n  bad: [indent\n", { recipients: [id.recipient] }), (e: unknown) => {
       return isCode("SopsInvalidYaml")(e) && /line \d+, column \d+/.test((e as Error).message) && !(e as Error).message.includes("hunter2");
