@@ -7,7 +7,9 @@
 // recipients that stay keep their entry: the diff is the recipients changed.
 // A file laid out as sops and gitcert lay it out is not parsed whole: only
 // its `sops:` block is read, and the rest, nearly all of its bytes, is
-// carried over as it is.
+// carried over as it is: that rest is not checked to be valid YAML (an
+// unclosed quote above `sops:` goes unnoticed), so callers hand over only
+// text the scan has parsed whole, as execute does.
 import { isMap, isScalar, isSeq, Pair, Scalar, YAMLMap } from "yaml";
 import type { Node as YamlNode } from "yaml";
 import { decryptValue } from "./aes-value.ts";
