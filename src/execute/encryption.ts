@@ -18,7 +18,8 @@ export function secretEncryption(read: (path: string) => Promise<string | undefi
   // One read and parse per .sops.yaml, however many Secrets sit below it.
   const index = new Map<string, SopsConfigFile | null>();
   let loading: Promise<unknown> = Promise.resolve();
-  const load = (paths: string[]) => (loading = loading.then(() => loadSopsConfigs(paths, read, index)));
+  // Loads run one after another; one that failed (an unreadable file) fails its own caller, not every later one.
+  const load = (paths: string[]) => (loading = loading.catch(() => undefined).then(() => loadSopsConfigs(paths, read, index)));
 
   return {
     async targetFor(path) {
