@@ -46,16 +46,6 @@ export class GitObjects {
     return { root: this.#root, env: this.#env };
   }
 
-  /** Whether `commit` is in the clone's object store. */
-  async has(commit: string): Promise<boolean> {
-    try {
-      await this.#git(["cat-file", "-e", `${commit}^{commit}`]);
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   /** Every file, symlink and submodule of `commit`, in Git's order. */
   async listTree(commit: string): Promise<TreeEntry[]> {
     const out = await this.#git(["ls-tree", "-r", "-z", "-l", "--full-tree", commit]);
@@ -158,7 +148,7 @@ function detach(s: string): string {
  * blob, "<id> missing\n" for one the store lacks. Contents over the limit
  * are counted past, not kept.
  */
-export class BatchParser {
+class BatchParser {
   readonly #maxBytes: number;
   readonly #emit: (id: string, content: BlobContent) => void;
   #header: Buffer[] = [];
