@@ -220,7 +220,7 @@ export class RepositorySnapshot {
     return kept.value as Promise<T>;
   }
 
-  /** The commit's files, read-only; `write` and `remove` throw (the quiet reconcile keeps its writes to itself, see QuietTree). */
+  /** The commit's files, read only: the quiet reconcile adds writes that are dropped (quietTree in tick.ts). */
   tree(): Pick<WorkingTree, "read"> {
     return {
       read: async (path) => {
