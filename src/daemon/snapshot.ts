@@ -127,7 +127,7 @@ export class RepositorySnapshot {
   async scanInput(options: FileScanOptions): Promise<CachedScan> {
     if (!(await this.faithful())) {
       // Scanned as checked out; the caller scans only a checkout made exact.
-      return { cache: this.cache, blobs: await worktreeBlobIds(this.#root) };
+      return { cache: this.cache, blobs: await worktreeBlobIds(this.#root, this.#objects.location.env) };
     }
     const selected = this.#select(options);
     const diagnostics = [...selected.diagnostics];

@@ -7,8 +7,12 @@ import { promisify } from "node:util";
 
 const run = promisify(execFile);
 
-export async function worktreeBlobIds(root: string): Promise<Map<string, string>> {
-  const options = { cwd: root, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" as const };
+/**
+ * `env`: the workspace's git environment (GitObjects.location), which keeps
+ * the age identity, gitcert's token and stray GIT_DIR-like variables out of git.
+ */
+export async function worktreeBlobIds(root: string, env?: Record<string, string>): Promise<Map<string, string>> {
+  const options = { cwd: root, env, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" as const };
   const [staged, modified] = await Promise.all([
     run("git", ["ls-files", "--stage", "-z"], options),
     run("git", ["diff-files", "--name-only", "-z"], options),
