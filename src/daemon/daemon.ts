@@ -8,7 +8,7 @@ import type { CertificateMetric, GitcertMetrics, IssuerMetric, ReconcileRecord }
 import { startServers, type Endpoint, type Route, type ServerDeps, type TriggerAnswer, type TriggerReply, type TriggerRequest } from "../server/index.ts";
 import { liveness, readiness } from "./health.ts";
 import { handedTriggers, type HandOffs, type Leadership } from "./leadership.ts";
-import { ReconcileLoop, type RunContext, type RunRequest, type Settled, type Trigger } from "./loop.ts";
+import { ReconcileLoop, type RunContext, type RunRequest, type Settled } from "./loop.ts";
 import { startSchedule, type Schedule } from "./schedule.ts";
 import { secretFrom, type SecretSource } from "./secret-source.ts";
 
@@ -196,7 +196,6 @@ function errorText(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-export type { Trigger };
 export const ROUTES = {
   hooks: new Set<Route>(["webhook", "api", "acme"]),
   probes: new Set<Route>(["health", "metrics"]),
