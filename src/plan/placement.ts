@@ -77,11 +77,6 @@ export function expandSecretPath(names: SecretFileNames, template: string): Expa
   return { path };
 }
 
-/** `secretPath` filled in for a Certificate. */
-export function secretFilePath(certificate: CertificateResource, template: string): Expanded {
-  return expandSecretPath(namesOf(certificate), template);
-}
-
 /**
  * Paths whose `.sops.yaml` placement may consult: load these at the edge
  * (loadSopsConfigs) before planning. Names derived from a rule's ending sit

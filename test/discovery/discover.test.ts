@@ -9,7 +9,7 @@ import { formatDiagnostic } from "../../src/diagnostics.ts";
 import { DISCOVERY_DEFAULTS, type ClusterObject, type DiscoverySettings } from "../../src/discovery/index.ts";
 import { DEFAULT_SCAN_OPTIONS, scanFiles } from "../../src/manifests/index.ts";
 import type { ScanResult } from "../../src/manifests/types.ts";
-import { secretFilePath } from "../../src/plan/placement.ts";
+import { expandSecretPath, namesOf } from "../../src/plan/placement.ts";
 import { sourceFiles } from "../gitops/fixture.ts";
 
 const fluxK = (name: string, path: string, extra = "") =>
@@ -76,7 +76,7 @@ test("an Ingress a HelmRelease rendered: found through helm-controller's labels,
   assert.equal(blog.origin?.cluster?.ownerLabel, "helm.toolkit.fluxcd.io/name=blog");
   // home-ops' layout: the HelmRelease's own folder is the Kustomization's path.
   assert.equal(blog.secretDir, "apps/blog/app");
-  assert.deepEqual(secretFilePath(blog, "{dir}/{secretName}.sops.yaml"), { path: "apps/blog/app/blog-tls.sops.yaml" });
+  assert.deepEqual(expandSecretPath(namesOf(blog), "{dir}/{secretName}.sops.yaml"), { path: "apps/blog/app/blog-tls.sops.yaml" });
 
   // The overlay layout: the HelmRelease is in a base staging includes too, so the Secret goes to production's overlay.
   const web = scan.certificates.find((c) => c.name === "web-tls")!;
