@@ -1,7 +1,7 @@
 // What a person reads: the status table and the plan listing.
 import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
 import type { Outcome } from "./execute/index.ts";
-import type { ClusterSource } from "./gitops/index.ts";
+import { applierKindLabel, type ClusterSource } from "./gitops/index.ts";
 import { formatTime, type PlanItem } from "./plan/index.ts";
 
 export interface StatusRow {
@@ -70,7 +70,7 @@ export function formatTable(rows: readonly StatusRow[]): string {
 export function formatPlan(items: readonly PlanItem[], diagnostics: readonly Diagnostic[]): string {
   const lines = items.flatMap((i) => {
     const applied = i.certificate?.origin?.appliedBy;
-    const via = applied ? ` via ${applied.kind === "Application" ? "Argo CD Application" : "Flux Kustomization"} ${applied.namespace}/${applied.name}` : "";
+    const via = applied ? ` via ${applierKindLabel(applied.kind)} ${applied.namespace}/${applied.name}` : "";
     const cluster = i.certificate?.origin?.cluster;
     const where = cluster ? ` (${clusterOrigin(cluster)})` : i.source ? ` (${i.source.file}:${i.source.line}${via})` : "";
     const line = `${i.action.padEnd(8)} ${i.object.namespace}/${i.object.name}${where}: ${i.reason} — ${i.message}`;
@@ -87,8 +87,7 @@ export function formatPlan(items: readonly PlanItem[], diagnostics: readonly Dia
 function clusterOrigin(c: ClusterSource): string {
   const object = `cluster ${c.object.kind} ${c.object.namespace ? `${c.object.namespace}/` : ""}${c.object.name}`;
   if (!c.owner) return `${object}, applied by nothing in this repository`;
-  const kind = c.owner.kind === "Kustomization" ? "Flux Kustomization" : c.owner.kind === "Application" ? "Argo CD Application" : "HelmRelease";
-  return `${object}, applied by ${kind} ${c.owner.namespace}/${c.owner.name} at ${c.owner.source.file}:${c.owner.source.line}`;
+  return `${object}, applied by ${applierKindLabel(c.owner.kind)} ${c.owner.namespace}/${c.owner.name} at ${c.owner.source.file}:${c.owner.source.line}`;
 }
 
 /** Machine-readable plan for `gitcert plan --json`. */

@@ -7,7 +7,7 @@
 import { posix } from "node:path";
 import { appliersOf } from "./decryption.ts";
 import type { Build } from "./kustomize.ts";
-import type { AppliedBy, GitOpsView } from "./types.ts";
+import type { AppliedBy, ClusterOwner, GitOpsView } from "./types.ts";
 
 export interface FolderApplier {
   by: AppliedBy;
@@ -52,5 +52,10 @@ export function sameApplier(a: AppliedBy, b: AppliedBy): boolean {
 }
 
 export function applierLabel(a: AppliedBy): string {
-  return `${a.kind === "Application" ? "Argo CD Application" : "Flux Kustomization"} ${a.namespace}/${a.name} (${a.source.file}:${a.source.line})`;
+  return `${applierKindLabel(a.kind)} ${a.namespace}/${a.name} (${a.source.file}:${a.source.line})`;
+}
+
+/** The kind as a person reads it: `Kustomization` alone does not say whose (Flux's, or kustomize's file). */
+export function applierKindLabel(kind: ClusterOwner["kind"]): string {
+  return kind === "Kustomization" ? "Flux Kustomization" : kind === "Application" ? "Argo CD Application" : "HelmRelease";
 }

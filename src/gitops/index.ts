@@ -22,7 +22,7 @@ export type { AppliedApplication, AppliedBy, AppliedKustomization, ClusterOwner,
 export { substitute, VARIABLE_NAME, type SubstitutionResult, type VariableValue } from "./envsubst.ts";
 export { isFluxKustomization } from "./flux-kustomization.ts";
 export { appliersOf, chartTemplateProblems, decryptionProblems, type DecryptionContext } from "./decryption.ts";
-export { applierLabel, appliersOfFolder, sameApplier, type FolderApplier } from "./folder-appliers.ts";
+export { applierKindLabel, applierLabel, appliersOfFolder, sameApplier, type FolderApplier } from "./folder-appliers.ts";
 export { INVISIBLE_ADVICE, INVISIBLE_CODE } from "./invisible.ts";
 
 /** Kinds the scan parses for this room, besides the ones gitcert reads itself: how objects reach the cluster. */
