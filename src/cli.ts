@@ -234,7 +234,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
   const { log, statusLine } = await loggerFor(config);
   const { workspace, identities, demo } = await openTarget(config, env, log, true);
   const { assess, runDiagnostics } = await import("./reconcile.ts");
-  const { reconcileOnce } = await import("./reconcile-once.ts");
+  const { clusterForPlan, reconcileOnce } = await import("./reconcile-once.ts");
   const { formatTable, statusRows } = await import("./report.ts");
   const issuers = await issuersFor(config, log, env);
 
@@ -242,7 +242,7 @@ async function runCommand(args: string[], env: NodeJS.ProcessEnv, mode: { forceR
   if (mode.forceRenew) {
     await workspace.sync();
     // Certificates found in the cluster can be renewed by name too.
-    const { cluster } = await (await import("./reconcile-once.ts")).clusterForPlan(config, env, log);
+    const { cluster } = await clusterForPlan(config, env, log);
     const { items } = await assess(workspace.root, config, { now: new Date(), issuers, identities, cluster });
     const known = new Set(items.filter((i) => i.certificate).map((i) => `${i.object.namespace}/${i.object.name}`));
     const unknown = positionals.filter((p) => !known.has(p));
