@@ -13,7 +13,7 @@ import { GITOPS_KINDS, MAY_ASK_FOR_CERTIFICATES, readGitOps, RENDERED_ELSEWHERE_
 import { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readRepositoryFiles } from "../repo/scan.ts";
 import { namespaceResolver } from "./namespace.ts";
 import { chartDirsOf, chartOfTemplate, isTemplateFile, parseManifests, templateSkipped, type ParsedFile, type ParseOptions } from "./parse.ts";
-import type { ParseCache, ScanGeneration } from "./parse-cache.ts";
+import { ParseCache, type ScanGeneration } from "./parse-cache.ts";
 import { isKustomizationPath, kustomizationFromDocuments, recognize, RECOGNIZED_KINDS, type RecognizeContext, type RecognizeSink } from "./recognize.ts";
 import type { IssuerRef, ManifestDocument, ScanResult } from "./types.ts";
 
@@ -92,7 +92,13 @@ interface Readings {
 
 export async function scanRepository(root: string, options: ScanOptions, openSealed?: SealedVariableReader, cached?: CachedScan): Promise<ScanResult> {
   const read = cached?.files ?? (await readRepositoryFiles(root, options));
-  const readings = cached ? { generation: cached.cache.begin(), blobs: cached.blobs } : undefined;
+  // Without a kept cache, one for this call when a second pass follows: the
+  // texts cannot change between the passes, so each path is its own content.
+  const readings = cached
+    ? { generation: cached.cache.begin(), blobs: cached.blobs }
+    : openSealed
+      ? { generation: new ParseCache().begin(), blobs: new Map(read.files.map((f) => [f.path, "this scan"])) }
+      : undefined;
   let result = scanFiles(read.files, options, readings);
   const sealed = result.gitops?.sealedSources ?? [];
   if (openSealed && sealed.length > 0) {
