@@ -35,7 +35,7 @@ export function applyPatch(object: Mapping, patch: Patch, namespace: string): Pa
   return { selected: true, object: strategicMerge(object, body) };
 }
 
-export function selectable(object: Mapping, namespace: string): SelectableObject {
+function selectable(object: Mapping, namespace: string): SelectableObject {
   const metadata = isRecord(object.metadata) ? object.metadata : {};
   return {
     apiVersion: typeof object.apiVersion === "string" ? object.apiVersion : "",

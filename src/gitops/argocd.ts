@@ -28,7 +28,7 @@ export interface ArgoApplication {
   destinationNamespace?: string;
 }
 
-export function isArgoApplication(object: Record<string, unknown>): boolean {
+function isArgoApplication(object: Record<string, unknown>): boolean {
   return object.kind === "Application" && typeof object.apiVersion === "string" && object.apiVersion.startsWith("argoproj.io/");
 }
 

@@ -543,14 +543,14 @@ function locate(k: FluxKustomization, index: KustomizeIndex, artifacts: Artifact
 }
 
 /** ExternalArtifacts by name: what each ArtifactGenerator copy puts where. */
-export type ArtifactIndex = ReadonlyMap<string, ReadonlyArray<{ from: string; to: string; sourceKind: string }>>;
+type ArtifactIndex = ReadonlyMap<string, ReadonlyArray<{ from: string; to: string; sourceKind: string }>>;
 
 function cleanPath(p: string): string {
   return posix.normalize(p.trim() || ".").replace(/^\.\/?/, "").replace(/\/$/, "");
 }
 
 /** The ArtifactGenerators (source.extensions.fluxcd.io) among the documents. */
-export function artifactIndex(documents: ReadonlyMap<string, readonly ManifestDocument[]>): ArtifactIndex {
+function artifactIndex(documents: ReadonlyMap<string, readonly ManifestDocument[]>): ArtifactIndex {
   const out = new Map<string, Array<{ from: string; to: string; sourceKind: string }>>();
   for (const docs of documents.values()) {
     for (const doc of docs) {
@@ -577,7 +577,7 @@ export function artifactIndex(documents: ReadonlyMap<string, readonly ManifestDo
   return out;
 }
 
-export function kustomizationRef(k: FluxKustomization): ObjectRef {
+function kustomizationRef(k: FluxKustomization): ObjectRef {
   return { kind: "Kustomization", namespace: k.namespace, name: k.name };
 }
 
