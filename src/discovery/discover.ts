@@ -9,7 +9,7 @@
 // reported, and issued only with `discovery.unowned: issue`. Pure.
 import { diagnostic, objectLabel, type Diagnostic, type ObjectRef, type SourceRef } from "../diagnostics.ts";
 import { sameJson } from "../kube/same-json.ts";
-import { INVISIBLE_ADVICE, INVISIBLE_CODE, type ClusterSource, type Origin, type GitOpsView, type RenderedDocument } from "../gitops/index.ts";
+import { applierKindLabel, INVISIBLE_ADVICE, INVISIBLE_CODE, type ClusterSource, type Origin, type GitOpsView, type RenderedDocument } from "../gitops/index.ts";
 import type { CertificateResource, IssuerResource, ManifestDocument } from "../manifests/types.ts";
 import { ownerClaim, type OwnerClaim } from "./owner-labels.ts";
 import { repositoryOwner } from "./repository-owner.ts";
@@ -169,7 +169,7 @@ function differences(input: DiscoverInput, gitCopy: RenderedDocument, object: Cl
 
 function driftWarning(gitCopy: RenderedDocument, object: ClusterObject, namespace: string, differs: readonly string[], server: string): Diagnostic {
   const by = gitCopy.origin.appliedBy;
-  const next = by ? `${by.kind === "Application" ? "Argo CD Application" : "Flux Kustomization"} ${by.namespace}/${by.name} applies Git's next` : "Git's is what gets applied next";
+  const next = by ? `${applierKindLabel(by.kind)} ${by.namespace}/${by.name} applies Git's next` : "Git's is what gets applied next";
   return diagnostic(
     "ClusterDiffersFromGit",
     `the cluster's copy (${server}) differs from Git's render (${differs.join("; ")}); gitcert follows Git: ${next}. A sync not done yet or failing, a change made in the cluster, or something gitcert does not render the way Flux or Argo CD does`,

@@ -7,7 +7,7 @@
 // reads them).
 export { discover, withoutAnswered, type DiscoveredDocument, type DiscoverInput, type Discovery } from "./discover.ts";
 export { ownerClaim, type OwnerClaim } from "./owner-labels.ts";
-export { ownerLabel, repositoryOwner, type OwnerLookup } from "./repository-owner.ts";
+export { repositoryOwner, type OwnerLookup } from "./repository-owner.ts";
 export { secretFolder, type SecretFolder } from "./secret-folder.ts";
 export { blockUnplaced } from "./unplaced.ts";
 export { LEFT_TO_CERT_MANAGER, leftToCertManager, stepBack, type CoexistencePolicy } from "./coexistence.ts";

@@ -36,7 +36,3 @@ export function repositoryOwner(claim: OwnerClaim, view: Pick<GitOpsView, "kusto
   return { found, ...(application ? { application } : {}) };
 }
 
-export function ownerLabel(owner: Pick<ClusterOwner, "kind" | "namespace" | "name" | "source">): string {
-  const kind = owner.kind === "Kustomization" ? "Flux Kustomization" : owner.kind === "Application" ? "Argo CD Application" : "HelmRelease";
-  return `${kind} ${owner.namespace}/${owner.name} (${owner.source.file}:${owner.source.line})`;
-}

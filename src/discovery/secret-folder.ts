@@ -22,7 +22,6 @@ import { posix } from "node:path";
 import { applierLabel, appliersOfFolder, sameApplier, type AppliedBy, type ClusterOwner, type GitOpsView } from "../gitops/index.ts";
 import { dns1123SubdomainProblem } from "../manifests/validate-names.ts";
 import type { OwnerLookup } from "./repository-owner.ts";
-import { ownerLabel } from "./repository-owner.ts";
 import type { DiscoverySettings } from "./types.ts";
 
 export type SecretFolder = { dir: string; how: string } | { problem: string };
@@ -89,7 +88,7 @@ export function secretFolder(
 /** The folders the owner applies, best first, and who must apply them. */
 function ownerFolders(lookup: Extract<OwnerLookup, { found: unknown }>, view: Pick<GitOpsView, "kustomizations" | "applications">): { candidates: Candidate[]; skipped: string[]; expected?: AppliedBy } {
   const owner: ClusterOwner = lookup.found;
-  const label = ownerLabel(owner);
+  const label = applierLabel(owner);
   const folderOf = (file: string) => (posix.dirname(file) === "." ? "" : posix.dirname(file));
   if (owner.kind === "Kustomization") {
     const k = lookup.kustomization!.kustomization;

@@ -51,7 +51,8 @@ export function sameApplier(a: AppliedBy, b: AppliedBy): boolean {
   return a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
 }
 
-export function applierLabel(a: AppliedBy): string {
+/** What applies something, as a person reads it: its kind, name and manifest. */
+export function applierLabel(a: Pick<ClusterOwner, "kind" | "namespace" | "name" | "source">): string {
   return `${applierKindLabel(a.kind)} ${a.namespace}/${a.name} (${a.source.file}:${a.source.line})`;
 }
 
