@@ -8,9 +8,7 @@ import type { KubernetesObject } from "@kubernetes/client-node";
 import { challengeHost, challengePath, RECORD, removeChallengePath } from "../acme/http01/index.ts";
 import type { Cluster } from "./client.ts";
 import { editObject, HTTP01_PURPOSE } from "./http01.ts";
-import { MANAGED_BY, MANAGED_BY_LABEL } from "./certificate-manifest.ts";
-import { INSTANCE_LABEL } from "./instance.ts";
-import { PURPOSE_LABEL, sweepManaged } from "./managed-objects.ts";
+import { managedLabels, selectorOf, sweepManaged } from "./managed-objects.ts";
 
 export interface SweepResult {
   /** `Kind namespace/name` of each object deleted, and `path in Ingress ns/name` for each path taken out. */
@@ -29,7 +27,7 @@ const KINDS = [
 
 export async function sweepHttp01Leftovers(cluster: Cluster, instance: string): Promise<SweepResult> {
   const result: SweepResult = { removed: [], problems: [] };
-  const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${INSTANCE_LABEL}=${instance},${PURPOSE_LABEL}=${HTTP01_PURPOSE}`;
+  const selector = selectorOf(managedLabels(HTTP01_PURPOSE, instance));
   try {
     const services = await cluster.call(`list Services labelled ${selector}`, () => cluster.objects.list("v1", "Service", undefined, undefined, undefined, undefined, undefined, selector));
     for (const service of services.items) await restoreEditedIngress(cluster, service, result);

@@ -29,7 +29,7 @@ import { GitcertError } from "../diagnostics.ts";
 import { Cluster, isNotFound, KubeApiError } from "./client.ts";
 import { clusterTarget } from "./connect.ts";
 import { instanceOf } from "./instance.ts";
-import { deleteManaged, FIELD_MANAGER, managedLabels, ownerReferenceTo } from "./managed-objects.ts";
+import { deleteManaged, FIELD_MANAGER, managedLabels, ownerReferenceTo, selectorOf } from "./managed-objects.ts";
 import type { LiveObject } from "./cert-manager-api.ts";
 
 /** What HTTP-01 objects are labelled for (the sweep's and the lookup's selector). */
@@ -210,12 +210,6 @@ export function http01ClusterFor(config: Config, env: NodeJS.ProcessEnv): Cluste
     podIP: env.POD_IP || undefined,
     listenerPort: config["acme.http01.port"],
   });
-}
-
-export function selectorOf(labels: Record<string, string>): string {
-  return Object.entries(labels)
-    .map(([k, v]) => `${k}=${v}`)
-    .join(",");
 }
 
 /** The client says "Unrecognized API version and kind" for a kind the server does not serve: say which CRDs are missing. */

@@ -20,6 +20,13 @@ export function managedLabels(purpose: string, instance: string, extra: Record<s
   return { ...extra, [MANAGED_BY_LABEL]: MANAGED_BY, [INSTANCE_LABEL]: instance, [PURPOSE_LABEL]: purpose };
 }
 
+/** A label selector matching every one of `labels`. */
+export function selectorOf(labels: Record<string, string>): string {
+  return Object.entries(labels)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(",");
+}
+
 /** An owner reference to a live object (a Certificate), so the garbage collector removes what gitcert made for it with it. */
 export function ownerReferenceTo(owner: LiveObject): OwnerReference {
   return { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.metadata.name, uid: owner.metadata.uid, controller: false, blockOwnerDeletion: false };
@@ -55,7 +62,7 @@ export interface SweepTarget {
 
 /** Deletes this instance's objects of one kind and purpose that are no longer in use; returns what it deleted. */
 export async function sweepManaged(cluster: Cluster, target: SweepTarget): Promise<KubernetesObject[]> {
-  const selector = `${MANAGED_BY_LABEL}=${MANAGED_BY},${INSTANCE_LABEL}=${target.instance},${PURPOSE_LABEL}=${target.purpose}`;
+  const selector = selectorOf(managedLabels(target.purpose, target.instance));
   const list = await cluster.call(`list ${target.kind} labelled ${selector}`, () =>
     cluster.objects.list(target.apiVersion, target.kind, target.namespace, undefined, undefined, undefined, undefined, selector),
   );
