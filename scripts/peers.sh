@@ -24,7 +24,7 @@ log() { printf 'peers: %s\n' "$*" >&2; }
 need_go() {
   command -v go >/dev/null && return
   if [ -x /usr/local/go/bin/go ]; then export PATH="/usr/local/go/bin:$PATH"; return; fi
-  log "missing: Go, to build $1 once into $CACHE. Fix: install Go 1.24 or newer into /usr/local/go (https://go.dev/dl/), then run: ${GITCERT_RERUN:-bash scripts/peers.sh}"
+  log "missing: Go, to build $1 once into $CACHE. Fix: install Go 1.26 or newer into /usr/local/go (https://go.dev/dl/), then run: ${GITCERT_RERUN:-bash scripts/peers.sh}"
   exit 3
 }
 
