@@ -4,6 +4,7 @@
 // that cannot be reached is a warning, and the reconcile goes on without the
 // cluster: what needs none (Git, SelfSigned/CA, DNS-01) keeps working.
 import { VersionApi } from "@kubernetes/client-node";
+export { untilAborted } from "../abort.ts";
 import type { Config } from "../config.ts";
 import { diagnostic, type Diagnostic } from "../diagnostics.ts";
 import type { Outcome } from "../execute/index.ts";
@@ -198,18 +199,4 @@ export function clusterSecretReader(session: ClusterSession | undefined): ((key:
 export function clusterTokenRequester(session: ClusterSession | undefined): IssuerEnv["serviceAccountToken"] {
   if (!session || session.unavailable) return undefined;
   return (request) => serviceAccountToken(session.cluster, request);
-}
-
-/**
- * `work`, unless `signal` aborts first: then its reason is thrown at once and
- * the caller stops waiting (the work itself checks the signal between steps).
- */
-export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return work;
-  return new Promise<T>((resolve, reject) => {
-    const stop = () => reject(signal.reason);
-    if (signal.aborted) return stop();
-    signal.addEventListener("abort", stop, { once: true });
-    work.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
-  });
 }
