@@ -10,8 +10,9 @@ export function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefine
   if (!signal) return work;
   return new Promise<T>((resolve, reject) => {
     const stop = () => reject(signal.reason);
-    if (signal.aborted) return stop();
     signal.addEventListener("abort", stop, { once: true });
+    // Handled even when the signal had aborted already: a failure of work nobody waits for is no unhandled rejection.
     work.then(resolve, reject).finally(() => signal.removeEventListener("abort", stop));
+    if (signal.aborted) stop();
   });
 }
