@@ -20,7 +20,15 @@ export function makeVeth(t: TestContext): Veth {
   const [b, c] = [18 + (randomBytes(1)[0]! & 1), randomBytes(1)[0]!];
   const block = (randomBytes(1)[0]! & 0x3f) * 4; // a /30 of its own
   const address = `198.${b}.${c}.${block + 1}`;
-  const ip = (...args: string[]) => execFileSync("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
+  const ip = (...args: string[]) => {
+    try {
+      return execFileSync("ip", args, { stdio: ["ignore", "pipe", "pipe"] });
+    } catch (err) {
+      // Network namespaces and veth pairs need CAP_NET_ADMIN: root on the machine, or a container run with NET_ADMIN.
+      const stderr = String((err as { stderr?: Buffer }).stderr ?? "").trim();
+      throw new Error(`ip ${args.join(" ")} failed (${stderr || (err as Error).message}): the EndpointSlice HTTP-01 test needs root with CAP_NET_ADMIN (a container: --cap-add NET_ADMIN)`);
+    }
+  };
   ip("netns", "add", netns);
   t.after(() => {
     // Deleting the namespace deletes the veth pair with it.
