@@ -60,7 +60,7 @@ export async function accountKey(issuer: IssuerResource, spec: AcmeIssuerSpec, e
  * show it is the same as one that has none: gitcert needs no right on the
  * cluster's Secrets to have an account of its own.
  */
-async function readAccountSecret(key: SecretKey, env: IssuerEnv): Promise<Record<string, Buffer> | undefined> {
+export async function readAccountSecret(key: SecretKey, env: IssuerEnv): Promise<Record<string, Buffer> | undefined> {
   try {
     return await env.readSecret(key);
   } catch (err) {

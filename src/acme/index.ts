@@ -4,7 +4,7 @@
 // only user of most of it.
 export { ACME_ANNOTATION } from "./annotations.ts";
 export { ariCertId, fetchRenewalInfo, renewalTimeInWindow, type RenewalInfo, type RenewalWindow } from "./ari.ts";
-export { accountKey, externalAccountBinding } from "./account.ts";
+export { accountKey, externalAccountBinding, readAccountSecret } from "./account.ts";
 export { AcmeConnection, type AccountInfo, type ConnectionOptions, type Directory } from "./client.ts";
 export { orderIdentifiers } from "./identifiers.ts";
 export { ACME_DEFAULTS, acmeOptionsFromConfig, type AcmeOptions } from "./options.ts";

@@ -14,6 +14,7 @@ import {
   ariCertId,
   describeProblem,
   externalAccountBinding,
+  readAccountSecret,
   noSolverReason,
   orderIdentifiers,
   pickSolver,
@@ -169,7 +170,8 @@ export function createAcmeIssuer(options: AcmeOptions = {}): AcmeIssuer {
       }
       try {
         const ref = spec.privateKeySecretRef;
-        const stored = await env.readSecret({ namespace: secretNamespace(resource, env.clusterResourceNamespace), name: ref.name });
+        // Read as issuing reads it: a cluster that will not show the Secret has no account key for gitcert.
+        const stored = await readAccountSecret({ namespace: secretNamespace(resource, env.clusterResourceNamespace), name: ref.name }, env);
         if (!stored?.[ref.key]) return { ready: true, message: `the ACME server ${spec.server} answers its directory; the account is registered with the first order (no account key yet)` };
         const eab = await externalAccountBinding(resource, spec, env);
         await service.connection(spec, await accountKey(resource, spec, env), eab).account();

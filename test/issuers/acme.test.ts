@@ -270,4 +270,12 @@ describe("readiness", () => {
     assert.equal(unreachable.ready, false);
     assert.match(unreachable.message, new RegExp(`^the ACME server https://127\\.0\\.0\\.1:${closed}/dir does not answer: .*ECONNREFUSED`));
   });
+
+  test("a cluster that will not show the account key Secret: ready with no account key yet, as issuing would make one", async () => {
+    const issuer = newIssuer();
+    const env = memoryEnv();
+    env.readSecret = async (key) => Promise.reject(new GitcertError("SecretForbidden", `Secret ${key.namespace}/${key.name} is not in the repository, and gitcert may not read it`));
+    assert.deepEqual(await issuer.ready!(acmeIssuer(pebble), env), { ready: true, message: `the ACME server ${pebble.directoryUrl} answers its directory; the account is registered with the first order (no account key yet)` });
+    assert.deepEqual(env.writes, []);
+  });
 });
