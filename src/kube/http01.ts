@@ -51,6 +51,13 @@ export interface Http01BackendSettings {
 }
 
 const LOOKUP_MISS_MS = 1000;
+/**
+ * Cluster lookups for tokens this replica did not present, at most this many
+ * a second across all tokens: anyone who reaches the HTTP-01 port can ask for
+ * token-shaped paths, and each new one would otherwise be a list call to the
+ * API server. Past it, unknown tokens are answered 404 until the next second.
+ */
+const LOOKUPS_PER_SECOND = 10;
 const EDIT_ATTEMPTS = 5;
 
 export class ClusterHttp01 implements Http01Cluster {
@@ -58,6 +65,7 @@ export class ClusterHttp01 implements Http01Cluster {
   private readonly instance: string;
   private readonly settings: Http01BackendSettings;
   private readonly misses = new Map<string, number>();
+  private lookups = { second: 0, count: 0 };
 
   constructor(cluster: Cluster, instance: string, settings: Http01BackendSettings) {
     this.cluster = cluster;
@@ -140,6 +148,9 @@ export class ClusterHttp01 implements Http01Cluster {
     const now = Date.now();
     const missed = this.misses.get(token);
     if (missed !== undefined && now - missed < LOOKUP_MISS_MS) return undefined;
+    const second = Math.floor(now / 1000);
+    if (this.lookups.second !== second) this.lookups = { second, count: 0 };
+    if (++this.lookups.count > LOOKUPS_PER_SECOND) return undefined;
     const selector = selectorOf({ ...this.labels({}), [SOLVER_LABEL.token]: String(adler32(token)) });
     const list = await this.cluster.call(`list Services labelled ${selector}`, () =>
       this.cluster.objects.list("v1", "Service", undefined, undefined, undefined, undefined, undefined, selector),

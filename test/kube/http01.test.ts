@@ -522,6 +522,29 @@ test("two replicas: the CA's request reaches the replica that is not leading, wh
   applySecretFromGit(t, repo, "apps/web-tls.sops.yaml", ns);
 });
 
+test("a flood of made-up challenge tokens costs the API server at most a few list calls a second", async () => {
+  // The real API server, with the calls gitcert makes counted on their way to it.
+  class CountingCluster extends Cluster {
+    lists = 0;
+    override call<T>(what: string, request: () => Promise<T>): Promise<T> {
+      if (what.startsWith("list Services")) this.lists++;
+      return super.call(what, request);
+    }
+  }
+  const cluster = new CountingCluster(clusterTarget({ kubeconfig: serviceAccount, context: "" }, {})!);
+  const replica = new ClusterHttp01(cluster, uniqueName("flood"), { backend: "externalName", externalName: "localhost", externalNamePort: 80, listenerPort: 0 });
+  const madeUp = () => Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("base64url");
+  await sleep(1000 - (Date.now() % 1000)); // the flood starts at the top of a second, so it falls in one
+  const answers = await Promise.all(Array.from({ length: 200 }, () => replica.keyAuthorization(madeUp(), "app.example.test")));
+  assert.ok(answers.every((a) => a === undefined), "no made-up token has a key authorization");
+  assert.ok(cluster.lists <= 10, `${cluster.lists} list calls for 200 made-up tokens`);
+  // A second later, a token is looked up in the cluster again.
+  const before = cluster.lists;
+  await sleep(1100);
+  assert.equal(await replica.keyAuthorization(madeUp(), "app.example.test"), undefined);
+  assert.equal(cluster.lists, before + 1);
+});
+
 test("serve SIGTERMed while an HTTP-01 challenge is open: the challenge's Ingress and Service are gone when it exits, and the next start issues through Traefik", async (t) => {
   const ns = NS.serve;
   const host = `www.${ns}.example.test`;
