@@ -120,28 +120,6 @@ export interface GitAuthEnvironment {
   secrets: string[];
 }
 
-/**
- * Whether DEBUG turns on simple-git's own debug log (through the `debug`
- * package), which prints the environment of every git process it starts,
- * token header included. Same matching rules as `debug`: comma or space
- * separated, `*` wildcards, a leading `-` excludes.
- */
-export function simpleGitDebugEnabled(debug = process.env.DEBUG ?? ""): boolean {
-  const toRegExp = (p: string) => new RegExp(`^${p.replace(/[.+?^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*?")}$`);
-  const names = debug.split(/[\s,]+/).filter(Boolean);
-  const skips = names.filter((n) => n.startsWith("-")).map((n) => toRegExp(n.slice(1)));
-  // simple-git names a task's log after its command and a counter
-  // (`simple-git:task:fetch:7`), so a pattern is judged by whether it could
-  // match any name under `simple-git`, not by a few sample names.
-  const couldMatch = (pattern: string) => {
-    const literal = pattern.split("*")[0]!;
-    return "simple-git".startsWith(literal) || literal.startsWith("simple-git");
-  };
-  // Only a skip that covers every simple-git name makes an enable harmless.
-  const skipsAll = skips.some((r) => r.test("simple-git") && r.test("simple-git:task:fetch:1") && r.test("simple-git:x:y:z"));
-  return !skipsAll && names.some((n) => !n.startsWith("-") && couldMatch(n));
-}
-
 async function readToken(auth: GitAuth): Promise<string | undefined> {
   if (auth.token !== undefined && auth.tokenFile !== undefined) {
     throw configError("set auth.token or auth.tokenFile, not both");
@@ -196,12 +174,6 @@ export async function authEnvironment(remote: Remote, auth: GitAuth = {}): Promi
   const origin = remote.origin ?? "";
   if (origin.startsWith("http:") && !LOOPBACK.has(new URL(origin).hostname)) {
     throw configError("refusing to send a token over plain http:// to a non-loopback host; use https://");
-  }
-  if (simpleGitDebugEnabled()) {
-    throw configError(
-      "DEBUG turns on simple-git's debug log, which prints each git process's environment and so the token; " +
-        "add -simple-git* to DEBUG (e.g. DEBUG=*,-simple-git*)",
-    );
   }
   const username = auth.username ?? remote.username ?? "x-access-token";
   const value = `Authorization: ${basicAuthorization(username, token)}`;

@@ -7,12 +7,11 @@
 import { existsSync } from "node:fs";
 import { mkdir, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
-import { GitError as SimpleGitError, simpleGit } from "simple-git";
-import type { SimpleGit } from "simple-git";
 import { authEnvironment, checkSshKeyFile, parseRemote } from "./git-auth.ts";
 import type { GitAuth, Remote } from "./git-auth.ts";
 import { redact } from "../redact.ts";
 import { GitError, toGitError } from "./git-errors.ts";
+import { GitExit, runGit } from "./git-process.ts";
 import { GitObjects } from "./objects.ts";
 import { replayCommits } from "./replay.ts";
 import { testPoint } from "./test-point.ts";
@@ -123,23 +122,6 @@ export interface Workspace {
   readonly objects: GitObjects;
 }
 
-/** A git command that exited non-zero, with what it printed. */
-// Extends simple-git's own error class, which it passes through untouched
-// (anything else it flattens into a string).
-class GitExit extends SimpleGitError {
-  readonly exitCode: number;
-  readonly output: string;
-
-  constructor(
-    exitCode: number,
-    output: string,
-  ) {
-    super(undefined, output || `git exited with code ${exitCode}`);
-    this.exitCode = exitCode;
-    this.output = output;
-  }
-}
-
 // Inherited variables that would change what git does behind our back (a
 // different repository, a pager, trace output that prints headers) are
 // dropped; these TLS and proxy tunables are kept because operators set them
@@ -246,29 +228,11 @@ class GitWorkspace implements Workspace {
     return run;
   }
 
-  private client(env: Record<string, string>): SimpleGit {
-    return simpleGit({
-      baseDir: this.root,
-      timeout: { block: this.options.idleTimeoutMs ?? 120_000 },
-      // Both are ours, built in git-auth.ts, never taken from input.
-      unsafe: { allowUnsafeSshCommand: true, allowUnsafeConfigEnvCount: true },
-      // simple-git treats a non-zero exit with empty stderr as success; for
-      // us any non-zero exit is a failure.
-      errors(error, result) {
-        // A rejection is git never starting, a timeout or a blocked option.
-        if (error instanceof Error) return error;
-        if (result.exitCode === 0) return undefined;
-        const output = Buffer.concat([...result.stdErr, ...result.stdOut]).toString("utf8").trim();
-        return new GitExit(result.exitCode, output);
-      },
-    }).env(env);
+  private run(args: string[], env: Record<string, string>): Promise<string> {
+    return runGit(args, { cwd: this.root, env, idleTimeoutMs: this.options.idleTimeoutMs ?? 120_000 });
   }
 
-  /**
-   * Run one git command; `network` commands get the credentials. Commands
-   * run without --quiet on purpose: simple-git waits an extra 50 ms for a
-   * command that printed nothing, and the output is never shown anyway.
-   */
+  /** Run one git command; `network` commands get the credentials. */
   private async git(operation: string, args: string[], network = false): Promise<string> {
     let env = this.base;
     if (network) {
@@ -282,7 +246,7 @@ class GitWorkspace implements Workspace {
       env = { ...this.base, ...auth.env };
     }
     try {
-      return await this.client(env).raw(args);
+      return await this.run(args, env);
     } catch (err) {
       throw toGitError(operation, err, { remote: this.remoteInfo.url, secrets: this.secrets });
     }
@@ -291,7 +255,7 @@ class GitWorkspace implements Workspace {
   /** Like git(), but a plain non-zero exit with no output is an answer, not an error. */
   private async probe(operation: string, args: string[]): Promise<string | undefined> {
     try {
-      return await this.client(this.base).raw(args);
+      return await this.run(args, this.base);
     } catch (err) {
       if (err instanceof GitExit && err.exitCode === 1 && !err.output) return undefined;
       throw toGitError(operation, err, { remote: this.remoteInfo.url, secrets: this.secrets });

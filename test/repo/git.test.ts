@@ -10,7 +10,7 @@ import { pathToFileURL } from "node:url";
 import { remoteFailure } from "../../src/daemon/tick.ts";
 import { openWorkspace } from "../../src/repo/git.ts";
 import type { WorkspaceOptions } from "../../src/repo/git.ts";
-import { authEnvironment, parseRemote, simpleGitDebugEnabled, sshCommand } from "../../src/repo/git-auth.ts";
+import { authEnvironment, parseRemote, sshCommand } from "../../src/repo/git-auth.ts";
 import { GitError, classifyGitFailure } from "../../src/repo/git-errors.ts";
 import { startGitHttpServer } from "../peers/git-http.ts";
 import type { GitHttpServer } from "../peers/git-http.ts";
@@ -98,28 +98,6 @@ describe("parseRemote and the credentials environment", () => {
     assert.equal(env.GIT_CONFIG_VALUE_0, `Authorization: Basic ${Buffer.from("x-access-token:tok-123456").toString("base64")}`);
     assert.ok(!remote.url.includes("tok-123456"));
     assert.ok(secrets.includes("tok-123456"));
-  });
-
-  it("knows when DEBUG would make simple-git print the token header", () => {
-    const cases: Array<[string, boolean]> = [
-      ["", false],
-      ["pino,express:*", false],
-      ["*", true],
-      ["simple-git", true],
-      ["simple-git:*", true],
-      ["app, simple-git*", true],
-      ["*,-simple-git*", false],
-      ["simple-git:*,-simple-git:*", true],
-      ["simple-git,simple-git:*,-simple-git*", false],
-      // Task logs are named after the command and a counter; these print the token header.
-      ["simple-git:task:fetch:*", true],
-      ["simple-git:task:push:3", true],
-      ["simple-git:task:*", true],
-      ["simp*", true],
-      ["simple-git:task:*,-simple-git:task:fetch:*", true],
-      ["simplest", false],
-    ];
-    for (const [debug, want] of cases) assert.equal(simpleGitDebugEnabled(debug), want, debug);
   });
 
   it("refuses to send a token over plain http to anything but loopback, and token plus tokenFile", async () => {
