@@ -91,6 +91,11 @@ export interface KeptRepository {
   byContent<T>(path: string, key: string, compute: () => Promise<T>): Promise<T>;
   /** Plan items kept across commits and ticks, reused while what each depends on holds (plan-memo.ts). */
   plans?: PlanMemo;
+  /**
+   * `tree`, noting each file read through it: what memo() keeps was worked
+   * out from those texts, so it is not carried to a commit that edits one.
+   */
+  noting(tree: WorkingTree): WorkingTree;
 }
 
 /** The Secret index from the repository's and the Secrets issuers need (fetched at the edge). */
@@ -121,7 +126,9 @@ export async function assess(root: string, config: Config, options: AssessOption
   const repository = options.repository;
   // What the cluster applied is read afresh each tick: a scan that merges it is not kept with the commit.
   const keep = repository && !scanOptions.cluster ? repository : undefined;
-  const openSealed = identities.length > 0 ? (sealed: Parameters<typeof openVariableSecrets>[0], first: { secrets: SecretFile[] }) => openVariableSecrets(sealed, new SecretStore(tree, first.secrets, identities), repository) : undefined;
+  // What is kept with the commit reads files through this tree, so a push that edits one of them is planned afresh.
+  const keptTree = repository?.noting(tree) ?? tree;
+  const openSealed = identities.length > 0 ? (sealed: Parameters<typeof openVariableSecrets>[0], first: { secrets: SecretFile[] }) => openVariableSecrets(sealed, new SecretStore(keptTree, first.secrets, identities), repository) : undefined;
   // The scan is a function of the files and these options (JSON: everything that goes into it), so a commit scanned once is not scanned again.
   const scanKey = `scan ${JSON.stringify(scanOptions)} ${identities.length > 0}`;
   const scanned = async () => scanRepository(root, scanOptions, openSealed, repository && (await repository.scanInput(scanOptions)));
@@ -141,7 +148,7 @@ export async function assess(root: string, config: Config, options: AssessOption
     const add = (path: string) => sopsPaths.set(path.slice(0, Math.max(0, path.lastIndexOf("/"))), path);
     for (const s of scan.secrets) add(s.source.file);
     for (const { certificate } of [...resolution.ready, ...resolution.blocked]) for (const path of certificatePlacementPaths(certificate, secretPathTemplate)) add(path);
-    return { resolution, issuerSecrets: new Set(needed.map((key) => `${key.namespace}/${key.name}`)), sops: await loadSopsConfigs(sopsPaths.values(), tree.read) };
+    return { resolution, issuerSecrets: new Set(needed.map((key) => `${key.namespace}/${key.name}`)), sops: await loadSopsConfigs(sopsPaths.values(), keptTree.read) };
   };
   const { resolution, issuerSecrets, sops } =
     keep && !options.secretIndex ? await keep.memo(`resolved ${scanKey} ${config.clusterResourceNamespace} ${config.secretPath}`, resolved) : await resolved();

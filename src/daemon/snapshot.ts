@@ -17,11 +17,11 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { diagnostic, type Diagnostic } from "../diagnostics.ts";
-import { ParseCache, type CachedScan, type SourceFile } from "../manifests/index.ts";
+import { ParseCache, readingOf, type CachedScan, type FileReading, type SourceFile } from "../manifests/index.ts";
 import { PlanMemo } from "../plan/index.ts";
 import type { KeptRepository } from "../reconcile.ts";
 import type { ReadRequest, ReadResult } from "./read-worker.ts";
-import { selectTreeFiles, tooLarge, worktreeBlobIds, type BlobContent, type FileScanOptions, type GitObjects, type TreeEntry, type WorkingTree } from "../repo/index.ts";
+import { selectTreeFiles, tooLarge, worktreeBlobIds, type BlobContent, type FileScanOptions, type GitObjects, type TreeChange, type TreeEntry, type WorkingTree } from "../repo/index.ts";
 
 const FILE_MODES: ReadonlySet<string> = new Set(["100644", "100755"]);
 const SYMLINK_MODE = "120000";
@@ -39,15 +39,20 @@ export class RepositorySnapshot {
   #commit = "";
   #entries = new Map<string, TreeEntry>();
   #memo = new Map<string, Promise<unknown>>();
+  /** Paths whose text something read since #memo was last emptied (beyond the reading kept by blob). */
+  #textRead = new Set<string>();
+  #moving: Promise<void> = Promise.resolve();
   #byContent = new Map<string, { path: string; blob: string; value: Promise<unknown> }>();
   /** Texts of files read through tree(), by blob (the failure log, .sops.yaml files). */
   #texts = new Map<string, string>();
   /** The scan's files; `oversized`: those left out for their size, whose edit may bring them in. */
-  #selected: { key: string; files: TreeEntry[]; diagnostics: Diagnostic[]; oversized: ReadonlySet<string> } | undefined;
+  #selected: { key: string; files: TreeEntry[]; paths: ReadonlySet<string>; maxBytes: number; diagnostics: Diagnostic[]; oversized: ReadonlySet<string> } | undefined;
   #blobs: Map<string, string> | undefined;
   #faithful: Promise<boolean> | undefined;
   /** Files whose content scans had to read (not known by blob), since the caller last set it to 0. */
   read = 0;
+  /** Moves to a new commit that kept what was worked out for the last (#readsTheSame). */
+  carried = 0;
 
   constructor(objects: GitObjects, root: string) {
     this.#objects = objects;
@@ -60,30 +65,43 @@ export class RepositorySnapshot {
   }
 
   /** Brings the snapshot to `commit`: its whole tree the first time, afterwards only what changed since. */
-  async moveTo(commit: string): Promise<void> {
+  moveTo(commit: string): Promise<void> {
+    // One move at a time: two readers asking at once must not apply one diff twice.
+    const move = this.#moving.then(() => this.#move(commit));
+    this.#moving = move.catch(() => undefined);
+    return move;
+  }
+
+  async #move(commit: string): Promise<void> {
     if (commit === this.#commit) return;
     const changes = this.#commit === "" ? undefined : await this.#objects.diffTree(this.#commit, commit).catch(() => undefined);
     // Files only edited (a typical push) leave the scan's selection and order as they were: their entries take the new blob in place.
-    let reshaped = !changes;
+    const inPlace =
+      changes?.every((change) => {
+        const entry = this.#entries.get(change.path);
+        return change.entry && entry && entry.mode === change.entry.mode && !this.#selected?.oversized.has(change.path);
+      }) === true;
+    const carried = inPlace && (await this.#readsTheSame(changes!));
     if (changes) {
       for (const change of changes) {
         const entry = this.#entries.get(change.path);
-        if (change.entry && entry && entry.mode === change.entry.mode && !this.#selected?.oversized.has(change.path)) {
+        if (inPlace && entry && change.entry) {
           entry.blob = change.entry.blob;
           entry.size = -1;
           this.#blobs?.set(change.path, change.entry.blob);
-        } else {
-          reshaped = true;
-          if (change.entry) this.#entries.set(change.path, { path: change.path, ...change.entry, size: -1 });
-          else this.#entries.delete(change.path);
-        }
+        } else if (change.entry) this.#entries.set(change.path, { path: change.path, ...change.entry, size: -1 });
+        else this.#entries.delete(change.path);
       }
     } else {
       this.#entries = new Map((await this.#objects.listTree(commit)).map((e) => [e.path, e]));
     }
     this.#commit = commit;
-    this.#memo.clear();
-    if (reshaped) {
+    if (carried) this.carried++;
+    else {
+      this.#memo.clear();
+      this.#textRead.clear();
+    }
+    if (!inPlace) {
       this.#selected = undefined;
       this.#blobs = undefined;
     }
@@ -93,6 +111,47 @@ export class RepositorySnapshot {
     for (const e of this.#entries.values()) present.add(e.blob);
     for (const [key, kept] of this.#byContent) if (this.#entries.get(kept.path)?.blob !== kept.blob) this.#byContent.delete(key);
     for (const blob of this.#texts.keys()) if (!present.has(blob)) this.#texts.delete(blob);
+  }
+
+  /**
+   * Whether what was worked out for the last commit (its scan, its issuers
+   * resolved) holds for the next, which only edits `changes` in place: it
+   * does when no edited file was read as text (a .sops.yaml, a patch, a
+   * values file) and every edited file the scan reads yields exactly what it
+   * yielded before (a comment, a Deployment's image tag, a Certificate's
+   * whitespace). The new readings are kept; a tick after such a push
+   * parses the edited files and plans from what it knew.
+   */
+  async #readsTheSame(changes: readonly TreeChange[]): Promise<boolean> {
+    const selected = this.#selected;
+    if (this.#memo.size === 0 || !selected || !(await this.faithful())) return false;
+    const scanned: Array<{ path: string; before: FileReading; blob: string }> = [];
+    for (const { path, entry } of changes) {
+      if (this.#textRead.has(path) || path === ".gitattributes" || path.endsWith("/.gitattributes")) return false;
+      if (!selected.paths.has(path)) continue;
+      const before = this.cache.reading(path, this.#entries.get(path)!.blob);
+      if (!before) return false;
+      scanned.push({ path, before, blob: entry!.blob });
+    }
+    const contents = await this.#objects.readBlobs([...new Set(scanned.map((s) => s.blob))], selected.maxBytes);
+    let same = true;
+    for (const { path, before, blob } of scanned) {
+      const content = contents.get(blob);
+      if (!content || "tooLarge" in content) {
+        same = false;
+        continue;
+      }
+      this.read++;
+      const after = readingOf({ path, text: content.text, bytes: content.size });
+      // Kept either way, so the scan that follows a difference does not parse the file again; when the same,
+      // the reading it replaces is kept, so what was recognised from it stays known by identity.
+      if (sameReading(before, after)) this.cache.put(path, blob, { ...before, bytes: after.bytes });
+      else {
+        this.cache.put(path, blob, after);
+        same = false;
+      }
+    }
+    return same;
   }
 
   /** Whether scanning this commit's objects sees what scanning its checkout would (see the top of this file). */
@@ -120,6 +179,11 @@ export class RepositorySnapshot {
       memo: async (key, compute) => (await here(), this.memo(key, compute)),
       byContent: async (path, key, compute) => (await here(), this.byContent(path, key, compute)),
       plans: this.plans,
+      noting: (tree) => ({
+        read: (path) => (this.#textRead.add(path), tree.read(path)),
+        write: (path, text) => tree.write(path, text),
+        remove: (path) => tree.remove(path),
+      }),
     };
   }
 
@@ -145,7 +209,7 @@ export class RepositorySnapshot {
     for (const entry of selected.files) {
       if (unreadable.has(entry)) continue;
       if (!missed.has(entry)) {
-        files.push(lazyFile(entry.path, () => text(entry.blob)));
+        files.push(this.#lazyFile(entry.path, () => text(entry.blob)));
         continue;
       }
       const content = contents.get(entry.blob);
@@ -159,7 +223,9 @@ export class RepositorySnapshot {
         diagnostics.push(tooLarge(content.size, options.maxFileBytes, source));
         continue;
       }
-      files.push({ path: entry.path, text: content.text, bytes: content.size });
+      // Parsed here, so that the scan reads a text only for what a reading does not hold (tracked by #lazyFile).
+      this.cache.put(entry.path, entry.blob, readingOf({ path: entry.path, text: content.text, bytes: content.size }));
+      files.push(this.#lazyFile(entry.path, () => content.text));
     }
     return { cache: this.cache, blobs: this.#blobMap(), files: { files, diagnostics } };
   }
@@ -224,6 +290,7 @@ export class RepositorySnapshot {
   tree(): Pick<WorkingTree, "read"> {
     return {
       read: async (path) => {
+        this.#textRead.add(path);
         const entry = this.#entries.get(path);
         if (!entry || !FILE_MODES.has(entry.mode)) return undefined;
         const known = this.#texts.get(entry.blob);
@@ -236,12 +303,26 @@ export class RepositorySnapshot {
     };
   }
 
+  /** A file whose text is read the first time it is asked for, and noted as read (see #readsTheSame). */
+  #lazyFile(path: string, read: () => string): SourceFile {
+    let text: string | undefined;
+    const textRead = this.#textRead;
+    return {
+      path,
+      get text() {
+        textRead.add(path);
+        text ??= read();
+        return text;
+      },
+    };
+  }
+
   #select(options: FileScanOptions): { files: TreeEntry[]; diagnostics: Diagnostic[] } {
     const key = JSON.stringify([options.include, options.exclude, options.maxFileBytes]);
     if (this.#selected?.key !== key) {
       const regular = [...this.#entries.values()].filter((e) => FILE_MODES.has(e.mode));
       const selected = selectTreeFiles(regular, options);
-      this.#selected = { key, ...selected, oversized: new Set(selected.diagnostics.map((d) => d.source?.file ?? "")) };
+      this.#selected = { key, ...selected, paths: new Set(selected.files.map((e) => e.path)), maxBytes: options.maxFileBytes, oversized: new Set(selected.diagnostics.map((d) => d.source?.file ?? "")) };
     }
     return this.#selected;
   }
@@ -304,14 +385,7 @@ function stringPool(): <T>(value: T) => T {
   return intern;
 }
 
-/** A file whose text is read the first time it is asked for. */
-function lazyFile(path: string, read: () => string): SourceFile {
-  let text: string | undefined;
-  return {
-    path,
-    get text() {
-      text ??= read();
-      return text;
-    },
-  };
+/** Whether two readings tell the scan the same (their sizes aside: the scan counts files, not bytes). */
+function sameReading(a: FileReading, b: FileReading): boolean {
+  return JSON.stringify({ ...a, bytes: 0 }) === JSON.stringify({ ...b, bytes: 0 });
 }

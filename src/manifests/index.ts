@@ -18,7 +18,7 @@ export type {
 } from "./types.ts";
 export { certificateRef } from "./types.ts";
 
-export { DEFAULT_SCAN_OPTIONS, scanFiles, scanRepository, type CachedScan, type FileReading } from "./scan-repository.ts";
+export { DEFAULT_SCAN_OPTIONS, readingOf, scanFiles, scanRepository, type CachedScan, type FileReading } from "./scan-repository.ts";
 export { ParseCache } from "./parse-cache.ts";
 export type { ScanOptions, SealedVariableReader, SourceFile } from "./scan-repository.ts";
 export { CERT_MANAGER_ISSUER_TYPES, issuerTypesIn, resolve } from "./resolve.ts";

@@ -39,6 +39,12 @@ export class ParseCache {
     return this.#entries.get(path)?.blob === blob;
   }
 
+  /** What the content at `path` yielded, when the cache knows that blob there. */
+  reading(path: string, blob: string): FileReading | undefined {
+    const entry = this.#entries.get(path);
+    return entry?.blob === blob ? entry.reading : undefined;
+  }
+
   /** What a content yields, learnt elsewhere (a worker thread): the next scan finds it known. */
   put(path: string, blob: string, reading: FileReading): void {
     this.#entries.set(path, { blob, reading, seen: this.#generation });

@@ -138,7 +138,7 @@ export function scanFiles(
     secretMakers: [],
     kustomizations: [],
     diagnostics: [],
-    stats: { files: 0, documents: 0, bytes: 0 },
+    stats: { files: 0, documents: 0 },
     gitops: { kustomizations: [], charts: [], incomplete: false, sealedSources: [], ksops: [], owners: [], applications: [] },
   };
   const chartDirs = chartDirsOf(files.map((f) => f.path));
@@ -151,7 +151,6 @@ export function scanFiles(
   for (const file of files) {
     const reading = readingFor(file, readings);
     result.stats.files++;
-    result.stats.bytes += reading.bytes;
     const owners = options.cluster ? ownerDocuments(file, reading) : [];
     // Helm renders every `{{` of a chart's template, even one in a quoted
     // string; a chart's templates are named by the InvisibleCertificates notes.

@@ -164,7 +164,7 @@ export interface ScanResult {
   secretMakers?: SecretMaker[];
   kustomizations: KustomizationFile[];
   diagnostics: Diagnostic[];
-  stats: { files: number; documents: number; bytes: number };
+  stats: { files: number; documents: number };
   /** How the repository reaches the cluster: Flux Kustomizations, charts, KSOPS generators. */
   gitops?: GitOpsView;
 }

@@ -13,6 +13,7 @@ import { fixture } from "../gitops/fixture.ts";
 import { git, tempDir } from "../helpers.ts";
 import { seededRemote } from "../peers/git-remote.ts";
 import { SopsPeer } from "../secrets/sops-peer.ts";
+import { generateAgeIdentity } from "../../src/secrets/index.ts";
 import { serveDemo, type Served } from "./helpers.ts";
 
 interface Summary {
@@ -62,6 +63,42 @@ test("a push that changed one file with nothing due: the tick reads that one fil
   assert.equal(next.parsedFiles, 0);
   assert.equal(next.commit, undefined);
   assert.equal(served.remoteHead(), pushed, "nothing pushed");
+});
+
+test("a push that changes nothing gitcert reads keeps the last plan's scan; a Certificate edited after it is still reissued", async (t) => {
+  const served = await settledDemo(t);
+  const carried = served.repository.carried;
+  served.pushOther((clone) => {
+    const path = join(clone, "apps/blog/certificate.yaml");
+    writeFileSync(path, readFileSync(path, "utf8").replace("spec:", "spec:  # reviewed by the blog team"));
+    writeFileSync(join(clone, "README.md"), "The platform repository.\n");
+  }, "blog: a comment; the README");
+  const quiet = await later(served);
+  assert.equal(quiet.parsedFiles, 1, "the edited manifest was parsed, the README never");
+  assert.deepEqual(quiet.certificates, []);
+  assert.equal(served.repository.carried, carried + 1, "the edits changed nothing the scan reads: its result was kept");
+
+  served.pushOther((clone) => {
+    const path = join(clone, "apps/blog/certificate.yaml");
+    writeFileSync(path, readFileSync(path, "utf8").replace("- www.blog.example.com", "- www.blog.example.com\n    - news.blog.example.com"));
+  }, "blog: one more name");
+  const edited = await later(served);
+  assert.deepEqual(rows(edited), ["reissue blog/blog reissued"]);
+  assert.equal(served.repository.carried, carried + 1, "a changed reading is scanned again");
+});
+
+test("a push that edits a .sops.yaml the plan read is planned afresh: a recipient added there rekeys every Secret", async (t) => {
+  const served = await settledDemo(t);
+  const carried = served.repository.carried;
+  const { recipient } = await generateAgeIdentity();
+  served.pushOther((clone) => {
+    const path = join(clone, ".sops.yaml");
+    writeFileSync(path, readFileSync(path, "utf8").replace(/age: (\S+)/, `age: $1,${recipient}`));
+  }, "a second age recipient");
+  const after = await later(served);
+  assert.ok(after.commit, "the rekeyed Secrets were committed");
+  assert.deepEqual(rows(after), ["rekey blog/blog rekeyed", "rekey cert-manager/demo-root-ca rekeyed", "rekey shop/api rekeyed", "rekey shop/storefront-tls rekeyed"]);
+  assert.equal(served.repository.carried, carried, "the edited .sops.yaml was read by the plan: nothing was carried");
 });
 
 test("a manifest left out for its size is read once a push brings it under the limit", async (t) => {

@@ -34,7 +34,7 @@ function secret(namespace: string, name: string, keys: string[]): SecretFile {
 }
 
 function run(issuers: IssuerResource[], certificates: CertificateResource[], secrets: SecretFile[] = [], index?: SecretIndex): Resolution {
-  const scan: ScanResult = { issuers, certificates, secrets, kustomizations: [], diagnostics: [], stats: { files: 0, documents: 0, bytes: 0 } };
+  const scan: ScanResult = { issuers, certificates, secrets, kustomizations: [], diagnostics: [], stats: { files: 0, documents: 0 } };
   return resolve(scan, { clusterResourceNamespace: "cert-manager", issuers: registry, ...(index ? { secrets: index } : {}) });
 }
 

@@ -47,7 +47,7 @@ function issuer(ref: string, spec: Record<string, unknown> = { selfSigned: {} },
 }
 
 function scan(issuers: IssuerResource[], certificates: CertificateResource[]): ScanResult {
-  return { issuers, certificates, secrets: [], kustomizations: [], diagnostics: [], stats: { files: 0, documents: 0, bytes: 0 } };
+  return { issuers, certificates, secrets: [], kustomizations: [], diagnostics: [], stats: { files: 0, documents: 0 } };
 }
 
 const registry = defaultIssuers();

@@ -116,7 +116,7 @@ test("plan holds back a Certificate whose Vault token Secret is missing, naming 
     source: { file: "apps/web.yaml", line: 1 },
     spec: certificateSpec({ issuerRef: { name: "vault", kind: "ClusterIssuer", group: "cert-manager.io" } }),
   };
-  const scan = (secrets: SecretFile[]) => ({ issuers: [issuer(token)], certificates: [certificate], secrets, kustomizations: [], diagnostics: [], stats: { files: 0, documents: 0, bytes: 0 } });
+  const scan = (secrets: SecretFile[]) => ({ issuers: [issuer(token)], certificates: [certificate], secrets, kustomizations: [], diagnostics: [], stats: { files: 0, documents: 0 } });
   const blocked = resolve(scan([]), { clusterResourceNamespace: "cert-manager", issuers: registry }).blocked;
   assert.equal(
     blocked.flatMap((b) => b.diagnostics.map(formatDiagnostic)).join("\n"),

@@ -72,7 +72,7 @@ test("plan holds back a Certificate whose TPP credentials Secret is missing, nam
     source: { file: "apps/shop/web.yaml", line: 1 },
     spec: certificateSpec({ issuerRef: { name: "venafi", kind: "Issuer", group: "cert-manager.io" } }),
   };
-  const scan = { issuers: [issuer({ zone: "z", tpp })], certificates: [certificate], secrets: [], kustomizations: [], diagnostics: [], stats: { files: 0, documents: 0, bytes: 0 } };
+  const scan = { issuers: [issuer({ zone: "z", tpp })], certificates: [certificate], secrets: [], kustomizations: [], diagnostics: [], stats: { files: 0, documents: 0 } };
   const { blocked } = resolve(scan, { clusterResourceNamespace: "cert-manager", issuers: registry });
   assert.equal(
     blocked.flatMap((b) => b.diagnostics.map(formatDiagnostic)).join("\n"),
