@@ -305,7 +305,9 @@ class GitWorkspace implements Workspace {
   }
 
   private async fetchBranch(into: string, options: string[] = []): Promise<void> {
-    await this.git("fetch", ["fetch", ...options, "--prune", "--no-tags", "--no-recurse-submodules", "origin", `+refs/heads/${this.branch}:${into}`], true);
+    // Nothing reads FETCH_HEAD or which updates were forced (a walk of the history): neither is worked out.
+    const quiet = ["--no-write-fetch-head", "--no-show-forced-updates"];
+    await this.git("fetch", ["fetch", ...quiet, ...options, "--prune", "--no-tags", "--no-recurse-submodules", "origin", `+refs/heads/${this.branch}:${into}`], true);
   }
 
   private async syncOnce(): Promise<SyncResult> {
