@@ -277,13 +277,13 @@ function blockSharedPaths(items: PlanItem[]): PlanItem[] {
 
 function planRemovals(input: PlanInput): PlanItem[] {
   const wanted = new Set<string>();
-  for (const { certificate } of [...input.ready, ...input.blocked]) {
-    wanted.add(`${certificate.namespace}/${certificate.spec.secretName}`);
-  }
+  for (const list of [input.ready, input.blocked]) for (const { certificate } of list) wanted.add(`${certificate.namespace}/${certificate.spec.secretName}`);
   const items: PlanItem[] = [];
   for (const secret of input.secrets) {
+    // A Secret some Certificate wants is planned with it: its annotations are not read here (thousands, every tick).
+    if (wanted.has(`${secret.namespace}/${secret.name}`)) continue;
     const state = readSecretState(secret.annotations);
-    if (!state || wanted.has(`${secret.namespace}/${secret.name}`)) continue;
+    if (!state) continue;
     const [namespace = "", name = ""] = state.certificate.split("/");
     const base = { object: { kind: "Certificate", namespace, name }, source: secret.source, secretPath: secret.source.file, existing: secret, state, diagnostics: [] };
     const kept = (message: string) => keptSecret(secret, input, { ...base, reason: "Orphaned", message });
