@@ -273,6 +273,8 @@ export class RepositorySnapshot {
   }
 
   byContent<T>(path: string, key: string, compute: () => Promise<T>): Promise<T> {
+    // What is kept here came from the file's text, though a hit reads nothing: noted, so a memo built on it is not carried past an edit of it.
+    this.#textRead.add(path);
     const entry = this.#entries.get(path);
     if (!entry || !FILE_MODES.has(entry.mode)) return compute();
     const id = `${entry.blob}\u0000${path}\u0000${key}`;

@@ -12,6 +12,7 @@ import { prepareDemo } from "../../src/demo.ts";
 import { fixture } from "../gitops/fixture.ts";
 import { git, tempDir } from "../helpers.ts";
 import { seededRemote } from "../peers/git-remote.ts";
+import { peer } from "../peers/tools.ts";
 import { SopsPeer } from "../secrets/sops-peer.ts";
 import { generateAgeIdentity } from "../../src/secrets/index.ts";
 import { serveDemo, type Served } from "./helpers.ts";
@@ -232,4 +233,34 @@ test("Flux substituting from a SOPS Secret: the Secret is opened once for its co
     assert.equal(summary.parsedFiles, i === 50 ? 1 : 0, `tick ${i}: files read`);
     assert.deepEqual(planned(outcome), ["shop/api True", "shop/storefront-tls True"], `tick ${i}: the substituted Ingress is still planned, from the values opened once`);
   }
+});
+
+test("a push that edits a Flux variable Secret's plaintext value is planned afresh, even when the last scan found the Secret opened already", async (t) => {
+  const sops = new SopsPeer();
+  t.after(() => sops.cleanup());
+  const key = sops.keygen();
+  const files = fixture("flux", { AGE_RECIPIENT: key.recipient });
+  const sealed = "clusters/production/cluster-secrets.sops.yaml";
+  // mac_only_encrypted: what is left in plaintext (stringData here) may be edited by hand, and the file still decrypts.
+  const rules = sops.file(`creation_rules:\n  - encrypted_regex: ^data$\n    mac_only_encrypted: true\n    age: ${key.recipient}\n`, "rules.yaml");
+  const encrypted = sops.run(peer("sops"), ["--config", rules, "encrypt", "--filename-override", sealed, sops.file(files[sealed]!)]);
+  assert.equal(encrypted.status, 0, encrypted.stderr);
+  files[sealed] = encrypted.stdout;
+  // The settings inline, so no ConfigMap is searched for (a search reads every file).
+  const apps = "clusters/production/apps.yaml";
+  files[apps] = files[apps]!.replace("APP_ENV: production", "APP_ENV: production\n      CLUSTER_DOMAIN: prod.example.test").replace(/ +- kind: ConfigMap\n +name: cluster-settings\n/, "");
+  assert.doesNotMatch(files[apps]!, /cluster-settings/);
+  const remote = await seededRemote(tempDir(t), "flux", files);
+  const served = await serveDemo(t, { remote, identities: [key.identity], config: { "gitops.clusterPath": "clusters/production" } });
+  assert.equal((await served.daemon.started).status, "done");
+  await later(served);
+  // A file added: the scan is made again, and finds the variable Secret opened for its content already.
+  served.pushOther((clone) => writeFileSync(join(clone, "apps/base/shop/notes.yaml"), "# the shop team's notes\n"), "shop: notes");
+  assert.deepEqual((await later(served)).certificates, []);
+
+  served.pushOther((clone) => {
+    const path = join(clone, sealed);
+    writeFileSync(path, readFileSync(path, "utf8").replace("hidden.example.test", "moved.example.test"));
+  }, "the shop moves to another domain");
+  assert.deepEqual(rows(await later(served)), ["reissue shop/storefront-tls reissued"], "the Ingress's host is substituted from the edited value");
 });
