@@ -165,7 +165,10 @@ export class RepositorySnapshot {
       const texts = await this.#objects.readBlobs(attributes, 1024 * 1024);
       return [...texts.values()].every((c) => "text" in c && !CONTENT_ATTRIBUTES.test(c.text));
     })();
-    return this.#faithful;
+    // A failed read is not kept: the next caller asks Git again.
+    const asked = this.#faithful;
+    asked.catch(() => this.#faithful === asked && (this.#faithful = undefined));
+    return asked;
   }
 
   /**
