@@ -41,6 +41,8 @@ export class RepositorySnapshot {
   #memo = new Map<string, Promise<unknown>>();
   /** Paths whose text something read since #memo was last emptied (beyond the reading kept by blob). */
   #textRead = new Set<string>();
+  /** A text some scan asked for could not be read since #memo was last emptied. */
+  #unreadText = false;
   #moving: Promise<void> = Promise.resolve();
   #byContent = new Map<string, { path: string; blob: string; value: Promise<unknown> }>();
   /** Texts of files read through tree(), by blob (the failure log, .sops.yaml files). */
@@ -100,6 +102,7 @@ export class RepositorySnapshot {
     else {
       this.#memo.clear();
       this.#textRead.clear();
+      this.#unreadText = false;
     }
     if (!inPlace) {
       this.#selected = undefined;
@@ -124,7 +127,7 @@ export class RepositorySnapshot {
    */
   async #readsTheSame(changes: readonly TreeChange[]): Promise<boolean> {
     const selected = this.#selected;
-    if (this.#memo.size === 0 || !selected || !(await this.faithful())) return false;
+    if (this.#memo.size === 0 || !selected || this.#unreadText || !(await this.faithful())) return false;
     const scanned: Array<{ path: string; before: FileReading; blob: string }> = [];
     for (const { path, entry } of changes) {
       if (this.#textRead.has(path) || path === ".gitattributes" || path.endsWith("/.gitattributes")) return false;
@@ -352,9 +355,11 @@ export class RepositorySnapshot {
     return (blob) => {
       const known = this.#texts.get(blob);
       if (known !== undefined) return known;
-      if (!all && singles++ < SINGLE_READS) return this.#objects.readBlobSync(blob) ?? "";
+      // A text Git could not hand over reads as empty; what is worked out from it is not carried to the next commit.
+      if (!all && singles++ < SINGLE_READS) return this.#objects.readBlobSync(blob) ?? ((this.#unreadText = true), "");
       all ??= this.#objects.readBlobsSync([...new Set(entries.map((e) => e.blob))], maxBytes);
       const content = all.get(blob);
+      if (!content) this.#unreadText = true;
       return content && "text" in content ? content.text : "";
     };
   }
