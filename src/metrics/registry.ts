@@ -77,6 +77,8 @@ export class GitcertMetrics {
   readonly #acmeCount: Counter<(typeof ACME_LABELS)[number]>;
   readonly #acmeSeconds: Summary<(typeof ACME_LABELS)[number]>;
   readonly #webhooks: Counter<"forge" | "result">;
+  /** Gauges filled from the inventory at each scrape: a label set per Certificate, dropped once the text is made. */
+  readonly #perScrape: Gauge<string>[] = [];
 
   constructor(options: { now?: () => Date; processMetrics?: boolean } = {}) {
     const now = options.now ?? (() => new Date());
@@ -87,8 +89,9 @@ export class GitcertMetrics {
     if (options.processMetrics !== false) collectDefaultMetrics({ register: this.registry });
 
     // ---- cert-manager's names and labels
+    const perScrape = <T extends Gauge<string>>(gauge: T): T => (this.#perScrape.push(gauge), gauge);
     const certificateGauge = (name: string, help: string, value: (c: CertificateMetric) => Date | undefined) =>
-      new Gauge({
+      perScrape(new Gauge({
         name,
         help,
         labelNames: CERTIFICATE_LABELS,
@@ -97,12 +100,12 @@ export class GitcertMetrics {
           this.reset();
           for (const c of certificates()) this.set(certificateLabels(c), seconds(value(c)));
         },
-      });
+      }));
     certificateGauge("certmanager_certificate_expiration_timestamp_seconds", "The timestamp after which the certificate expires, expressed in Unix Epoch Time.", (c) => c.notAfter);
     certificateGauge("certmanager_certificate_not_after_timestamp_seconds", "The timestamp after which the certificate is invalid, expressed as a Unix Epoch Time.", (c) => c.notAfter);
     certificateGauge("certmanager_certificate_not_before_timestamp_seconds", "The timestamp before which the certificate is invalid, expressed as a Unix Epoch Time.", (c) => c.notBefore);
     certificateGauge("certmanager_certificate_renewal_timestamp_seconds", "The timestamp after which the certificate should be renewed, expressed in Unix Epoch Time.", (c) => c.renewalTime);
-    new Gauge({
+    perScrape(new Gauge({
       name: "certmanager_certificate_ready_status",
       help: "The ready status of the certificate.",
       labelNames: ["name", "namespace", "condition", "issuer_name", "issuer_kind", "issuer_group"],
@@ -113,7 +116,7 @@ export class GitcertMetrics {
           for (const condition of CONDITIONS) this.set({ ...certificateLabels(c), condition }, c.ready === condition ? 1 : 0);
         }
       },
-    });
+    }));
     new Gauge({
       name: "certmanager_issuer_ready_status",
       help: "The ready status of the Issuer.",
@@ -202,8 +205,18 @@ export class GitcertMetrics {
     return this.registry.contentType;
   }
 
-  text(): Promise<string> {
-    return this.registry.metrics();
+  /**
+   * The exposition text. The per-Certificate gauges are emptied after it:
+   * each scrape fills them afresh from the inventory, and 5,000
+   * Certificates' label sets (35,000 of them) would otherwise stay in the
+   * heap from one scrape to the next for nothing.
+   */
+  async text(): Promise<string> {
+    try {
+      return await this.registry.metrics();
+    } finally {
+      for (const gauge of this.#perScrape) gauge.reset();
+    }
   }
 
   /** The Certificates and Issuers as the latest reconcile left them; replaces the previous set. */
