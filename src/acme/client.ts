@@ -3,8 +3,7 @@
 // endpoints; gitcert's Transport carries its requests. Safe for concurrent
 // orders: registration happens once, nonces are taken from one pool, and a
 // rate limit stops every order on the account at once.
-import { Client } from "acme-client";
-import type { Authorization, Order } from "acme-client";
+import type { Authorization, Client, Order } from "acme-client";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AT_CA, GitcertError } from "../diagnostics.ts";
 import { AcmeProblemError, describeProblem, ProblemType } from "./problem.ts";
@@ -65,11 +64,22 @@ const NONCE_POOL_MAX = 64;
 const BAD_NONCE_RETRIES = 20;
 const FAILED_REGISTRATION_TTL_MS = 60_000;
 
+/** acme-client's Client with the internals this module drives. */
+interface Library {
+  client: Client;
+  http: HttpInternals;
+  api: ApiInternals;
+}
+
 export class AcmeConnection {
   readonly gate: RateLimitGate;
-  private readonly client: Client;
-  private readonly http: HttpInternals;
-  private readonly api: ApiInternals;
+  /**
+   * acme-client, with axios and node-forge behind it, is ~10 MB of heap:
+   * loaded at this account's first request, so a process whose ACME
+   * Issuers have nothing to order (a `gitcert serve` between renewals, or
+   * one with no ACME Issuer) never holds it.
+   */
+  private library?: Promise<Library>;
   private readonly now: () => Date;
   private nonces: Array<{ value: string; at: number }> = [];
   private registration?: { promise: Promise<AccountInfo>; failedAt?: number };
@@ -79,19 +89,26 @@ export class AcmeConnection {
   constructor(options: ConnectionOptions) {
     this.options = options;
     this.now = options.now ?? (() => new Date());
-    this.client = new Client({
+    this.gate = new RateLimitGate(options.directoryUrl);
+  }
+
+  private loaded(): Promise<Library> {
+    this.library ??= import("acme-client").then(({ Client }) => this.connect(Client));
+    return this.library;
+  }
+
+  private connect(ClientClass: typeof Client): Library {
+    const options = this.options;
+    const client = new ClientClass({
       directoryUrl: options.directoryUrl,
       accountKey: options.accountKeyPem,
       ...(options.eab ? { externalAccountBinding: options.eab } : {}),
     });
-    const internals = this.client as unknown as { http: HttpInternals; api: ApiInternals };
-    this.http = internals.http;
-    this.api = internals.api;
-    this.gate = new RateLimitGate(options.directoryUrl);
-    this.http.maxBadNonceRetries = BAD_NONCE_RETRIES;
+    const { http, api } = client as unknown as { http: HttpInternals; api: ApiInternals };
+    http.maxBadNonceRetries = BAD_NONCE_RETRIES;
 
     const transport = options.transport;
-    this.http.request = async (url, method, opts = {}) => {
+    http.request = async (url, method, opts = {}) => {
       const res = await transport.request(url, method, opts.data, { ...(opts.data !== undefined ? { "content-type": "application/jose+json" } : {}) });
       // A HEAD newNonce answer's nonce is returned to acme-client directly.
       if (method.toLowerCase() !== "head") this.keepNonce(res);
@@ -99,12 +116,13 @@ export class AcmeConnection {
     };
     // acme-client asks newNonce before every request; every response already
     // carries a fresh one, so most of those round trips are saved.
-    const fetchNonce = this.http.getNonce.bind(this.http);
-    this.http.getNonce = async () => {
+    const fetchNonce = http.getNonce.bind(http);
+    http.getNonce = async () => {
       const cutoff = Date.now() - NONCE_TTL_MS;
       this.nonces = this.nonces.filter((n) => n.at >= cutoff);
       return this.nonces.pop()?.value ?? fetchNonce();
     };
+    return { client, http, api };
   }
 
   get directoryUrl(): string {
@@ -112,7 +130,7 @@ export class AcmeConnection {
   }
 
   directory(): Promise<Directory> {
-    return this.call(() => this.http.getDirectory(), false);
+    return this.call(async () => (await this.loaded()).http.getDirectory(), false);
   }
 
   /** Registers the account once (or finds it: the key is kept in Git, the account reused). */
@@ -127,29 +145,29 @@ export class AcmeConnection {
 
   async newOrder(payload: Record<string, unknown>): Promise<Order> {
     await this.account();
-    return this.call(() => this.client.createOrder(payload as unknown as Parameters<Client["createOrder"]>[0]));
+    return this.call(async () => (await this.loaded()).client.createOrder(payload as unknown as Parameters<Client["createOrder"]>[0]));
   }
 
   async authorizations(order: Order): Promise<Authorization[]> {
-    return this.call(() => this.client.getAuthorizations(order));
+    return this.call(async () => (await this.loaded()).client.getAuthorizations(order));
   }
 
   async completeChallenge(challenge: Challenge): Promise<void> {
-    await this.call(() => this.client.completeChallenge(challenge as Parameters<Client["completeChallenge"]>[0]));
+    await this.call(async () => (await this.loaded()).client.completeChallenge(challenge as Parameters<Client["completeChallenge"]>[0]));
   }
 
   async finalize(order: Order, csrPem: string): Promise<Order> {
-    return this.call(() => this.client.finalizeOrder(order, csrPem));
+    return this.call(async () => (await this.loaded()).client.finalizeOrder(order, csrPem));
   }
 
   /** POST-as-GET, with the response's headers (Retry-After, Link). */
   async fetch(url: string): Promise<HttpResponse> {
-    return this.call(() => this.api.apiRequest(url, null, [200]));
+    return this.call(async () => (await this.loaded()).api.apiRequest(url, null, [200]));
   }
 
   /** http-01: token.thumbprint; dns-01: its SHA-256, base64url. */
-  keyAuthorization(challenge: Challenge): Promise<string> {
-    return this.client.getChallengeKeyAuthorization(challenge as Parameters<Client["getChallengeKeyAuthorization"]>[0]);
+  async keyAuthorization(challenge: Challenge): Promise<string> {
+    return (await this.loaded()).client.getChallengeKeyAuthorization(challenge as Parameters<Client["getChallengeKeyAuthorization"]>[0]);
   }
 
   private keepNonce(res: HttpResponse): void {
@@ -163,21 +181,22 @@ export class AcmeConnection {
 
   private async register(): Promise<AccountInfo> {
     const contact = this.options.email ? [`mailto:${this.options.email}`] : undefined;
+    const { api } = await this.loaded();
     let res: HttpResponse;
     try {
-      res = await this.call(() => this.api.createAccount({ termsOfServiceAgreed: true, ...(contact ? { contact } : {}) }), false);
+      res = await this.call(() => api.createAccount({ termsOfServiceAgreed: true, ...(contact ? { contact } : {}) }), false);
     } catch (err) {
       if (err instanceof AcmeProblemError) {
         throw new GitcertError("AcmeAccountFailed", `registering the ACME account at ${this.options.directoryUrl} failed: ${describeProblem(err.problem)}`, {}, AT_CA);
       }
       throw err;
     }
-    const url = this.api.getAccountUrl();
+    const url = api.getAccountUrl();
     const created = res.status === 201;
     const known = (res.data as { contact?: string[] } | undefined)?.contact ?? [];
     if (!created && contact && known.join(",") !== contact.join(",")) {
       // As cert-manager: the account follows the issuer's email.
-      await this.call(() => this.api.apiRequest(url, { contact }, [200]), false);
+      await this.call(() => api.apiRequest(url, { contact }, [200]), false);
     }
     return { url, created };
   }
