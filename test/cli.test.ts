@@ -146,6 +146,39 @@ test("exit code 2 for usage and configuration errors, with a message that says w
   assert.match(badConfig.stderr, /concurrency: expected a number/);
 });
 
+test("serve runs with the memory settings of a long-running process (same pid), and a user's own settings win", (t) => {
+  const dir = tempDir(t);
+  // What each process image that ran the command had, recorded before gitcert starts.
+  const hook = join(dir, "record-settings.mjs");
+  const record = join(dir, "settings.jsonl");
+  writeFileSync(
+    hook,
+    `import { appendFileSync } from "node:fs";
+     appendFileSync(${JSON.stringify(record)}, JSON.stringify({ pid: process.pid, execArgv: process.execArgv, tunables: process.env.GLIBC_TUNABLES ?? null }) + "\\n");`,
+  );
+  const runs = (args: string[], env: Record<string, string>) => {
+    writeFileSync(record, "");
+    const r = gitcert(args, { HOME: dir, ...env }, dir, ["--import", hook]);
+    assert.equal(r.code, 2, r.stderr); // a broken schedule: serve stops before it starts
+    return readFileSync(record, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { pid: number; execArgv: string[]; tunables: string | null });
+  };
+  const broken = ["--serve-schedule", "*/10 * * *"];
+
+  const [started, tuned, ...more] = runs(["serve", ...broken], {});
+  assert.deepEqual(more, [], "started again once");
+  assert.equal(tuned!.pid, started!.pid, "the same process, not a child holding a second Node");
+  assert.deepEqual(tuned!.execArgv, ["--import", hook, "--max-semi-space-size=4"]);
+  assert.equal(tuned!.tunables, "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=32768");
+
+  const own = runs(["serve", ...broken], { NODE_OPTIONS: "--max-semi-space-size=8", GLIBC_TUNABLES: "glibc.malloc.arena_max=4" });
+  assert.deepEqual(own.map((r) => [r.execArgv, r.tunables]), [[["--import", hook], "glibc.malloc.arena_max=4"]], "not started again");
+
+  const other = runs(["serve", ...broken], { GLIBC_TUNABLES: "glibc.cpu.hwcaps=-AVX512F" });
+  assert.equal(other.at(-1)!.tunables, "glibc.cpu.hwcaps=-AVX512F:glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=32768", "other tunables kept");
+
+  assert.equal(runs(["run"], {}).length, 1, "only serve is started again");
+});
+
 test("a config file that is missing, or configures something but not `repo`, is an error naming the file and the cause", (t) => {
   const dir = tempDir(t);
   const env = { GITCERT_DEMO_DIR: join(dir, "demo"), HOME: dir };
