@@ -99,10 +99,11 @@ async function main(): Promise<void> {
       GITCERT_SERVE_TOKEN: TOKEN,
       GITCERT_LOG_LEVEL: "info",
       SOPS_AGE_KEY: identity,
-      // e.g. "--max-semi-space-size=1 --max-old-space-size=192": V8's heap sizing for a small pod.
+      // bin/gitcert.js runs serve with its own memory settings (glibc malloc tunables,
+      // --max-semi-space-size=4), as a user gets them; these override them, to compare.
       NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? "",
-      // glibc's allocator: fewer arenas hold less freed memory (a pod's env can set it).
       ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
+      ...(process.env.GLIBC_TUNABLES ? { GLIBC_TUNABLES: process.env.GLIBC_TUNABLES } : {}),
     },
     stdio: ["ignore", "ignore", "pipe"],
   });
@@ -145,6 +146,17 @@ async function main(): Promise<void> {
       return { ms: performance.now() - t, cpu: cpuMs() - cpu, parsed: body.parsedFiles };
     };
     const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"))![1]) / 1024;
+    /** Resident MB by kind of mapping: files (the node binary's pages), and anonymous memory (V8's heap, malloc, stacks). */
+    const residentParts = () => {
+      let mapping = "";
+      const parts = { files: 0, anonymous: 0 };
+      for (const line of readFileSync(`/proc/${child.pid}/smaps`, "utf8").split("\n")) {
+        const resident = /^Rss:\s+(\d+) kB/.exec(line);
+        if (resident) parts[/ \//.test(mapping) ? "files" : "anonymous"] += Number(resident[1]) / 1024;
+        else if (/^[0-9a-f]+-[0-9a-f]+ /.test(line)) mapping = line;
+      }
+      return parts;
+    };
 
     await tick(); // reads what the first reconcile's own commit changed
     const idle = [];
@@ -170,12 +182,16 @@ async function main(): Promise<void> {
     const idle_ = async () => {
       const start = rss();
       await sleep(IDLE_SECONDS * 1000);
-      return { start, idle: rss() };
+      return { start, idle: rss(), parts: residentParts() };
     };
     const idleMemory = await idle_();
     const idleRss = idleMemory.idle;
-    const gauge = async (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(await (await fetch(`http://${probes}/metrics`)).text())?.[1] ?? NaN) / 1048576;
-    const heapNow = async () => ({ used: await gauge("nodejs_heap_size_used_bytes"), total: await gauge("nodejs_heap_size_total_bytes"), external: await gauge("nodejs_external_memory_bytes") });
+    // One scrape: a scrape allocates (a label set per Certificate), so a second one would read its garbage.
+    const heapNow = async () => {
+      const text = await (await fetch(`http://${probes}/metrics`)).text();
+      const gauge = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, "m").exec(text)?.[1] ?? NaN) / 1048576;
+      return { used: gauge("nodejs_heap_size_used_bytes"), total: gauge("nodejs_heap_size_total_bytes"), external: gauge("nodejs_external_memory_bytes") };
+    };
     const heap = await heapNow();
     const t0 = performance.now();
     for (let i = 0; i < TICKS; i++) await tick();
@@ -193,6 +209,9 @@ async function main(): Promise<void> {
     row("  … a change the scan reads (a Certificate label)", relabelled, "< 100 ms");
     console.log(`  resident memory of gitcert serve, idle ${IDLE_SECONDS} s:  ${idleRss.toFixed(0)} MB (target < 120 MB; ${idleMemory.start.toFixed(0)} MB right after the ticks); V8 heap ${heap.used.toFixed(0)} MB used of ${heap.total.toFixed(0)} MB, external ${heap.external.toFixed(0)} MB`);
     console.log(`  after ${TICKS} more ticks (${(longMs / TICKS).toFixed(0)} ms each), idle ${IDLE_SECONDS} s: ${afterRss.toFixed(0)} MB, growth ${(afterRss - idleRss).toFixed(1)} MB (target < 5 MB; ${afterMemory.start.toFixed(0)} MB right after the ticks); V8 heap ${heapAfter.used.toFixed(0)} MB used of ${heapAfter.total.toFixed(0)} MB`);
+    const parts = (m: typeof idleMemory, heapTotal: number) =>
+      `files mapped (the node binary) ${m.parts.files.toFixed(0)} MB, anonymous ${m.parts.anonymous.toFixed(0)} MB: V8's heap (committed) ${heapTotal.toFixed(0)} MB, the rest (malloc, stacks) ${(m.parts.anonymous - heapTotal).toFixed(0)} MB`;
+    console.log(`  resident after the first idle: ${parts(idleMemory, heap.total)}; after the ${TICKS} ticks: ${parts(afterMemory, heapAfter.total)}`);
     console.log(`  load average at the end: ${loadavg()[0]!.toFixed(2)} (2 cores, shared)`);
   } finally {
     child.kill("SIGTERM");
