@@ -32,13 +32,13 @@ if (Number(process.versions.node.split(".")[0]) < MINIMUM_MAJOR) {
 // - glibc's allocator: blocks of 32 KiB and more (a stream's 64 KiB read
 //   buffers, a worker's message) get pages of their own, handed back when
 //   freed, and threads share 2 arenas instead of up to 8 per core. Without,
-//   freed blocks stay resident in the arenas (bench/renewal: ~75 MB of
-//   malloc after 5,000 Certificates' first scan, ~20 MB with).
-// - V8's young generation: semi-spaces of at most 4 MB, where V8 lets them
+//   freed blocks stay resident in the arenas (bench/renewal, idle: 65 MB of
+//   malloc and stacks after 5,000 Certificates' first scan, 24 MB with).
+// - V8's young generation: semi-spaces of at most 8 MB, where V8 lets them
 //   grow to tens of MB under a tick's allocation (64 MB of new space here).
 // A user's own GLIBC_TUNABLES malloc settings or --max-semi-space-size win.
 const SERVE_MALLOC = "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=32768";
-const SERVE_V8 = ["--max-semi-space-size=4"];
+const SERVE_V8 = ["--max-semi-space-size=8"];
 if (process.argv[2] === "serve" && process.platform === "linux" && typeof process.execve === "function") {
   const env = { ...process.env };
   if (!/glibc\.malloc\./.test(env.GLIBC_TUNABLES ?? "")) env.GLIBC_TUNABLES = env.GLIBC_TUNABLES ? `${env.GLIBC_TUNABLES}:${SERVE_MALLOC}` : SERVE_MALLOC;

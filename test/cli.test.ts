@@ -167,10 +167,10 @@ test("serve runs with the memory settings of a long-running process (same pid), 
   const [started, tuned, ...more] = runs(["serve", ...broken], {});
   assert.deepEqual(more, [], "started again once");
   assert.equal(tuned!.pid, started!.pid, "the same process, not a child holding a second Node");
-  assert.deepEqual(tuned!.execArgv, ["--import", hook, "--max-semi-space-size=4"]);
+  assert.deepEqual(tuned!.execArgv, ["--import", hook, "--max-semi-space-size=8"]);
   assert.equal(tuned!.tunables, "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=32768");
 
-  const own = runs(["serve", ...broken], { NODE_OPTIONS: "--max-semi-space-size=8", GLIBC_TUNABLES: "glibc.malloc.arena_max=4" });
+  const own = runs(["serve", ...broken], { NODE_OPTIONS: "--max-semi-space-size=16", GLIBC_TUNABLES: "glibc.malloc.arena_max=4" });
   assert.deepEqual(own.map((r) => [r.execArgv, r.tunables]), [[["--import", hook], "glibc.malloc.arena_max=4"]], "not started again");
 
   const other = runs(["serve", ...broken], { GLIBC_TUNABLES: "glibc.cpu.hwcaps=-AVX512F" });

@@ -100,7 +100,7 @@ async function main(): Promise<void> {
       GITCERT_LOG_LEVEL: "info",
       SOPS_AGE_KEY: identity,
       // bin/gitcert.js runs serve with its own memory settings (glibc malloc tunables,
-      // --max-semi-space-size=4), as a user gets them; these override them, to compare.
+      // --max-semi-space-size=8), as a user gets them; these override them, to compare.
       NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? "",
       ...(process.env.MALLOC_ARENA_MAX ? { MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX } : {}),
       ...(process.env.GLIBC_TUNABLES ? { GLIBC_TUNABLES: process.env.GLIBC_TUNABLES } : {}),
