@@ -254,7 +254,8 @@ export class RepositorySnapshot {
       const source = { file: r.path, line: 1 };
       if ("reading" in r) {
         entry.size = r.reading.bytes;
-        this.cache.put(r.path, r.blob, intern(r.reading));
+        intern(entry.path); // the reading's file names then share the tree's string, as the cache's keys do
+        this.cache.put(entry.path, entry.blob, intern(r.reading));
       } else if ("tooLarge" in r) {
         entry.size = r.tooLarge;
         unreadable.add(entry);
