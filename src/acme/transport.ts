@@ -5,7 +5,7 @@
 // type intact, and no request is retried behind our back: rate limits and
 // Retry-After are decided in one place (client.ts).
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
-import { Agent as HttpAgent, request as httpRequest } from "node:http";
+import { nodeHttp } from "../http/node-http.ts";
 import { Agent as HttpsAgent, request as httpsRequest } from "node:https";
 import { setTimeout as sleep } from "node:timers/promises";
 import { AT_CA, GitcertError } from "../diagnostics.ts";
@@ -47,7 +47,7 @@ const TRANSIENT = new Set(["ECONNRESET", "EPIPE", "ECONNABORTED", "ETIMEDOUT"]);
 
 export class Transport {
   private readonly https: HttpsAgent;
-  private readonly http = new HttpAgent({ keepAlive: true, maxSockets: 16 });
+  private readonly http = new nodeHttp.Agent({ keepAlive: true, maxSockets: 16 });
   private readonly userAgent: string;
   private readonly timeoutMs: number;
   private readonly onRequest?: (event: RequestEvent) => void;
@@ -104,7 +104,7 @@ export class Transport {
     const isHttps = target.protocol === "https:";
     const payload = body === undefined || body === null ? undefined : typeof body === "string" ? body : JSON.stringify(body);
     return new Promise((resolve, reject) => {
-      const req = (isHttps ? httpsRequest : httpRequest)(
+      const req = (isHttps ? httpsRequest : nodeHttp.request)(
         target,
         {
           method: method.toUpperCase(),

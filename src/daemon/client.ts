@@ -2,7 +2,7 @@
 // the pod, or the same host): the request goes to the running process, which
 // renews in its own reconcile, instead of a second process racing it for the
 // same commit. When nothing answers, the caller runs once itself.
-import { request } from "node:http";
+import { nodeHttp } from "../http/node-http.ts";
 import { SERVER_NAME } from "../server/index.ts";
 
 export type SidecarAnswer = { reached: false } | { reached: true; status: number; body: Record<string, unknown> };
@@ -19,7 +19,7 @@ export function askToRenew(where: SidecarAddress, names: readonly string[] | "al
   const host = where.address === "" || where.address === "0.0.0.0" || where.address === "::" ? "127.0.0.1" : where.address;
   return new Promise((resolve) => {
     // node:http, not fetch: the answer comes when the renewal is done, which may be minutes.
-    const req = request(
+    const req = nodeHttp.request(
       {
         host,
         port: where.port,

@@ -5,7 +5,7 @@
 // its API. Only a failure to get an answer at all throws, as
 // UnreachableError, because that is the one case every caller treats alike.
 import type { IncomingHttpHeaders } from "node:http";
-import { request as httpRequest } from "node:http";
+import { nodeHttp } from "./node-http.ts";
 import { request as httpsRequest } from "node:https";
 
 export interface TlsOptions {
@@ -85,7 +85,7 @@ export function requestJson(req: JsonRequest): Promise<JsonResponse> {
           }
         : {}),
     };
-    const request = (isHttps ? httpsRequest : httpRequest)(url, options, (res) => {
+    const request = (isHttps ? httpsRequest : nodeHttp.request)(url, options, (res) => {
       const chunks: Buffer[] = [];
       let size = 0;
       res.on("data", (chunk: Buffer) => {

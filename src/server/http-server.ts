@@ -5,7 +5,8 @@
 // webhook port a forge reaches. Nothing is read from a request before it is
 // bounded (headers by Node, bodies here), and no work starts before the
 // sender is authenticated.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { nodeHttp } from "../http/node-http.ts";
 import type { AddressInfo } from "node:net";
 import { judgeWebhook, sameSecret, type WebhookVerdict } from "./webhooks.ts";
 
@@ -73,7 +74,7 @@ export async function startServers(endpoints: readonly Endpoint[], deps: ServerD
   const servers: Server[] = [];
   try {
     for (const endpoint of endpoints) {
-      const server = createServer((req, res) => {
+      const server = nodeHttp.createServer((req, res) => {
         // `gitcert renew` tells a running gitcert from another program on the port by it.
         res.setHeader("server", SERVER_NAME);
         handle(endpoint.routes, req, res, deps).catch((err: unknown) => {

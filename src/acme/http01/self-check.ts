@@ -8,7 +8,7 @@
 // says what was fetched from which address and what came back, without
 // spending an ACME validation attempt on it.
 import { lookup, Resolver } from "node:dns/promises";
-import { request as httpRequest } from "node:http";
+import { nodeHttp } from "../../http/node-http.ts";
 import { request as httpsRequest } from "node:https";
 import { isIP } from "node:net";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -118,7 +118,7 @@ async function resolve(host: string, nameservers: readonly string[]): Promise<st
 function get(url: URL, address: string, port: number, timeoutMs: number): Promise<{ status: number; body: string; location?: string }> {
   const https = url.protocol === "https:";
   return new Promise((resolve, reject) => {
-    const req = (https ? httpsRequest : httpRequest)(
+    const req = (https ? httpsRequest : nodeHttp.request)(
       {
         host: address,
         port,

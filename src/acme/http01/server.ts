@@ -5,7 +5,8 @@
 // (`serve` with a cluster: every replica answers, a standby from the
 // cluster's record). Safe for concurrent orders: tokens are unique, and
 // opening and closing are serialised.
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { IncomingMessage, Server, ServerResponse } from "node:http";
+import { nodeHttp } from "../../http/node-http.ts";
 import type { AddressInfo } from "node:net";
 import { GitcertError } from "../../diagnostics.ts";
 
@@ -124,7 +125,7 @@ export class Http01Server {
   }
 
   private listen(): Promise<void> {
-    const server = createServer((req, res) => {
+    const server = nodeHttp.createServer((req, res) => {
       if (!this.handle(req, res)) res.writeHead(404, { "content-type": "text/plain" }).end("not found\n");
     });
     server.keepAliveTimeout = 2000;
