@@ -164,7 +164,7 @@ export async function assess(root: string, config: Config, options: AssessOption
     secretPathTemplate,
     sops,
     ageRecipients: config.ageRecipients,
-    identityRecipients: options.identities ? new Set(await Promise.all(options.identities.map(recipientOf))) : undefined,
+    identityRecipients: options.identities ? await recipientsOf(options.identities) : undefined,
     pruneSecrets: config.pruneSecrets,
     // Objects left out for variables gitcert cannot read may own Secrets too.
     scanHasErrors: scan.diagnostics.some((d) => d.severity === "error") || scan.gitops?.incomplete === true,
@@ -233,18 +233,26 @@ async function gatherRenewalHints(
   secrets: readonly SecretFile[],
   options: AssessOptions,
 ): Promise<Map<string, Date>> {
-  const bySecret = new Map(secrets.map((s) => [`${s.namespace}/${s.name}`, s]));
   const hints = new Map<string, Date>();
+  // Only Certificates whose issuer gives hints (ACME with ARI) are asked: on most ticks none, and nothing waits.
+  const implOf = new Map<IssuerResource, NonNullable<ReturnType<IssuerRegistry["get"]>>["renewalHint"]>();
+  for (const { issuer } of ready) {
+    if (implOf.has(issuer)) continue;
+    const type = issuerType(issuer, options.issuers.keys());
+    implOf.set(issuer, type ? options.issuers.get(type)?.renewalHint?.bind(options.issuers.get(type)) : undefined);
+  }
+  const askable = ready.filter(({ issuer }) => implOf.get(issuer));
+  if (askable.length === 0) return hints;
+  const bySecret = new Map(secrets.map((s) => [`${s.namespace}/${s.name}`, s]));
   const unreachable = new Set<IssuerResource>();
   const waitMs = options.hintsDeadlineMs ?? HINTS_DEADLINE_MS;
   const deadline = Date.now() + waitMs;
-  const ask = mapLimit(ready, 8, async ({ certificate, issuer }) => {
+  const ask = mapLimit(askable, 8, async ({ certificate, issuer }) => {
     const secret = bySecret.get(`${certificate.namespace}/${certificate.spec.secretName}`);
-    const type = issuerType(issuer, options.issuers.keys());
-    const impl = type ? options.issuers.get(type) : undefined;
-    if (!secret || !impl?.renewalHint || unreachable.has(issuer) || Date.now() > deadline) return;
+    const renewalHint = implOf.get(issuer);
+    if (!secret || !renewalHint || unreachable.has(issuer) || Date.now() > deadline) return;
     try {
-      const hint = await impl.renewalHint(issuer, secret.annotations, options.now);
+      const hint = await renewalHint(issuer, secret.annotations, options.now);
       if (hint) hints.set(certificateKey(certificate), hint.renewalTime);
     } catch {
       unreachable.add(issuer);
@@ -418,4 +426,16 @@ function changedAnything(result: TreeResult): boolean {
 function formatForLog(d: Diagnostic): string {
   const what = d.object ? `${d.object.kind} ${d.object.namespace ? d.object.namespace + "/" : ""}${d.object.name}: ` : "";
   return `${what}${d.message}`;
+}
+
+/** The recipients of the age identities, worked out once per list (a daemon passes the same list every tick). */
+const RECIPIENTS = new WeakMap<readonly string[], Promise<ReadonlySet<string>>>();
+function recipientsOf(identities: readonly string[]): Promise<ReadonlySet<string>> {
+  let known = RECIPIENTS.get(identities);
+  if (!known) {
+    known = Promise.all(identities.map(recipientOf)).then((list) => new Set(list));
+    RECIPIENTS.set(identities, known);
+    known.catch(() => RECIPIENTS.delete(identities));
+  }
+  return known;
 }
