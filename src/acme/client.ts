@@ -93,7 +93,15 @@ export class AcmeConnection {
   }
 
   private loaded(): Promise<Library> {
-    this.library ??= import("acme-client").then(({ Client }) => this.connect(Client));
+    // A load that failed (out of file descriptors at that moment) is not
+    // kept: this connection lives as long as the process, and Node itself
+    // retries a failed import, so the account's next request loads it.
+    this.library ??= import("acme-client")
+      .then(({ Client }) => this.connect(Client))
+      .catch((err: unknown) => {
+        this.library = undefined;
+        throw err;
+      });
     return this.library;
   }
 
