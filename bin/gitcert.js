@@ -6,7 +6,7 @@
 // step), or the TypeScript sources when dist/ is missing or older than them
 // (someone edited src/ since the build), which Node 24 runs itself.
 import { spawnSync } from "node:child_process";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
 import module from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -44,12 +44,13 @@ if (process.argv[2] === "serve" && process.platform === "linux" && typeof proces
   if (!/glibc\.malloc\./.test(env.GLIBC_TUNABLES ?? "")) env.GLIBC_TUNABLES = env.GLIBC_TUNABLES ? `${env.GLIBC_TUNABLES}:${SERVE_MALLOC}` : SERVE_MALLOC;
   const chosen = [...process.execArgv, env.NODE_OPTIONS ?? ""].join(" ");
   const v8 = SERVE_V8.filter((flag) => !chosen.includes(flag.split("=")[0]));
-  if (env.GLIBC_TUNABLES !== process.env.GLIBC_TUNABLES || v8.length > 0) {
-    try {
-      process.execve(process.execPath, [process.execPath, ...process.execArgv, ...v8, fileURLToPath(import.meta.url), ...process.argv.slice(2)], env);
-    } catch {
-      // Not re-executable here (a sandbox refusing execve): it runs as started.
-    }
+  // A failed execve cannot be caught: Node aborts the process (SIGABRT).
+  // So it is tried only where it can work: the binary this runs is still
+  // there and executable (not removed or replaced since it started).
+  // Elsewhere it runs as started; where a sandbox refuses execve itself,
+  // setting both GLIBC_TUNABLES malloc and --max-semi-space-size skips it.
+  if ((env.GLIBC_TUNABLES !== process.env.GLIBC_TUNABLES || v8.length > 0) && executable(process.execPath)) {
+    process.execve(process.execPath, [process.execPath, ...process.execArgv, ...v8, fileURLToPath(import.meta.url), ...process.argv.slice(2)], env);
   }
 }
 
@@ -71,4 +72,14 @@ function newerThan(dir, time) {
     if (entry.isDirectory() ? newerThan(path, time) : statSync(path).mtimeMs > time) return true;
   }
   return false;
+}
+
+/** Whether `file` exists and this process may execute it. */
+function executable(file) {
+  try {
+    accessSync(file, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
 }

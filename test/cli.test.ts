@@ -2,7 +2,7 @@
 // process, real exit codes, and what lands on stdout and stderr.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { test } from "node:test";
 import { configReference } from "../src/config.ts";
@@ -177,6 +177,31 @@ test("serve runs with the memory settings of a long-running process (same pid), 
   assert.equal(other.at(-1)!.tunables, "glibc.cpu.hwcaps=-AVX512F:glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=32768", "other tunables kept");
 
   assert.equal(runs(["run"], {}).length, 1, "only serve is started again");
+});
+
+test("serve runs as started where it cannot start itself again (its node binary gone since it started)", (t) => {
+  const dir = tempDir(t);
+  // A node of its own, removed by a hook before gitcert starts: execve of
+  // process.execPath then fails (ENOENT), as it does where the binary was
+  // replaced or a sandbox refuses it. Node cannot return from a failed
+  // execve (it aborts), so serve must not try.
+  const node = join(dir, "node");
+  try {
+    linkSync(process.execPath, node);
+  } catch {
+    copyFileSync(process.execPath, node);
+    chmodSync(node, 0o755);
+  }
+  const hook = join(dir, "remove-node.mjs");
+  writeFileSync(hook, `import { rmSync } from "node:fs"; rmSync(process.execPath);`);
+  const r = spawnSync(node, ["--import", hook, BIN, "serve", "--serve-schedule", "*/10 * * *"], {
+    cwd: dir,
+    encoding: "utf8",
+    env: { PATH: process.env.PATH!, HOME: dir },
+  });
+  assert.equal(r.signal, null, `not aborted: ${r.stderr}`);
+  assert.equal(r.status, 2, r.stderr); // the broken schedule, reported by serve as started
+  assert.match(r.stderr, /serve-schedule|schedule/);
 });
 
 test("a config file that is missing, or configures something but not `repo`, is an error naming the file and the cause", (t) => {
