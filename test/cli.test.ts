@@ -176,6 +176,9 @@ test("serve runs with the memory settings of a long-running process (same pid), 
   const other = runs(["serve", ...broken], { GLIBC_TUNABLES: "glibc.cpu.hwcaps=-AVX512F" });
   assert.equal(other.at(-1)!.tunables, "glibc.cpu.hwcaps=-AVX512F:glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=32768", "other tunables kept");
 
+  // glibc's own variables for the same settings, and V8's underscore spelling, are a user's settings too.
+  const aliases = runs(["serve", ...broken], { NODE_OPTIONS: "--max_semi_space_size=16", MALLOC_ARENA_MAX: "4" });
+  assert.deepEqual(aliases.map((r) => [r.execArgv, r.tunables]), [[["--import", hook], null]], "MALLOC_ARENA_MAX and --max_semi_space_size: not started again");
   assert.equal(runs(["run"], {}).length, 1, "only serve is started again");
 });
 
