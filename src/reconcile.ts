@@ -5,7 +5,7 @@ import { toDiagnostic, type Diagnostic, type SourceRef } from "./diagnostics.ts"
 import { blockUnplaced, coexistencePolicy, discoverySettings, keepClusterSecrets, stepBack, type ClusterViewSource } from "./discovery/index.ts";
 import { chartTemplateProblems, decryptionProblems } from "./gitops/index.ts";
 import { carriedKey, changedRepository, executePlan, secretEncryption, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
-import { issuerType, secretsOf, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
+import { issuerType, secretsOf, type Issuer, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
 import { repositorySecrets, resolve, scanRepository, type CachedScan, type ScanOptions, type SecretIndex } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
@@ -235,13 +235,14 @@ async function gatherRenewalHints(
 ): Promise<Map<string, Date>> {
   const hints = new Map<string, Date>();
   // Only Certificates whose issuer gives hints (ACME with ARI) are asked: on most ticks none, and nothing waits.
-  const implOf = new Map<IssuerResource, NonNullable<ReturnType<IssuerRegistry["get"]>>["renewalHint"]>();
+  const hinting = new Map<IssuerResource, Issuer | undefined>();
   for (const { issuer } of ready) {
-    if (implOf.has(issuer)) continue;
+    if (hinting.has(issuer)) continue;
     const type = issuerType(issuer, options.issuers.keys());
-    implOf.set(issuer, type ? options.issuers.get(type)?.renewalHint?.bind(options.issuers.get(type)) : undefined);
+    const impl = type ? options.issuers.get(type) : undefined;
+    hinting.set(issuer, impl?.renewalHint ? impl : undefined);
   }
-  const askable = ready.filter(({ issuer }) => implOf.get(issuer));
+  const askable = ready.filter(({ issuer }) => hinting.get(issuer));
   if (askable.length === 0) return hints;
   const bySecret = new Map(secrets.map((s) => [`${s.namespace}/${s.name}`, s]));
   const unreachable = new Set<IssuerResource>();
@@ -249,10 +250,10 @@ async function gatherRenewalHints(
   const deadline = Date.now() + waitMs;
   const ask = mapLimit(askable, 8, async ({ certificate, issuer }) => {
     const secret = bySecret.get(`${certificate.namespace}/${certificate.spec.secretName}`);
-    const renewalHint = implOf.get(issuer);
-    if (!secret || !renewalHint || unreachable.has(issuer) || Date.now() > deadline) return;
+    const impl = hinting.get(issuer);
+    if (!secret || !impl?.renewalHint || unreachable.has(issuer) || Date.now() > deadline) return;
     try {
-      const hint = await renewalHint(issuer, secret.annotations, options.now);
+      const hint = await impl.renewalHint(issuer, secret.annotations, options.now);
       if (hint) hints.set(certificateKey(certificate), hint.renewalTime);
     } catch {
       unreachable.add(issuer);
