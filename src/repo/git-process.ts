@@ -9,6 +9,9 @@ import { existsSync } from "node:fs";
 /** After the interrupt of a stalled git, how long it has to exit before it is killed. */
 const KILL_AFTER_MS = 5000;
 
+/** How long a git command may print nothing before it is stopped, unless the workspace says otherwise. */
+export const DEFAULT_IDLE_TIMEOUT_MS = 120_000;
+
 /** A git command that exited non-zero, with what it printed. */
 export class GitExit extends Error {
   readonly exitCode: number;

@@ -11,7 +11,7 @@ import { authEnvironment, checkSshKeyFile, parseRemote } from "./git-auth.ts";
 import type { GitAuth, Remote } from "./git-auth.ts";
 import { redact } from "../redact.ts";
 import { GitError, toGitError } from "./git-errors.ts";
-import { GitExit, runGit } from "./git-process.ts";
+import { DEFAULT_IDLE_TIMEOUT_MS, GitExit, runGit } from "./git-process.ts";
 import { GitObjects } from "./objects.ts";
 import { replayCommits } from "./replay.ts";
 import { testPoint } from "./test-point.ts";
@@ -229,7 +229,7 @@ class GitWorkspace implements Workspace {
   }
 
   private run(args: string[], env: Record<string, string>): Promise<string> {
-    return runGit(args, { cwd: this.root, env, idleTimeoutMs: this.options.idleTimeoutMs ?? 120_000 });
+    return runGit(args, { cwd: this.root, env, idleTimeoutMs: this.options.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS });
   }
 
   /** Run one git command; `network` commands get the credentials. */

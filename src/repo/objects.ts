@@ -3,11 +3,10 @@
 // that write. One process lists a whole tree, one says what changed
 // between two commits, one hands over the contents of many blobs. Local
 // reads only: nothing here reaches the remote or changes the clone.
-import { execFile, execFileSync, spawn } from "node:child_process";
-import { promisify } from "node:util";
+import { execFileSync, spawn } from "node:child_process";
 import { GitError, toGitError } from "./git-errors.ts";
+import { DEFAULT_IDLE_TIMEOUT_MS, runGit } from "./git-process.ts";
 
-const run = promisify(execFile);
 /** Git's modes, one string each for a whole tree's entries (a split makes a new one per entry). */
 const KNOWN_MODES = new Map(["100644", "100755", "120000", "160000"].map((m) => [m, m]));
 
@@ -129,11 +128,9 @@ export class GitObjects {
 
   async #git(args: string[]): Promise<string> {
     try {
-      const { stdout } = await run("git", args, { cwd: this.#root, env: this.#env, maxBuffer: 256 * 1024 * 1024, encoding: "utf8" });
-      return stdout;
+      return await runGit(args, { cwd: this.#root, env: this.#env, idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS });
     } catch (err) {
-      const e = err as { stderr?: string; message?: string };
-      throw err instanceof GitError ? err : toGitError("read", new Error(e.stderr?.trim() || e.message || String(err)));
+      throw err instanceof GitError ? err : toGitError("read", err);
     }
   }
 }
