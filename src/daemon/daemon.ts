@@ -103,7 +103,15 @@ export async function startDaemon(options: DaemonOptions): Promise<Daemon> {
   const servers = await startServers(options.endpoints, {
     health: () => liveness(loop.status(), performance.now(), options.stuckAfterMs),
     ready: () => readiness({ status: loop.status(), now: performance.now(), remote, leading: options.leadership?.leading() }),
-    metrics,
+    metrics: {
+      contentType: metrics.contentType,
+      webhook: (forge, result) => metrics.webhook(forge, result),
+      text: () => {
+        // A leader that lost the Lease runs on as a standby (src/kube): what it last reconciled is the new leader's to report.
+        if (options.leadership && !options.leadership.leading()) metrics.forgetInventory();
+        return metrics.text();
+      },
+    },
     trigger,
     webhookSecret: () => secretFrom(options.secrets.webhook),
     apiToken: () => secretFrom(options.secrets.api),

@@ -225,6 +225,16 @@ export class GitcertMetrics {
     this.#issuers = issuers;
   }
 
+  /**
+   * What a replica reports once it no longer leads: no Certificates, no
+   * Issuers, no plan actions. The leader reports them now; a copy kept here
+   * would count each Certificate twice on a dashboard and go stale.
+   */
+  forgetInventory(): void {
+    this.setInventory([], []);
+    this.#actions = {};
+  }
+
   reconciled(record: ReconcileRecord, endedAt: Date): void {
     const labels = { trigger: record.trigger, result: record.ok ? "success" : "error" };
     this.#reconcileSeconds.observe(labels, record.seconds);

@@ -193,6 +193,31 @@ interface LeaseObject {
   spec: { holderIdentity?: string; renewTime?: string; leaseTransitions?: number };
 }
 
+test("a leader that loses its Lease runs on as a standby and reports no Certificates: the replica that leads now does", async (t) => {
+  const ns = uniqueName("serve");
+  kube.kubectl(["create", "namespace", ns]);
+  const repo = await gitopsRepo(t, { "apps/issuer.yaml": selfSignedIssuer(ns), "apps/certificate.yaml": certificate(ns, "web") });
+  const a = await replica(t, replicaEnv(repo, ns, uniqueName("serve")), "replica-a");
+  await a.serve.waitFor(message("reconcile finished"));
+  const scraped = async () => (await get(a.probes, "/metrics")).body.split("\n");
+  const inventory = (lines: string[]) => lines.filter((l) => /^(certmanager_certificate_\w+|certmanager_issuer_ready_status|gitcert_certificates)\{/.test(l));
+  const leading = await scraped();
+  assert.ok(leading.includes(`certmanager_certificate_ready_status{name="web",namespace="${ns}",issuer_name="selfsigned",issuer_kind="Issuer",issuer_group="cert-manager.io",condition="True"} 1`), inventory(leading).join("\n"));
+  assert.ok(inventory(leading).some((l) => l.startsWith("gitcert_certificates{")));
+
+  // Another replica holds the Lease now, as one does once a leader could not renew it in time: a's next renewal finds it taken.
+  const lease = kube.kubectl(["get", "leases", "-n", ns, "-o", "name"]).trim();
+  const now = new Date().toISOString().replace(/\.(\d{3})Z$/, ".$1000Z");
+  kube.kubectl(["patch", lease, "-n", ns, "--type=merge", "-p", JSON.stringify({ spec: { holderIdentity: "replica-z", leaseDurationSeconds: 3600, renewTime: now } })]);
+  await a.serve.waitFor((l) => l.msg === "stopped leading: the Lease is now held by replica-z");
+
+  const standby = await scraped();
+  assert.deepEqual(inventory(standby), [], "the standby reports no Certificate, Issuer or plan action of its own");
+  // What is true of this process stays: it did finish a reconcile.
+  assert.ok(Number(standby.find((l) => l.startsWith("gitcert_last_successful_reconcile_timestamp_seconds "))?.split(" ")[1]) > 0);
+  assert.match((await get(a.probes, "/readyz")).body, /standby/);
+});
+
 test("a standby hands a push webhook and a renew request to the leader through the Lease: the leader reconciles and pushes at once; an unsigned webhook triggers nothing; the Lease stays the leader's", async (t) => {
   const ns = uniqueName("handoff");
   kube.kubectl(["create", "namespace", ns]);
