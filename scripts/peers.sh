@@ -177,6 +177,28 @@ install_traefik() {
   ln -sfn "$dir/gateway-api-crds" "$BIN/gateway-api-crds"
 }
 
+# deploy/monitoring's peers: promtool (Prometheus's rule checker and
+# unit-test runner; test/metrics/alerts.test.ts) and the Prometheus
+# Operator's ServiceMonitor and PrometheusRule CRDs from its Go module
+# (test/kube/deploy.test.ts applies deploy/monitoring against them), linked
+# as $BIN/monitoring-crds. prometheus v0.316.0 is Prometheus 3.16.0;
+# prometheus-operator v0.85.0: the newest the module proxy serves here.
+install_monitoring() {
+  go_tool promtool v0.316.0 github.com/prometheus/prometheus/cmd/promtool
+  local version=v0.85.0 dir="$CACHE/prometheus-operator-crds-v0.85.0"
+  if ! built prometheus-operator-crds "$version"; then
+    need_go "the Prometheus Operator CRDs"
+    log "fetching the Prometheus Operator $version CRDs (first run only)"
+    rm -rf "$dir"; mkdir -p "$dir/mod"
+    local module
+    module=$(cd "$dir" && GOFLAGS=-mod=mod GOMODCACHE="$dir/mod" GOWORK=off go mod download -json "github.com/prometheus-operator/prometheus-operator@$version" | sed -n 's/.*"Dir": "\(.*\)".*/\1/p')
+    cp "$module"/example/prometheus-operator-crd/monitoring.coreos.com_{servicemonitors,prometheusrules}.yaml "$dir/"
+    chmod -R u+w "$dir" && rm -rf "$dir/mod"   # module files are read-only; only the two CRDs are kept
+    touch "$dir/.done"
+  fi
+  ln -sfn "$dir" "$BIN/monitoring-crds"
+}
+
 # Peers the tests need; one per line, so that adding one merges cleanly.
 DEFAULT_PEERS=(
   sops
@@ -187,6 +209,7 @@ DEFAULT_PEERS=(
   kube
   gitops
   traefik
+  monitoring
 )
 
 # ---------------------------------------------------------------- main

@@ -36,7 +36,7 @@ function* yamlFiles(dir: string): Generator<string> {
 }
 
 // Folders applied with -k, in order (the CRDs before what uses them).
-const APPLIED = ["deploy/crds", "deploy/controller", "deploy/base", "deploy/cronjob", "deploy/flux", "deploy/argocd"];
+const APPLIED = ["deploy/crds", "deploy/controller", "deploy/base", "deploy/cronjob", "deploy/flux", "deploy/argocd", "deploy/monitoring"];
 // Inputs of kustomize builds that run elsewhere: an Argo CD app folder whose
 // Secrets KSOPS decrypts, and patches for Argo CD's own install.
 const KSOPS_APP = ["deploy/argocd/apps-example/certificate.yaml", "deploy/argocd/apps-example/kustomization.yaml", "deploy/argocd/apps-example/secret-generator.yaml"];
@@ -69,6 +69,10 @@ test("every manifest under deploy/ applies with kubectl apply --server-side, dry
   const gitops = join(peerBinDir(), "gitops.d");
   for (const crd of readdirSync(join(gitops, "crds"))) kube.kubectl(["apply", "--server-side", "-f", join(gitops, "crds", crd)]);
   waitEstablished(kube, ["gitrepositories.source.toolkit.fluxcd.io", "kustomizations.kustomize.toolkit.fluxcd.io", "applications.argoproj.io"]);
+  // deploy/monitoring's: the Prometheus Operator's ServiceMonitor and PrometheusRule CRDs, from its Go module.
+  const monitoring = join(peerBinDir(), "monitoring-crds");
+  for (const crd of readdirSync(monitoring).filter((f) => f.endsWith(".yaml"))) kube.kubectl(["apply", "--server-side", "-f", join(monitoring, crd)]);
+  waitEstablished(kube, ["servicemonitors.monitoring.coreos.com", "prometheusrules.monitoring.coreos.com"]);
   for (const ns of ["flux-system", "argocd"]) kube.kubectl(["apply", "--server-side", "-f", "-"], { input: `apiVersion: v1\nkind: Namespace\nmetadata: {name: ${ns}}\n` });
   kube.kubectl(["apply", "--server-side", "-f", join(ROOT, "deploy/controller/namespace.yaml")]);
 
@@ -81,6 +85,14 @@ test("every manifest under deploy/ applies with kubectl apply --server-side, dry
   }
   assert.equal(getJson<{ spec: { template: { spec: { containers: Array<{ args: string[] }> } } } }>(kube, ["deployment", "gitcert", "-n", "gitcert"]).spec.template.spec.containers[0]!.args[0], "serve");
   assert.equal(getJson<{ spec: { jobTemplate: { spec: { template: { spec: { containers: Array<{ args: string[] }> } } } } } }>(kube, ["cronjob", "gitcert", "-n", "gitcert"]).spec.jobTemplate.spec.template.spec.containers[0]!.args.slice(0, 2).join(" "), "run --once");
+  // The ServiceMonitor scrapes the Service gitcert's metrics port, and only that Service has one.
+  type Service = { metadata: { name: string; labels: Record<string, string> }; spec: { ports: Array<{ name: string }> } };
+  const monitor = getJson<{ spec: { selector: { matchLabels: Record<string, string> }; endpoints: Array<{ port: string }> } }>(kube, ["servicemonitors.monitoring.coreos.com", "gitcert", "-n", "gitcert"]);
+  const services = getJson<{ items: Service[] }>(kube, ["services", "-n", "gitcert"]).items;
+  const selected = services.filter((svc) => Object.entries(monitor.spec.selector.matchLabels).every(([k, v]) => svc.metadata.labels?.[k] === v));
+  const scraped = selected.filter((svc) => svc.spec.ports.some((p) => monitor.spec.endpoints.some((e) => e.port === p.name)));
+  assert.deepEqual(scraped.map((svc) => svc.metadata.name), ["gitcert"]);
+  assert.equal(getJson<{ spec: { groups: Array<{ rules: unknown[] }> } }>(kube, ["prometheusrules.monitoring.coreos.com", "gitcert", "-n", "gitcert"]).spec.groups[0]!.rules.length, 7);
   const flux = getJson<{ spec: { decryption: { provider: string } } }>(kube, ["kustomizations.kustomize.toolkit.fluxcd.io", "apps", "-n", "flux-system"]);
   assert.equal(flux.spec.decryption.provider, "sops");
 
