@@ -5,12 +5,13 @@
 // Then it runs the compiled CLI (dist/, built by `npm install`'s prepare
 // step), or the TypeScript sources when dist/ is missing or older than them
 // (someone edited src/ since the build), which Node 24 runs itself.
-import { spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
 import module from "node:module";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const MINIMUM_MAJOR = 24;
+const FORWARDED_SIGNALS = ["SIGTERM", "SIGINT", "SIGHUP", "SIGQUIT"];
 const root = fileURLToPath(new URL("..", import.meta.url));
 
 if (Number(process.versions.node.split(".")[0]) < MINIMUM_MAJOR) {
@@ -22,8 +23,21 @@ if (Number(process.versions.node.split(".")[0]) < MINIMUM_MAJOR) {
     );
     process.exit(2);
   }
-  const child = spawnSync(bundled, [fileURLToPath(import.meta.url), ...process.argv.slice(2)], { stdio: "inherit" });
-  process.exit(child.status ?? 1);
+  const args = [fileURLToPath(import.meta.url), ...process.argv.slice(2)];
+  // Node 22.15+ can replace itself: the bundled Node takes this process over (same pid), and signals reach it directly.
+  if (typeof process.execve === "function" && executable(bundled)) process.execve(bundled, [bundled, ...args], process.env);
+  // Older, a child: what a supervisor sends this process (a pod's SIGTERM, a terminal's Ctrl-C) is passed on,
+  // else gitcert would run on after its parent is gone; its end is this process's end, signal or exit code.
+  const child = spawn(bundled, args, { stdio: "inherit" });
+  const forward = (signal) => child.kill(signal);
+  for (const signal of FORWARDED_SIGNALS) process.on(signal, forward);
+  await new Promise((resolve) => child.on("exit", resolve)).then(() => {
+    if (child.signalCode) {
+      for (const signal of FORWARDED_SIGNALS) process.off(signal, forward);
+      process.kill(process.pid, child.signalCode);
+    }
+    process.exit(child.exitCode ?? 1);
+  });
 }
 
 // `gitcert serve` runs for months and is idle nearly all the time, so it

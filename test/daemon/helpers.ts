@@ -133,6 +133,8 @@ export interface ServeProcess {
   waitFor(match: (line: Record<string, unknown>) => boolean): Promise<Record<string, unknown>>;
   exited: Promise<number | null>;
   kill(signal: NodeJS.Signals): void;
+  /** The pid of the process started (gitcert's own, unless an older Node handed over to a child). */
+  pid: number;
 }
 
 /**
@@ -140,8 +142,9 @@ export interface ServeProcess {
  * (waitFor rejects once it has exited without the line). SIGKILLed when the
  * test ends.
  */
-export function startServe(t: TestContext, env: Record<string, string>): ServeProcess {
-  const child = spawn(process.execPath, [BIN, "serve"], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+/** `gitcert serve` as a process, started by `node` (this test's Node unless told). */
+export function startServe(t: TestContext, env: Record<string, string>, node = process.execPath): ServeProcess {
+  const child = spawn(node, [BIN, "serve"], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   t.after(() => {
     if (child.exitCode === null) child.kill("SIGKILL");
@@ -179,6 +182,7 @@ export function startServe(t: TestContext, env: Record<string, string>): ServePr
     lines,
     exited,
     kill: (signal) => child.kill(signal),
+    pid: child.pid!,
     waitFor: (match) => {
       const seen = lines.find(match);
       if (seen) return Promise.resolve(seen);

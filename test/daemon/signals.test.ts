@@ -1,7 +1,7 @@
 // `gitcert serve` as a process: SIGTERM and SIGINT stop it cleanly.
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { test, type TestContext } from "node:test";
 import { prepareDemo } from "../../src/demo.ts";
@@ -38,6 +38,46 @@ test("SIGTERM: the reconcile in flight finishes within the grace period, everyth
   execFileSync("git", ["clone", "--quiet", demo.remote, clone]);
   for (const f of SECRETS) assert.match(sopsDecrypt(t, join(clone, f), demo.identities[0]!), /tls\.crt/, `${f} pushed whole`);
 });
+
+test("started by an older Node, serve runs on Node 24, and the SIGTERM its parent gets stops it cleanly: nothing runs on", async (t) => {
+  // The machine's own Node (20 on the build machines): what `gitcert` finds first on PATH there.
+  const older = process.env.GITCERT_TEST_OLDER_NODE ?? "/usr/bin/node";
+  const major = Number(execFileSync(older, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8" }).trim());
+  assert.ok(major < 24, `${older} is Node ${major}: set GITCERT_TEST_OLDER_NODE to a Node older than 24`);
+  const { env } = await demoEnv(t);
+  const serve = startServe(t, env, older);
+  const started = await serve.waitFor((l) => typeof l.msg === "string" && l.msg.startsWith("gitcert serve: reconciling now"));
+  await serve.waitFor((l) => l.msg === "reconcile finished");
+  assert.ok(started);
+  const [gitcert] = childrenOf(serve.pid);
+  assert.ok(gitcert, "gitcert runs in a process of its own");
+  t.after(() => {
+    try {
+      process.kill(gitcert, "SIGKILL"); // left running only when the hand-over is broken: not past this test
+    } catch {}
+  });
+  assert.match(readFileSync(`/proc/${gitcert}/cmdline`, "utf8"), /node_modules\/(\.bin|node\/bin)\/node\0/, "under the bundled Node 24");
+  serve.kill("SIGTERM");
+  assert.equal(await serve.exited, 0);
+  assert.ok(serve.lines.some((l) => l.msg === "gitcert serve stopped" && l.signal === "SIGTERM"), "gitcert itself got the SIGTERM and stopped");
+  assert.throws(() => process.kill(gitcert, 0), { code: "ESRCH" }, "nothing runs on after its parent is gone");
+});
+
+/** The pids whose parent is `pid` (Linux: from /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync("/proc")
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        // "pid (comm) state ppid …": comm may hold spaces and parentheses, so the fields are read after its last ")".
+        const stat = readFileSync(`/proc/${name}/stat`, "utf8");
+        return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+      } catch {
+        return false; // gone meanwhile
+      }
+    })
+    .map(Number);
+}
 
 test("SIGINT with no grace period: the run is abandoned, nothing half-written reaches Git, and the next start completes the work", async (t) => {
   const { dir, demo, env } = await demoEnv(t);
