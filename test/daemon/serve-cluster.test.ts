@@ -288,3 +288,36 @@ test("a standby hands a push webhook and a renew request to the leader through t
   b.serve.kill("SIGTERM");
   assert.equal(await b.serve.exited, 0);
 });
+
+test("a request a standby cannot hand over is kept there, answered as queued, and run once that replica leads", async (t) => {
+  const ns = uniqueName("fallback");
+  kube.kubectl(["create", "namespace", ns]);
+  const repo = await gitopsRepo(t, { "apps/issuer.yaml": selfSignedIssuer(ns), "apps/web.yaml": certificate(ns, "web") });
+  const env = replicaEnv(repo, ns, uniqueName("fallback"));
+  const blob = (path: string) => execFileSync("git", ["--git-dir", join(repo.dir, "remote.git"), "rev-parse", `main:${path}`], { encoding: "utf8" }).trim();
+  const a = await replica(t, env, "replica-a");
+  await a.serve.waitFor(message("reconcile finished"));
+  const b = await replica(t, env, "replica-b");
+  await b.serve.waitFor(message("another gitcert leads; waiting for the Lease"));
+  const webBefore = blob("apps/web-tls.sops.yaml");
+
+  // More names than the Lease's annotation takes: the hand-over is refused, so the standby keeps the request.
+  const names = [`${ns}/web`, ...Array.from({ length: 1000 }, (_, i) => `${ns}/not-here-${i}`)];
+  const res = await fetch(`http://${b.hooks}/renew`, { method: "POST", headers: { authorization: `Bearer ${API_TOKEN}`, "content-type": "application/json" }, body: JSON.stringify({ certificates: names }) });
+  assert.equal(res.status, 202);
+  const answer = (await res.json()) as { queued: boolean; message: string };
+  assert.equal(answer.queued, true);
+  assert.match(answer.message, /standby and could not hand the request to the leader \(more than 1000 certificates .*\); it runs it when it leads/);
+  await b.serve.waitFor(message("standby: could not hand the request to the leader; keeping it for when this replica leads"));
+  assert.equal(getJson<{ metadata: { annotations?: Record<string, string> } }>(kube, ["lease", "gitcert", "-n", ns]).metadata.annotations?.["gitcert.dev/reconcile-requested"], undefined, "nothing half-recorded on the Lease");
+  assert.equal(lineOf(a.serve, message("took a request a standby handed over through the Lease")), -1);
+
+  // The leader stops (a rolling update): b leads, and runs what it kept.
+  a.serve.kill("SIGTERM");
+  assert.equal(await a.serve.exited, 0);
+  await b.serve.waitFor(message("leading: this replica reconciles"));
+  await b.serve.waitFor((l) => l.msg === "reconcile finished" && (l.triggers as string[]).includes("renew"));
+  assert.notEqual(blob("apps/web-tls.sops.yaml"), webBefore, "web, named in the kept request, was renewed by b");
+  b.serve.kill("SIGTERM");
+  assert.equal(await b.serve.exited, 0);
+});
