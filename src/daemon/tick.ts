@@ -3,14 +3,15 @@
 // requests resolved against the Certificates Git holds, and what happened
 // turned into metrics, log lines and the answer an API caller gets.
 //
-// Most ticks find nothing due. Such a tick asks the remote for its head
-// (`git ls-remote`), brings the snapshot to it (nothing to do when it did not
-// move; one diff-tree and the changed blobs when it did), and plans from it
-// with the new time, settling every Certificate as a full run would; the
-// checkout is not touched. Only when something is to be issued, written or
-// removed does the tick run the whole reconcile: sync (fetch, reset, clean,
-// unpushed commits replayed), plan again on the checkout, issue, commit,
-// push. The first tick of a process, and every tick after one that failed,
+// Most ticks find nothing due. Such a tick fetches the remote's head (one
+// `git fetch`, which brings nothing when it did not move), brings the
+// snapshot to it (nothing to do when it did not move; the trees that differ
+// and the changed blobs, read through one `git cat-file --batch`, when it
+// did), and plans from it with the new time, settling every Certificate as
+// a full run would; the checkout is not touched. Only when something is to
+// be issued, written or removed does the tick run the whole reconcile: sync
+// (fetch, reset, clean, unpushed commits replayed), plan again on the
+// checkout, issue, commit, push. The first tick of a process, and every tick after one that failed,
 // is a whole one: it pushes what an earlier run committed and could not.
 //
 // This assumes the working clone is gitcert's own (an emptyDir in the pod):
@@ -185,14 +186,21 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
  * repository cannot be planned from objects): the whole reconcile follows.
  */
 async function quietReconcile(workspace: Workspace, snapshot: RepositorySnapshot, tree: WorkingTree, deps: ReconcileDeps): Promise<ReconcileReport | undefined> {
-  let head = await workspace.remoteHead();
-  if (head === "") return undefined;
-  // A new head is fetched; the remote may have moved on meanwhile, and its newest head is planned.
-  if (head !== snapshot.commit) head = await workspace.fetch();
-  await snapshot.moveTo(head);
-  if (!(await snapshot.faithful())) return undefined;
-  const result = await reconcileQuietTree(workspace.root, tree, { ...deps, repository: snapshot.at(async () => head) });
-  return result && { ...result, head, pushed: false, attempts: 1, fromEarlierRuns: 0 };
+  let head: string;
+  try {
+    head = await workspace.fetch();
+  } catch (err) {
+    // No such branch (yet): the whole reconcile creates it with its first push.
+    if (err instanceof GitcertError && err.code === "GitBranchNotFound") return undefined;
+    throw err;
+  }
+  // Every read of Git's objects from here on (the commits, the trees that differ, the changed blobs) shares one process.
+  return workspace.objects.session(async () => {
+    await snapshot.moveTo(head);
+    if (!(await snapshot.faithful())) return undefined;
+    const result = await reconcileQuietTree(workspace.root, tree, { ...deps, repository: snapshot.at(async () => head) });
+    return result && { ...result, head, pushed: false, attempts: 1, fromEarlierRuns: 0 };
+  });
 }
 
 /** The snapshot's files for a reconcile that must not write: a write means it was not quiet after all, and is dropped. */

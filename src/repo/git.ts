@@ -5,7 +5,7 @@
 // re-plans on the new head, see push-retry.ts), and a run killed before its
 // push leaves the commit for the next run's sync to replay and push.
 import { existsSync } from "node:fs";
-import { mkdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { dirname, isAbsolute, join, resolve } from "node:path";
 import { authEnvironment, checkSshKeyFile, parseRemote } from "./git-auth.ts";
 import type { GitAuth, Remote } from "./git-auth.ts";
@@ -201,6 +201,7 @@ class GitWorkspace implements Workspace {
   // a token rotation still cannot print the old one.
   private readonly secrets = new Set<string>();
   private queue: Promise<unknown> = Promise.resolve();
+  private fetches = 0;
 
   private readonly options: WorkspaceOptions;
   private readonly remoteInfo: Remote;
@@ -299,8 +300,13 @@ class GitWorkspace implements Workspace {
       // Into a ref of gitcert's own, not origin/<branch>: that one says what the remote held when the checkout was last synced (see syncOnce).
       // (--refmap= : without it git would move origin/<branch> along, as a configured remote's fetch does.)
       const fetched = `refs/gitcert/fetched/${this.branch}`;
-      await this.fetchBranch(fetched, ["--refmap="]);
-      return (await this.git("fetch", ["rev-parse", "--verify", fetched])).trim();
+      // After each fetch git runs `git maintenance run --auto`: a process per tick that almost always finds nothing to do, since
+      // a push brings a handful of objects. The clone is gitcert's own, and housekeeping happens at every sync (before each write)
+      // and after one fetch in MAINTAIN_EVERY, which keeps loose objects and packs under gc's limits however long nothing is written.
+      // (--no-auto-maintenance: git 2.29, as --no-write-fetch-head.)
+      const maintain = this.fetches++ % MAINTAIN_EVERY === 0;
+      await this.fetchBranch(fetched, ["--refmap=", ...(maintain ? [] : ["--no-auto-maintenance"])]);
+      return (await storedRef(join(this.root, ".git"), fetched)) ?? (await this.git("fetch", ["rev-parse", "--verify", fetched])).trim();
     });
   }
 
@@ -492,6 +498,28 @@ class GitWorkspace implements Workspace {
         });
     });
   }
+}
+
+/** Ticks' fetches per one that lets git's auto maintenance run (see fetch()). */
+const MAINTAIN_EVERY = 64;
+
+/**
+ * The commit `ref` names, read as git's files backend stores it
+ * (gitrepository-layout(5)): its own file under the git folder, else its
+ * line in packed-refs. undefined for anything else (a reftable store, a
+ * symbolic ref, no such ref): git is asked then. Saves a `git rev-parse`
+ * after each fetch.
+ */
+async function storedRef(gitDir: string, ref: string): Promise<string | undefined> {
+  const id = /^([0-9a-f]{40}|[0-9a-f]{64})$/;
+  const loose = await readFile(join(gitDir, ref), "utf8").catch(() => undefined);
+  if (loose !== undefined) return id.exec(loose.trim())?.[1];
+  const packed = await readFile(join(gitDir, "packed-refs"), "utf8").catch(() => "");
+  for (const line of packed.split("\n")) {
+    // "<id> <ref>"; lines starting with "#" or "^" (a peeled tag) never end with a space and the ref.
+    if (line.endsWith(` ${ref}`)) return id.exec(line.slice(0, -ref.length - 1))?.[1];
+  }
+  return undefined;
 }
 
 /**

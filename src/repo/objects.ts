@@ -1,11 +1,17 @@
-// A commit's files read straight from Git's object store, without the
-// working tree: what a long-running gitcert plans from between the ticks
-// that write. One process lists a whole tree, one says what changed
-// between two commits, one hands over the contents of many blobs. Local
-// reads only: nothing here reaches the remote or changes the clone.
-import { execFileSync, spawn } from "node:child_process";
+// A commit's files read straight from Git's objects, without the working
+// tree: what a long-running gitcert plans from between the ticks that
+// write. One process lists a whole tree; what changed between two commits
+// and the contents of blobs are read through `git cat-file --batch`. A
+// tick opens one session (session()) and every read it makes shares that
+// one process, which ends with the tick; a read outside a session has a
+// process of its own. Local reads only: nothing here reaches the remote or
+// changes the clone.
+import { AsyncLocalStorage } from "node:async_hooks";
+import { execFileSync } from "node:child_process";
+import { BatchParser, CatFile, type GitObject } from "./cat-file.ts";
 import { GitError, toGitError } from "./git-errors.ts";
 import { DEFAULT_IDLE_TIMEOUT_MS, runGit } from "./git-process.ts";
+import { diffCommits } from "./tree-diff.ts";
 
 /** Git's modes, one string each for a whole tree's entries (a split makes a new one per entry). */
 const KNOWN_MODES = new Map(["100644", "100755", "120000", "160000"].map((m) => [m, m]));
@@ -34,6 +40,7 @@ export type BlobContent = { size: number; text: string } | { size: number; tooLa
 export class GitObjects {
   readonly #root: string;
   readonly #env: Record<string, string>;
+  readonly #sessions = new AsyncLocalStorage<CatFile>();
 
   constructor(root: string, env: Record<string, string>) {
     this.#root = root;
@@ -61,20 +68,23 @@ export class GitObjects {
     return entries;
   }
 
-  /** Entries that differ between the trees of two commits (no rename detection: a rename is a removal and an addition). */
-  async diffTree(from: string, to: string): Promise<TreeChange[]> {
-    const out = await this.#git(["diff-tree", "-r", "-z", "--no-renames", "--no-commit-id", from, to]);
-    const fields = out.split("\0");
-    const changes: TreeChange[] = [];
-    // ":<old mode> <new mode> <old blob> <new blob> <status>\0<path>\0"
-    for (let i = 0; i + 1 < fields.length; i += 2) {
-      const meta = fields[i]!;
-      if (!meta.startsWith(":")) break;
-      const [, mode, , blob, status] = meta.slice(1).split(" ");
-      const path = fields[i + 1]!;
-      changes.push(status === "D" ? { path } : { path: detach(path), entry: { mode: mode!, blob: detach(blob!) } });
+  /**
+   * Runs `fn` with every read of this store it makes (in its async
+   * context) going through one `git cat-file --batch` process, started at
+   * the first read and ended when `fn` settles, whichever way.
+   */
+  async session<T>(fn: () => Promise<T>): Promise<T> {
+    const batch = new CatFile(this.#root, this.#env);
+    try {
+      return await this.#sessions.run(batch, fn);
+    } finally {
+      await batch.close();
     }
-    return changes;
+  }
+
+  /** Entries that differ between the trees of two commits, as `git diff-tree -r --no-renames` has them (tree-diff.ts). */
+  diffTree(from: string, to: string): Promise<TreeChange[]> {
+    return this.#reading((batch) => diffCommits((ids) => batch.objects(ids), from, to));
   }
 
   /**
@@ -85,18 +95,9 @@ export class GitObjects {
   readBlobs(blobs: readonly string[], maxBytes: number): Promise<Map<string, BlobContent>> {
     const out = new Map<string, BlobContent>();
     if (blobs.length === 0) return Promise.resolve(out);
-    return new Promise((resolve, reject) => {
-      const child = spawn("git", ["cat-file", "--batch"], { cwd: this.#root, env: this.#env, stdio: ["pipe", "pipe", "pipe"] });
-      const parser = new BatchParser(maxBytes, (id, content) => out.set(id, content));
-      let stderr = "";
-      child.stdout.on("data", (chunk: Buffer) => parser.push(chunk));
-      child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-      child.on("error", (err) => reject(toGitError("read", err)));
-      child.on("close", (code) => {
-        if (code === 0) resolve(out);
-        else reject(toGitError("read", new Error(stderr.trim() || `git cat-file exited with ${code}`)));
-      });
-      child.stdin.end(`${blobs.join("\n")}\n`);
+    return this.#reading(async (batch) => {
+      await batch.read(blobs, maxBytes, (object) => object && out.set(object.id, contentOf(object)));
+      return out;
     });
   }
 
@@ -106,7 +107,7 @@ export class GitObjects {
     if (blobs.length === 0) return out;
     try {
       const stdout = execFileSync("git", ["cat-file", "--batch"], { cwd: this.#root, env: this.#env, input: `${blobs.join("\n")}\n`, maxBuffer: 1024 * 1024 * 1024, stdio: ["pipe", "pipe", "ignore"] });
-      new BatchParser(maxBytes, (id, content) => out.set(id, content)).push(stdout);
+      new BatchParser(() => maxBytes, (object) => object && out.set(object.id, contentOf(object))).push(stdout);
     } catch {
       // What could not be read is not in the map: its reader gets nothing.
     }
@@ -126,6 +127,22 @@ export class GitObjects {
     }
   }
 
+  /** `use` with the session open in this async context, or with a process of its own. */
+  async #reading<T>(use: (batch: CatFile) => Promise<T>): Promise<T> {
+    const open = this.#sessions.getStore();
+    try {
+      if (open && !open.closed) return await use(open);
+      const batch = new CatFile(this.#root, this.#env);
+      try {
+        return await use(batch);
+      } finally {
+        await batch.close();
+      }
+    } catch (err) {
+      throw err instanceof GitError ? err : toGitError("read", err);
+    }
+  }
+
   async #git(args: string[]): Promise<string> {
     try {
       return await runGit(args, { cwd: this.#root, env: this.#env, idleTimeoutMs: DEFAULT_IDLE_TIMEOUT_MS });
@@ -140,62 +157,6 @@ function detach(s: string): string {
   return ` ${s}`.slice(1);
 }
 
-/**
- * `git cat-file --batch` output: "<id> blob <size>\n<content>\n" for each
- * blob, "<id> missing\n" for one the store lacks. Contents over the limit
- * are counted past, not kept.
- */
-class BatchParser {
-  readonly #maxBytes: number;
-  readonly #emit: (id: string, content: BlobContent) => void;
-  #header: Buffer[] = [];
-  #current: { id: string; size: number; left: number; parts: Buffer[] | undefined } | undefined;
-  /** The newline after a content. */
-  #skipNewline = false;
-
-  constructor(maxBytes: number, emit: (id: string, content: BlobContent) => void) {
-    this.#maxBytes = maxBytes;
-    this.#emit = emit;
-  }
-
-  push(chunk: Buffer): void {
-    let at = 0;
-    while (at < chunk.length) {
-      if (this.#skipNewline) {
-        this.#skipNewline = false;
-        at++;
-        continue;
-      }
-      const current = this.#current;
-      if (current) {
-        const take = Math.min(current.left, chunk.length - at);
-        current.parts?.push(chunk.subarray(at, at + take));
-        current.left -= take;
-        at += take;
-        if (current.left === 0) this.#finish(current);
-        continue;
-      }
-      const nl = chunk.indexOf(10, at);
-      if (nl === -1) {
-        this.#header.push(chunk.subarray(at));
-        return;
-      }
-      this.#header.push(chunk.subarray(at, nl));
-      at = nl + 1;
-      const header = Buffer.concat(this.#header).toString("utf8");
-      this.#header = [];
-      const [id, type, size] = header.split(" ");
-      if (!id || type === "missing" || size === undefined) continue;
-      const bytes = Number(size);
-      const next = { id, size: bytes, left: bytes, parts: bytes <= this.#maxBytes ? [] : undefined };
-      if (bytes === 0) this.#finish(next);
-      else this.#current = next;
-    }
-  }
-
-  #finish(current: { id: string; size: number; parts: Buffer[] | undefined }): void {
-    this.#current = undefined;
-    this.#skipNewline = true;
-    this.#emit(current.id, current.parts ? { size: current.size, text: Buffer.concat(current.parts).toString("utf8") } : { size: current.size, tooLarge: true });
-  }
+function contentOf(object: GitObject): BlobContent {
+  return object.data ? { size: object.size, text: object.data.toString("utf8") } : { size: object.size, tooLarge: true };
 }
