@@ -30,6 +30,8 @@ export interface Served {
   /** What the daemon keeps of the repository between ticks. */
   repository: RepositorySnapshot;
   remote: string;
+  /** The daemon's own clone. */
+  workdir: string;
   /** Fresh clone of the remote. */
   checkout(): string;
   /** A commit by someone else, pushed to the remote. */
@@ -92,6 +94,7 @@ export async function serveDemo(t: TestContext, options: ServeOptions = {}): Pro
     clock,
     repository,
     remote,
+    workdir: opened.root,
     identities,
     checkout,
     pushOther: (edit, message) => {
