@@ -3,16 +3,18 @@
 // requests resolved against the Certificates Git holds, and what happened
 // turned into metrics, log lines and the answer an API caller gets.
 //
-// Most ticks find nothing due. Such a tick fetches the remote's head (one
-// `git fetch`, which brings nothing when it did not move), brings the
+// Most ticks find nothing due. Such a tick learns the remote's head (`git
+// ls-remote` on the schedule, then a fetch only when it moved; a fetch at
+// once when a push webhook or an API caller announced a change), brings the
 // snapshot to it (nothing to do when it did not move; the trees that differ
 // and the changed blobs, read through one `git cat-file --batch`, when it
 // did), and plans from it with the new time, settling every Certificate as
 // a full run would; the checkout is not touched. Only when something is to
 // be issued, written or removed does the tick run the whole reconcile: sync
 // (fetch, reset, clean, unpushed commits replayed), plan again on the
-// checkout, issue, commit, push. The first tick of a process, and every tick after one that failed,
-// is a whole one: it pushes what an earlier run committed and could not.
+// checkout, issue, commit, push. The first tick of a process, and every
+// tick after one that failed, is a whole one: it pushes what an earlier run
+// committed and could not.
 //
 // This assumes the working clone is gitcert's own (an emptyDir in the pod):
 // nothing else writes in it. What gitcert writes ends in a commit, or, when a
@@ -29,9 +31,16 @@ import { issuersReadiness } from "../reconcile-once.ts";
 import type { WorkingTree, Workspace } from "../repo/index.ts";
 import type { TickReport } from "./daemon.ts";
 import { certificateInventory, issuerInventory } from "./inventory.ts";
-import type { RunContext, RunRequest } from "./loop.ts";
+import type { RunContext, RunRequest, Trigger } from "./loop.ts";
 import { idleMemoryReducer } from "./idle-memory.ts";
 import { RepositorySnapshot } from "./snapshot.ts";
+
+/**
+ * Triggers that say the remote most likely moved: a push webhook, or a
+ * caller asking for a reconcile now (CI after a push, an operator). Such a
+ * tick fetches at once; a scheduled one asks the remote first.
+ */
+const ANNOUNCING: ReadonlySet<Trigger> = new Set<Trigger>(["webhook", "api"]);
 
 /** The cluster, when one is configured: Secrets for issuers, status and Events afterwards. */
 export interface TickCluster {
@@ -108,7 +117,8 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
         context.progress();
       },
     };
-    let report = wholeNext || forceRenew ? undefined : await quietReconcile(workspace, snapshot, quiet, reconcileDeps);
+    const announced = request.triggers.some((t) => ANNOUNCING.has(t));
+    let report = wholeNext || forceRenew ? undefined : await quietReconcile(workspace, snapshot, quiet, reconcileDeps, announced);
     // The issuers' readiness reads the files the plan was made from: Git's objects after a quiet tick (the checkout may be behind).
     const readFrom = report ? quiet : undefined;
     if (!report) {
@@ -185,21 +195,32 @@ export function daemonReconcile(deps: TickDeps): (request: RunRequest, context: 
  * Git's objects; undefined when there is something to write (or the
  * repository cannot be planned from objects): the whole reconcile follows.
  */
-async function quietReconcile(workspace: Workspace, snapshot: RepositorySnapshot, tree: WorkingTree, deps: ReconcileDeps): Promise<ReconcileReport | undefined> {
-  let head: string;
-  try {
-    head = await workspace.fetch();
-  } catch (err) {
-    // No such branch (yet): the whole reconcile creates it with its first push.
-    if (err instanceof GitcertError && err.code === "GitBranchNotFound") return undefined;
-    throw err;
+async function quietReconcile(workspace: Workspace, snapshot: RepositorySnapshot, tree: WorkingTree, deps: ReconcileDeps, announced: boolean): Promise<ReconcileReport | undefined> {
+  let head: string | undefined;
+  if (!announced) {
+    // A scheduled tick most often finds nothing new: `git ls-remote` tells so for less than a fetch that brings nothing
+    // (that one also checks, in a process of its own, that what it already has is whole).
+    const remote = await workspace.remoteHead();
+    if (remote === "") return undefined;
+    if (remote === snapshot.commit) head = remote;
   }
+  if (head === undefined) {
+    // The remote moved, or a push was announced: fetched, and the fetched head planned (the remote may have moved on meanwhile).
+    try {
+      head = await workspace.fetch();
+    } catch (err) {
+      // No such branch (any more): the whole reconcile's sync sees to it.
+      if (err instanceof GitcertError && err.code === "GitBranchNotFound") return undefined;
+      throw err;
+    }
+  }
+  const planned = head;
   // Every read of Git's objects from here on (the commits, the trees that differ, the changed blobs) shares one process.
   return workspace.objects.session(async () => {
-    await snapshot.moveTo(head);
+    await snapshot.moveTo(planned);
     if (!(await snapshot.faithful())) return undefined;
-    const result = await reconcileQuietTree(workspace.root, tree, { ...deps, repository: snapshot.at(async () => head) });
-    return result && { ...result, head, pushed: false, attempts: 1, fromEarlierRuns: 0 };
+    const result = await reconcileQuietTree(workspace.root, tree, { ...deps, repository: snapshot.at(async () => planned) });
+    return result && { ...result, head: planned, pushed: false, attempts: 1, fromEarlierRuns: 0 };
   });
 }
 
