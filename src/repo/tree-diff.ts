@@ -35,7 +35,7 @@ export async function diffCommits(read: ObjectReader, from: string, to: string):
   const trees = [rootTree(a, from), rootTree(b, to)] as const;
   const idBytes = trees[0].length / 2;
   const changes: TreeChange[] = [];
-  for (const part of await diffTrees(read, idBytes, trees[0], trees[1], "")) changes.push(...part);
+  for (const part of await diffTrees(read, idBytes, trees[0], trees[1], Buffer.alloc(0))) changes.push(...part);
   return changes;
 }
 
@@ -49,14 +49,15 @@ function rootTree(object: GitObject | undefined, name: string): string {
   return match[1]!;
 }
 
-/** Changes under `prefix`, in parts (each folder's own, in order), for one flat copy at the end. */
-async function diffTrees(read: ObjectReader, idBytes: number, from: string | undefined, to: string | undefined, prefix: string): Promise<TreeChange[][]> {
+/** Changes under the folder `prefix` (its path's bytes and "/"), in parts (each folder's own, in order), for one flat copy at the end. */
+async function diffTrees(read: ObjectReader, idBytes: number, from: string | undefined, to: string | undefined, prefix: Buffer): Promise<TreeChange[][]> {
+  if (from === to) return [];
   const ids = [from, to].filter((id): id is string => id !== undefined);
   const objects = await read(ids);
   const entriesOf = (id: string | undefined) => {
     if (id === undefined) return [];
     const object = objects[ids.indexOf(id)];
-    if (!object?.data || object.type !== "tree") throw new Error(`tree ${id} (${prefix || "the root"}): no such tree in the clone`);
+    if (!object?.data || object.type !== "tree") throw new Error(`tree ${id} (${prefix.length ? prefix.toString("utf8") : "the root"}): no such tree in the clone`);
     return parseTree(object.data, idBytes, id);
   };
   const before = entriesOf(from);
@@ -66,8 +67,9 @@ async function diffTrees(read: ObjectReader, idBytes: number, from: string | und
   // Whatever came before a folder is kept in order: a folder's changes start a new part.
   let current = own;
   const add = (change: TreeChange) => current.push(change);
-  const descend = (oldId: string | undefined, newId: string | undefined, name: string) => {
-    parts.push(diffTrees(read, idBytes, oldId, newId, `${prefix}${name}/`));
+  const descend = (oldId: string | undefined, newId: string | undefined, folder: RawEntry) => {
+    // A folder's key is its name and "/".
+    parts.push(diffTrees(read, idBytes, oldId, newId, Buffer.concat([prefix, folder.key])));
     current = [];
     parts.push(current);
   };
@@ -81,31 +83,31 @@ async function diffTrees(read: ObjectReader, idBytes: number, from: string | und
       i++;
       j++;
       if (old!.raw.equals(next!.raw)) continue;
-      const name = nameOf(next!);
       // Equal keys: both folders or both not.
       if (next!.mode === TREE) {
-        if (!old!.id.equals(next!.id)) descend(hex(old!), hex(next!), name);
-      } else if (old!.mode !== next!.mode || !old!.id.equals(next!.id)) add(added(prefix + name, next!));
+        if (!old!.id.equals(next!.id)) descend(hex(old!), hex(next!), next!);
+      } else if (old!.mode !== next!.mode || !old!.id.equals(next!.id)) add(added(prefix, next!));
     } else if (order < 0) {
       i++;
-      if (old!.mode === TREE) descend(hex(old!), undefined, nameOf(old!));
-      else add({ path: prefix + nameOf(old!) });
+      if (old!.mode === TREE) descend(hex(old!), undefined, old!);
+      else add({ path: pathOf(prefix, old!) });
     } else {
       j++;
-      if (next!.mode === TREE) descend(undefined, hex(next!), nameOf(next!));
-      else add(added(prefix + nameOf(next!), next!));
+      if (next!.mode === TREE) descend(undefined, hex(next!), next!);
+      else add(added(prefix, next!));
     }
   }
   const nested = await Promise.all(parts.map((part) => (Array.isArray(part) ? [part] : part)));
   return nested.flat(1).filter((part) => part.length > 0);
 }
 
-function added(path: string, entry: RawEntry): TreeChange {
-  return { path, entry: { mode: entry.mode.toString(8).padStart(6, "0"), blob: hex(entry) } };
+function added(prefix: Buffer, entry: RawEntry): TreeChange {
+  return { path: pathOf(prefix, entry), entry: { mode: entry.mode.toString(8).padStart(6, "0"), blob: hex(entry) } };
 }
 
-function nameOf(entry: RawEntry): string {
-  return entry.key.toString("utf8", 0, entry.key.length - 1);
+/** The whole path decoded at once, as git's own output would be: one flat string, not pieces joined. */
+function pathOf(prefix: Buffer, entry: RawEntry): string {
+  return Buffer.concat([prefix, entry.key.subarray(0, -1)]).toString("utf8");
 }
 
 function hex(entry: RawEntry): string {
