@@ -91,22 +91,50 @@ export function placementPaths(names: SecretFileNames, template: string | undefi
   return out;
 }
 
-const placements = new WeakMap<CertificateResource, { key: string; paths: string[] }>();
+/** What certificatePlacementPaths worked out for a Certificate, with the names it came from (the fields themselves, no key built). */
+interface KeptPlacement {
+  secretDir: string | undefined;
+  file: string;
+  namespace: string;
+  name: string;
+  secretName: string;
+  template: string | undefined;
+  paths: string[];
+}
+
+const placements = new WeakMap<CertificateResource, KeptPlacement>();
 
 /**
- * placementPaths for a Certificate, kept with it while its names and the
+ * placementPaths for a Certificate, one per folder (the `.sops.yaml` files
+ * looked up depend only on the folder), kept with it while its names and the
  * template stay: a long-running gitcert plans the same Certificates tick
- * after tick.
+ * after tick, and keeps this for each of thousands.
  */
 export function certificatePlacementPaths(certificate: CertificateResource, template: string | undefined): string[] {
-  const names = namesOf(certificate);
-  const key = `${names.dir}\u0000${names.namespace}\u0000${names.name}\u0000${names.secretName}\u0000${template ?? ""}`;
+  // Compared field by field, not as a string made for the comparison.
   let kept = placements.get(certificate);
-  if (kept?.key !== key) {
-    kept = { key, paths: placementPaths(names, template) };
+  if (
+    !kept ||
+    kept.secretDir !== certificate.secretDir ||
+    kept.file !== certificate.source.file ||
+    kept.namespace !== certificate.namespace ||
+    kept.name !== certificate.name ||
+    kept.secretName !== certificate.spec.secretName ||
+    kept.template !== template
+  ) {
+    kept = { secretDir: certificate.secretDir, file: certificate.source.file, namespace: certificate.namespace, name: certificate.name, secretName: certificate.spec.secretName, template, paths: onePerFolder(placementPaths(namesOf(certificate), template)) };
     placements.set(certificate, kept);
   }
   return kept.paths;
+}
+
+function onePerFolder(paths: readonly string[]): string[] {
+  const byFolder = new Map<string, string>();
+  for (const path of paths) {
+    const folder = path.slice(0, Math.max(0, path.lastIndexOf("/")));
+    if (!byFolder.has(folder)) byFolder.set(folder, path);
+  }
+  return [...byFolder.values()];
 }
 
 // A literal file ending of a path_regex: `\.`-escaped dots, letters,
