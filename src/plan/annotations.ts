@@ -62,18 +62,9 @@ function parseDate(value: string | undefined): Date | undefined {
   return Number.isNaN(d.getTime()) ? undefined : d;
 }
 
-const formatted = new WeakMap<Date, { time: number; text: string }>();
-
 /** RFC 3339 without milliseconds, as cert-manager prints times. */
 export function formatTime(d: Date): string {
-  // The planner formats two times for each of thousands of Certificates per
-  // tick, mostly the same Date objects (kept states): each is formatted once
-  // (and again if someone moved it).
-  const time = d.getTime();
-  const known = formatted.get(d);
-  if (known?.time === time) return known.text;
-  // Sliced, not a regular expression.
-  const text = `${d.toISOString().slice(0, 19)}Z`;
-  formatted.set(d, { time, text });
-  return text;
+  // Sliced, not a regular expression. Not kept per Date: a long-running
+  // gitcert formats only the times of the items it plans again (plan-memo.ts).
+  return `${d.toISOString().slice(0, 19)}Z`;
 }

@@ -98,7 +98,7 @@ export function plan(input: PlanInput): PlanItem[] {
   memo?.begin({ sops: input.sops, secretPathTemplate: input.secretPathTemplate, ageRecipients: input.ageRecipients, identityRecipients: input.identityRecipients });
   for (const { certificate, issuer } of input.ready) {
     const secrets = secretsByName.get(`${certificate.namespace}/${certificate.spec.secretName}`) ?? [];
-    const planned = () => planCertificate(certificate, issuer, secrets, input);
+    const planned = () => keepable(planCertificate(certificate, issuer, secrets, input));
     const key = certificateKey(certificate);
     // A renew request is a person saying "now": planned afresh, not kept.
     if (!memo || input.forceRenew?.has(key)) {
@@ -121,6 +121,20 @@ export function plan(input: PlanInput): PlanItem[] {
   items.push(...planRemovals(input), ...planStoredSecrets(input));
   return sortedByRef(blockSharedPaths(items));
 }
+
+/**
+ * An item as a long-running gitcert keeps it, for thousands of Certificates
+ * between ticks: its message, built by concatenation, is a tree of its parts
+ * in V8 (a cons string per `+`, times as slices of longer strings); one flat
+ * copy is a fraction of that.
+ */
+function keepable(item: PlanItem): PlanItem {
+  if (item.message.length >= FLAT_FROM) item.message = ` ${item.message}`.slice(1);
+  return item;
+}
+
+/** V8 concatenates shorter strings into a flat one already. */
+const FLAT_FROM = 13;
 
 /** Would write its Secret file now, or once backoff ends. */
 function writesSecret(action: Action): boolean {
@@ -177,13 +191,13 @@ function planCertificate(
     // An existing file stays where it is, under whatever rule now governs it.
     secretPath = existing.source.file;
     const r = encryptionTarget(sops, secretPath, input.ageRecipients ?? []);
-    if ("target" in r) placed = { encryption: r.target };
+    if ("target" in r) placed = { encryption: input.memo?.sharedTarget(r.target) ?? r.target };
     else unwritable = { code: r.problem.code, message: r.problem.message, ...(r.problem.where.source ? { source: r.problem.where.source } : {}) };
   } else {
     const p = placeSecret(namesOf(certificate), { template: input.secretPathTemplate, sops, fallbackRecipients: input.ageRecipients ?? [] });
     if ("code" in p) return blockedBy(p);
     secretPath = p.path;
-    placed = { placement: p.how, encryption: p.target };
+    placed = { placement: p.how, encryption: input.memo?.sharedTarget(p.target) ?? p.target };
   }
   const issuerLabel = `${issuer.kind}/${issuer.name}`;
   const key = certificateKey(certificate);
@@ -230,7 +244,9 @@ function planCertificate(
   // An ARI hint is used as the issuer gives it; cert-manager's trigger does not move it into windows either.
   const hint = input.renewalHints?.get(key);
   const schedule = hint ? undefined : renewalSchedule(state.notBefore, state.notAfter, certificate.spec);
-  const renewAt = certificate.spec.renewalPolicy === "Disabled" ? undefined : (hint ?? schedule?.at);
+  const due = certificate.spec.renewalPolicy === "Disabled" ? undefined : (hint ?? schedule?.at);
+  // Mostly the time the Secret already records: that Date is kept, not a second one equal to it.
+  const renewAt = due && state.renewalTime?.getTime() === due.getTime() ? state.renewalTime : due;
   const timed = { state, renewalTime: renewAt };
   if (state.notAfter <= input.now) return decide("renew", "Expired", `expired at ${formatTime(state.notAfter)}`, timed);
   if (input.forceRenew?.has(key)) return decide("renew", "ManuallyTriggered", "renewal was requested", timed);
