@@ -9,7 +9,7 @@
 // else plans it again. Kept by Certificate object (a weak reference): a
 // Certificate the scan no longer yields takes its item with it.
 import type { CertificateResource, IssuerResource, SecretFile } from "../manifests/types.ts";
-import type { SopsConfigFile, SopsConfigIndex } from "../secrets/index.ts";
+import type { EncryptionTarget, SopsConfigFile, SopsConfigIndex } from "../secrets/index.ts";
 import { backoffUntil, type FailureRecord } from "./backoff.ts";
 import type { PlanItem } from "./planner.ts";
 import { issuerHash, requestHash, secretHash } from "./spec-hash.ts";
@@ -48,6 +48,8 @@ interface Kept {
 export class PlanMemo {
   #kept = new WeakMap<CertificateResource, Kept>();
   #settings: PlanSettings | undefined;
+  /** One object for each distinct encryption target under these settings: thousands of items share a few. */
+  #targets = new Map<string, EncryptionTarget>();
   /** Items planned afresh / reused by the last plan (tests and benchmarks read them). */
   planned = 0;
   reused = 0;
@@ -63,6 +65,21 @@ export class PlanMemo {
     }
     this.#settings = settings;
     this.#kept = new WeakMap();
+    this.#targets = new Map();
+  }
+
+  /**
+   * The target equal to `target` that kept items already hold, else
+   * `target`: the planner makes a new one for each Certificate (its rule,
+   * recipients and origin), and items keep them for as long as these
+   * settings hold.
+   */
+  sharedTarget(target: EncryptionTarget): EncryptionTarget {
+    const key = JSON.stringify(target);
+    const known = this.#targets.get(key);
+    if (known) return known;
+    this.#targets.set(key, target);
+    return target;
   }
 
   /** The kept item for `certificate` when it still holds at `now`, else `plan()`'s, kept. */
