@@ -270,11 +270,19 @@ function asRecord(v: unknown): Record<string, unknown> | undefined {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
 }
 
-/** Annotations and labels are strings in Kubernetes; YAML may have typed them. */
+/** What a Secret without labels or annotations has: one object for all of them, frozen. */
+const NO_STRINGS: Labels = Object.freeze({});
+
+/**
+ * Annotations and labels are strings in Kubernetes; YAML may have typed them.
+ * A map already all strings (nearly every one) is the document's own object,
+ * not a copy: a long-running gitcert keeps both, for thousands of Secrets.
+ */
 function stringMap(v: unknown): Labels {
-  const out: Labels = {};
   const rec = asRecord(v);
-  if (!rec) return out;
+  if (!rec) return NO_STRINGS;
+  const out: Labels = {};
+  if (Object.getPrototypeOf(rec) === Object.prototype && Object.values(rec).every((value) => typeof value === "string")) return rec as Labels;
   for (const [k, value] of Object.entries(rec)) {
     if (typeof value === "string") out[k] = value;
     else if (typeof value === "number" || typeof value === "boolean") out[k] = String(value);

@@ -25,6 +25,8 @@ export interface CertificateValidationOptions {
 }
 
 const SPEC_FIELDS: ReadonlySet<string> = new Set(Object.keys(SPEC_SHAPE));
+/** Shared by the Certificates without labels (most): one object, frozen, rather than one each. */
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 export function certificateFromManifest(
   doc: ManifestDocument,
@@ -66,7 +68,8 @@ export function validateCertificateObject(
     return { diagnostics };
   }
   for (const [path, message] of unsupportedFields(spec!)) warn("UnsupportedField", path, message);
-  const certificate: CertificateResource = { name, namespace, labels: r.value.metadata.labels, spec: r.value.spec, source };
+  const labels = r.value.metadata.labels;
+  const certificate: CertificateResource = { name, namespace, labels: Object.keys(labels).length === 0 ? NO_LABELS : labels, spec: r.value.spec, source };
   if (options.owner) certificate.owner = options.owner;
   const annotations = acmeAnnotations(metadata.annotations);
   if (annotations) certificate.annotations = annotations;

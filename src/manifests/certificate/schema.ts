@@ -6,7 +6,7 @@
 import { z } from "zod";
 import { integer, mapping, requiredText, secretName, validAs } from "../../schema/index.ts";
 import { DEFAULT_USAGES, KNOWN_USAGES } from "../../pki/index.ts";
-import type { CertificateSpec, IssuerRef } from "../types.ts";
+import type { CertificateSpec, IssuerRef, PrivateKeySpec } from "../types.ts";
 import { dns1123LabelProblem, dns1123SubdomainProblem } from "../validate-names.ts";
 import { CERTIFICATE_API_VERSION, DEFAULT_REVISION_HISTORY_LIMIT } from "./defaults.ts";
 import { checkDurations, durationFields } from "./durations.ts";
@@ -72,18 +72,18 @@ const certificateSpecSchema = mapping(SPEC_SHAPE)
   .transform((s): CertificateSpec => {
     const spec: CertificateSpec = {
       secretName: s.secretName,
-      dnsNames: s.dnsNames,
-      ipAddresses: s.ipAddresses,
-      uris: s.uris,
-      emailAddresses: s.emailAddresses,
+      dnsNames: shared(s.dnsNames),
+      ipAddresses: shared(s.ipAddresses),
+      uris: shared(s.uris),
+      emailAddresses: shared(s.emailAddresses),
       duration: s.duration,
       renewalPolicy: s.renewal.policy,
       issuerRef: s.issuerRef,
       isCA: s.isCA,
-      usages: s.usages.length > 0 ? s.usages : [...DEFAULT_USAGES],
-      privateKey: s.privateKey,
-      secretTemplate: s.secretTemplate,
-      additionalOutputFormats: s.additionalOutputFormats,
+      usages: s.usages.length > 0 ? s.usages : SHARED_DEFAULT_USAGES,
+      privateKey: sharedPrivateKey(s.privateKey),
+      secretTemplate: Object.keys(s.secretTemplate.annotations).length + Object.keys(s.secretTemplate.labels).length === 0 ? NO_SECRET_TEMPLATE : s.secretTemplate,
+      additionalOutputFormats: shared(s.additionalOutputFormats),
       revisionHistoryLimit: s.revisionHistoryLimit,
     };
     if (s.commonName !== undefined) spec.commonName = s.commonName;
@@ -94,6 +94,31 @@ const certificateSpecSchema = mapping(SPEC_SHAPE)
     if (s.renewal.windows.length > 0) spec.renewalWindows = s.renewal.windows;
     return spec;
   });
+
+// A long-running gitcert keeps thousands of specs, mostly alike: an empty
+// list, the default usages, an empty secretTemplate and each private key
+// setting are one object they all share, frozen (specs are never changed
+// once read: a change would throw rather than reach every Certificate).
+const NONE: readonly never[] = Object.freeze([]);
+const SHARED_DEFAULT_USAGES = Object.freeze([...DEFAULT_USAGES]) as string[];
+const NO_SECRET_TEMPLATE: CertificateSpec["secretTemplate"] = Object.freeze({ annotations: Object.freeze({}), labels: Object.freeze({}) });
+
+function shared<T>(list: T[]): T[] {
+  return list.length === 0 ? (NONE as unknown as T[]) : list;
+}
+
+/** By algorithm, size, encoding and rotation policy: bounded by the valid settings, a handful in practice. */
+const PRIVATE_KEYS = new Map<string, PrivateKeySpec>();
+
+function sharedPrivateKey(key: PrivateKeySpec): PrivateKeySpec {
+  const id = `${key.algorithm} ${key.size} ${key.encoding} ${key.rotationPolicy}`;
+  let known = PRIVATE_KEYS.get(id);
+  if (!known) {
+    known = Object.freeze({ ...key });
+    PRIVATE_KEYS.set(id, known);
+  }
+  return known;
+}
 
 /** The whole object. `metadata.namespace` is the one the Certificate lands in, however it was found. */
 export const certificateSchema = mapping({
