@@ -188,6 +188,23 @@ function recognizeSecretMaker(doc: ManifestDocument, kind: "ExternalSecret" | "S
   (out.secretMakers ??= []).push({ kind, name, namespace, secretName, source: doc.source });
 }
 
+/**
+ * `out` as a long-running gitcert keeps it for each document between ticks
+ * (thousands): lists sized to what they hold (one pushed item leaves room
+ * for 16), an empty one shared and frozen.
+ */
+export function keptSink(out: RecognizeSink): RecognizeSink {
+  const kept: RecognizeSink = { issuers: fitted(out.issuers), certificates: fitted(out.certificates), secrets: fitted(out.secrets), diagnostics: fitted(out.diagnostics) };
+  if (out.secretMakers) kept.secretMakers = fitted(out.secretMakers);
+  return kept;
+}
+
+const NOTHING: readonly never[] = Object.freeze([]);
+
+function fitted<T>(list: T[]): T[] {
+  return list.length === 0 ? (NOTHING as unknown as T[]) : list.slice();
+}
+
 /** Is this repository path a file kustomize reads as a kustomization? */
 export function isKustomizationPath(path: string): boolean {
   const base = path.slice(path.lastIndexOf("/") + 1);
