@@ -14,7 +14,7 @@ import { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readRepositoryFiles } from "..
 import { namespaceResolver } from "./namespace.ts";
 import { chartDirsOf, chartOfTemplate, isTemplateFile, parseManifests, templateSkipped, type ParsedFile, type ParseOptions } from "./parse.ts";
 import { ParseCache, type ScanGeneration } from "./parse-cache.ts";
-import { isKustomizationPath, kustomizationFromDocuments, recognize, RECOGNIZED_KINDS, type RecognizeContext, type RecognizeSink } from "./recognize.ts";
+import { isKustomizationPath, keptSink, kustomizationFromDocuments, recognize, RECOGNIZED_KINDS, type RecognizeContext, type RecognizeSink } from "./recognize.ts";
 import type { IssuerRef, ManifestDocument, ScanResult } from "./types.ts";
 
 export interface ScanOptions {
@@ -201,10 +201,11 @@ export function scanFiles(
   if (discovered) result.diagnostics = [...withoutAnswered(result.diagnostics, discovered.documents, options.cluster!.view.server), ...discovered.diagnostics];
   for (const rendered of [...gitops.documents.values(), discovered?.documents ?? []]) {
     for (const doc of rendered) {
-      const key = `${ctx.namespaces.forObject(doc.object, doc.source.file)}\u0000${doc.source.file}:${doc.source.line}\u0000${defaults}`;
+      const namespace = ctx.namespaces.forObject(doc.object, doc.source.file);
+      const { file, line } = doc.source;
       let known = RECOGNIZED.get(doc.object);
-      if (known?.key !== key) {
-        known = { key, out: recognizeOne(doc, ctx) };
+      if (known?.namespace !== namespace || known.file !== file || known.line !== line || known.defaults !== defaults) {
+        known = { namespace, file, line, defaults, out: keptSink(recognizeOne(doc, ctx)) };
         RECOGNIZED.set(doc.object, known);
       }
       result.issuers.push(...known.out.issuers);
@@ -322,9 +323,11 @@ function withoutCiphertext(object: Record<string, unknown>): Record<string, unkn
  * What each object yielded, where it landed. An object a ParseCache keeps
  * is the same at the next scan (and so is one the GitOps room passes on
  * unpatched), so an unchanged Certificate is not validated again on every
- * tick; the entry goes with the object (a weak reference).
+ * tick; the entry goes with the object (a weak reference). What it was
+ * recognised with is kept field by field, not as a key string built for
+ * each of thousands of documents.
  */
-const RECOGNIZED = new WeakMap<object, { key: string; out: RecognizeSink }>();
+const RECOGNIZED = new WeakMap<object, { namespace: string; file: string; line: number; defaults: string; out: RecognizeSink }>();
 
 function recognizeOne(doc: ManifestDocument, ctx: RecognizeContext): RecognizeSink {
   const out: RecognizeSink = { issuers: [], certificates: [], secrets: [], diagnostics: [] };
