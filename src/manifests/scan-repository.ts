@@ -306,11 +306,16 @@ function slimSealedSecret(object: Record<string, unknown>): Record<string, unkno
   const keysOnly = (v: unknown) => (v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.keys(v).map((k) => [k, ""])) : v);
   // Planning reads the recipients (rekeying) and the MAC's presence; each recipient's `enc` (the wrapped data key) only decryption needs.
   const withoutEnc = (v: unknown) => (Array.isArray(v) ? v.map((e: unknown) => (e !== null && typeof e === "object" && "enc" in e ? { ...e, enc: "" } : e)) : v);
-  const slim: Record<string, unknown> = { ...object, sops: Object.fromEntries(Object.entries(sops).map(([k, v]) => [k, withoutEnc(v)])) };
+  // The MAC, likewise: planning reads only that there is one (what decrypts or rekeys reads the file).
+  const slimSops = Object.fromEntries(Object.entries(sops).map(([k, v]) => [k, k === "mac" && v !== "" ? MAC_LEFT_OUT : withoutEnc(v)]));
+  const slim: Record<string, unknown> = { ...object, sops: slimSops };
   if ("data" in object) slim.data = keysOnly(object.data);
   if ("stringData" in object) slim.stringData = keysOnly(object.stringData);
   return slim;
 }
+
+/** What a kept reading holds for a SOPS file's `mac`: not empty, so the file reads as encrypted. */
+const MAC_LEFT_OUT = "ENC[left out: read from the file]";
 
 /** A Bitnami SealedSecret without its `spec.encryptedData`: planning reads only its name. */
 function withoutCiphertext(object: Record<string, unknown>): Record<string, unknown> {
