@@ -126,12 +126,16 @@ export function plan(input: PlanInput): PlanItem[] {
  * An item as a long-running gitcert keeps it, for thousands of Certificates
  * between ticks: its message, built by concatenation, is a tree of its parts
  * in V8 (a cons string per `+`, times as slices of longer strings); one flat
- * copy is a fraction of that.
+ * copy (what JSON.parse makes of a string) is a fraction of that.
  */
 function keepable(item: PlanItem): PlanItem {
-  if (item.message.length >= FLAT_FROM) item.message = ` ${item.message}`.slice(1);
+  if (item.message.length >= FLAT_FROM) item.message = JSON.parse(JSON.stringify(item.message)) as string;
+  // Most items have nothing to say: one empty list for all of them.
+  if (item.diagnostics.length === 0) item.diagnostics = NO_DIAGNOSTICS;
   return item;
 }
+
+const NO_DIAGNOSTICS: Diagnostic[] = Object.freeze([]) as unknown as Diagnostic[];
 
 /** V8 concatenates shorter strings into a flat one already. */
 const FLAT_FROM = 13;
