@@ -17,14 +17,17 @@ export function certificateInventory(items: readonly PlanItem[], outcomes: reado
     const certificate = item.certificate;
     if (!certificate || item.action === "remove") continue;
     const outcome = byItem.get(item);
-    const { issuerRef } = certificate.spec;
     const times = timesOf(item, outcome);
+    // Kept until the next tick, one for each of thousands of Certificates: every field written out (a spread
+    // puts them in a second store), and the spec's issuerRef as the issuer's labels rather than a copy of it.
     out.push({
       name: certificate.name,
       namespace: certificate.namespace,
-      issuer: { name: issuerRef.name, kind: issuerRef.kind, group: issuerRef.group },
+      issuer: certificate.spec.issuerRef,
       ready: readyOf(item, outcome, times.notAfter, now),
-      ...times,
+      notBefore: times.notBefore,
+      notAfter: times.notAfter,
+      renewalTime: times.renewalTime,
     });
   }
   return out;
