@@ -156,7 +156,8 @@ function recognizeSecret(doc: ManifestDocument, ctx: RecognizeContext, out: Reco
     return;
   }
   const type = doc.object.type;
-  const sopsRecipients = encrypted ? ageRecipientsOf(sops) : undefined;
+  const recipients = encrypted ? ageRecipientsOf(sops) : undefined;
+  const sopsRecipients = recipients && sharedList(recipients);
   out.secrets.push({
     name,
     namespace,
@@ -166,7 +167,7 @@ function recognizeSecret(doc: ManifestDocument, ctx: RecognizeContext, out: Reco
     source: doc.source,
     encrypted,
     ...(sopsRecipients ? { sopsRecipients } : {}),
-    keys: [...Object.keys(asRecord(doc.object.data) ?? {}), ...Object.keys(asRecord(doc.object.stringData) ?? {})],
+    keys: sharedList([...Object.keys(asRecord(doc.object.data) ?? {}), ...Object.keys(asRecord(doc.object.stringData) ?? {})]),
   });
 }
 
@@ -285,6 +286,25 @@ function objectRefOf(doc: ManifestDocument, kind: string, ctx: RecognizeContext)
 
 function asRecord(v: unknown): Record<string, unknown> | undefined {
   return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
+}
+
+/**
+ * Thousands of Secrets name the same keys (tls.crt, tls.key, ca.crt) and
+ * the same recipients, and a long-running gitcert keeps them all: one
+ * frozen list for each distinct one. Bounded: emptied past LISTS_KEPT.
+ */
+const LISTS = new Map<string, string[]>();
+const LISTS_KEPT = 256;
+
+function sharedList(list: string[]): string[] {
+  const id = list.join("\u0000");
+  let known = LISTS.get(id);
+  if (!known) {
+    if (LISTS.size >= LISTS_KEPT) LISTS.clear();
+    known = Object.freeze(list) as string[];
+    LISTS.set(id, known);
+  }
+  return known;
 }
 
 /** What a Secret without labels or annotations has: one object for all of them, frozen. */
