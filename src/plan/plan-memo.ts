@@ -38,7 +38,8 @@ interface Kept {
   hint: number | undefined;
   failure: string;
   issuer: IssuerResource;
-  secrets: readonly SecretFile[];
+  /** The Secret files it was planned with: the one itself when there is one (nearly always), not a list of it. */
+  secrets: SecretFile | readonly SecretFile[];
   /** The clock range the item holds for: [from, until). */
   from: number;
   until: number;
@@ -93,7 +94,7 @@ export class PlanMemo {
       kept.from <= time &&
       time < kept.until &&
       kept.issuer === grounds.issuer &&
-      sameList(kept.secrets, grounds.secrets) &&
+      sameSecrets(kept.secrets, grounds.secrets) &&
       kept.secretDir === certificate.secretDir &&
       kept.hint === grounds.hint?.getTime() &&
       kept.failure === failure &&
@@ -114,7 +115,7 @@ export class PlanMemo {
       hint: grounds.hint?.getTime(),
       failure,
       issuer: grounds.issuer,
-      secrets: [...grounds.secrets],
+      secrets: grounds.secrets.length === 1 ? grounds.secrets[0]! : [...grounds.secrets],
       from: time,
       until: nextInstant(item, grounds.failure, time),
       item,
@@ -144,6 +145,10 @@ function nextInstant(item: PlanItem, failure: FailureRecord | undefined, now: nu
 
 function failureKey(f: FailureRecord | undefined): string {
   return f ? `${f.attempts}\u0000${f.lastFailureTime.getTime()}\u0000${f.requestHash}\u0000${f.issuerHash}\u0000${f.notBefore?.getTime() ?? ""}\u0000${f.message}` : "";
+}
+
+function sameSecrets(kept: SecretFile | readonly SecretFile[], now: readonly SecretFile[]): boolean {
+  return Array.isArray(kept) ? sameList(kept, now) : now.length === 1 && now[0] === kept;
 }
 
 function sameList<T>(a: readonly T[], b: readonly T[]): boolean {
