@@ -154,7 +154,8 @@ export class GitObjects {
 
 /** A string of its own, not a slice of a larger one. */
 function detach(s: string): string {
-  return ` ${s}`.slice(1);
+  // JSON.parse makes a flat string of its own; ` ${s}`.slice(1) would leave a 32-byte slice over a copy.
+  return JSON.parse(JSON.stringify(s)) as string;
 }
 
 function contentOf(object: GitObject): BlobContent {
