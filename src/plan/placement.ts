@@ -12,7 +12,7 @@ import { posix } from "node:path";
 import type { SourceRef } from "../diagnostics.ts";
 import type { CertificateResource } from "../manifests/types.ts";
 import { dns1123SubdomainProblem } from "../manifests/validate-names.ts";
-import { encryptionTarget, governingSopsConfig, type EncryptionTarget, type SopsConfigIndex } from "../secrets/index.ts";
+import { encryptionTarget, governingSopsConfig, SOPS_CONFIG_NAME, type EncryptionTarget, type SopsConfigIndex } from "../secrets/index.ts";
 
 /** Tried in this order when `secretPath` is not configured. */
 export const CONVENTIONAL_NAMES: readonly string[] = [
@@ -99,18 +99,19 @@ interface KeptPlacement {
   name: string;
   secretName: string;
   template: string | undefined;
-  paths: string[];
+  paths: readonly string[];
 }
 
 const placements = new WeakMap<CertificateResource, KeptPlacement>();
 
 /**
- * placementPaths for a Certificate, one per folder (the `.sops.yaml` files
- * looked up depend only on the folder), kept with it while its names and the
- * template stay: a long-running gitcert plans the same Certificates tick
- * after tick, and keeps this for each of thousands.
+ * Where placement may consult a `.sops.yaml` for a Certificate: the
+ * `.sops.yaml` path of each folder placementPaths reaches (lookups go by
+ * folder, see loadSopsConfigs), kept with it while its names and the template
+ * stay: a long-running gitcert plans the same Certificates tick after tick.
+ * The Certificates of one folder share one list.
  */
-export function certificatePlacementPaths(certificate: CertificateResource, template: string | undefined): string[] {
+export function certificatePlacementPaths(certificate: CertificateResource, template: string | undefined): readonly string[] {
   // Compared field by field, not as a string made for the comparison.
   let kept = placements.get(certificate);
   if (
@@ -122,19 +123,26 @@ export function certificatePlacementPaths(certificate: CertificateResource, temp
     kept.secretName !== certificate.spec.secretName ||
     kept.template !== template
   ) {
-    kept = { secretDir: certificate.secretDir, file: certificate.source.file, namespace: certificate.namespace, name: certificate.name, secretName: certificate.spec.secretName, template, paths: onePerFolder(placementPaths(namesOf(certificate), template)) };
+    kept = { secretDir: certificate.secretDir, file: certificate.source.file, namespace: certificate.namespace, name: certificate.name, secretName: certificate.spec.secretName, template, paths: sopsConfigsOf(placementPaths(namesOf(certificate), template)) };
     placements.set(certificate, kept);
   }
   return kept.paths;
 }
 
-function onePerFolder(paths: readonly string[]): string[] {
-  const byFolder = new Map<string, string>();
-  for (const path of paths) {
-    const folder = path.slice(0, Math.max(0, path.lastIndexOf("/")));
-    if (!byFolder.has(folder)) byFolder.set(folder, path);
+/** Lists handed out by sopsConfigsOf, by content. Bounded: emptied past SHARED_KEPT (a list handed out stays valid). */
+const sharedConfigPaths = new Map<string, readonly string[]>();
+const SHARED_KEPT = 4096;
+
+function sopsConfigsOf(paths: readonly string[]): readonly string[] {
+  const folders = [...new Set(paths.map((path) => path.slice(0, Math.max(0, path.lastIndexOf("/")))))];
+  const id = folders.join("\u0000");
+  let known = sharedConfigPaths.get(id);
+  if (!known) {
+    if (sharedConfigPaths.size >= SHARED_KEPT) sharedConfigPaths.clear();
+    known = Object.freeze(folders.map((folder) => (folder === "" ? SOPS_CONFIG_NAME : `${folder}/${SOPS_CONFIG_NAME}`)));
+    sharedConfigPaths.set(id, known);
   }
-  return [...byFolder.values()];
+  return known;
 }
 
 // A literal file ending of a path_regex: `\.`-escaped dots, letters,
