@@ -18,20 +18,38 @@ export function certificateInventory(items: readonly PlanItem[], outcomes: reado
     if (!certificate || item.action === "remove") continue;
     const outcome = byItem.get(item);
     const times = timesOf(item, outcome);
+    const ready = readyOf(item, outcome, times.notAfter, now);
+    // An item the plan memo kept reads as it did, mostly: then its metric is the one made for it before.
+    const known = unchanged.get(item);
+    if (known?.ready === ready && known.notBefore === times.notBefore && known.notAfter === times.notAfter && known.renewalTime === times.renewalTime) {
+      out.push(known);
+      continue;
+    }
     // Kept until the next tick, one for each of thousands of Certificates: every field written out (a spread
     // puts them in a second store), and the spec's issuerRef as the issuer's labels rather than a copy of it.
-    out.push({
+    const metric: CertificateMetric = {
       name: certificate.name,
       namespace: certificate.namespace,
       issuer: certificate.spec.issuerRef,
-      ready: readyOf(item, outcome, times.notAfter, now),
+      ready,
       notBefore: times.notBefore,
       notAfter: times.notAfter,
       renewalTime: times.renewalTime,
-    });
+    };
+    unchanged.set(item, metric);
+    out.push(metric);
   }
   return out;
 }
+
+/**
+ * The last metric of each plan item, by item (a weak reference): a
+ * long-running gitcert's items are mostly the same objects tick after tick
+ * (plan-memo.ts), so are their metrics when their readiness and times
+ * (the same Date objects) read the same, and an inventory an earlier
+ * tick's report still holds shares them rather than copying them.
+ */
+const unchanged = new WeakMap<PlanItem, CertificateMetric>();
 
 function timesOf(item: PlanItem, outcome: Outcome | undefined): Pick<CertificateMetric, "notBefore" | "notAfter" | "renewalTime"> {
   // Written now (issued, renewed, updated), or as Git already had it.
