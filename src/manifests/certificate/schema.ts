@@ -27,7 +27,7 @@ const issuerRef = mapping({ name: requiredText(), kind: z.string().default(""), 
       });
     }
   })
-  .transform((ref): IssuerRef => ({ name: ref.name, kind: ref.kind || "Issuer", group: ref.group || "cert-manager.io" }));
+  .transform((ref): IssuerRef => sharedIssuerRef({ name: ref.name, kind: ref.kind || "Issuer", group: ref.group || "cert-manager.io" }));
 
 const knownUsage = z.superRefine((usage: string, ctx) => {
   if (!KNOWN_USAGES.includes(usage)) ctx.addIssue({ code: "custom", message: `${JSON.stringify(usage)} is not a known key usage (e.g. "digital signature", "server auth")` });
@@ -105,6 +105,21 @@ const NO_SECRET_TEMPLATE: CertificateSpec["secretTemplate"] = Object.freeze({ an
 
 function shared<T>(list: T[]): T[] {
   return list.length === 0 ? (NONE as unknown as T[]) : list;
+}
+
+/** Issuer references by name, kind and group: a repository's Certificates name a few issuers. Bounded: emptied past ISSUER_REFS_KEPT. */
+const ISSUER_REFS = new Map<string, IssuerRef>();
+const ISSUER_REFS_KEPT = 256;
+
+function sharedIssuerRef(ref: IssuerRef): IssuerRef {
+  const id = `${ref.group}\u0000${ref.kind}\u0000${ref.name}`;
+  let known = ISSUER_REFS.get(id);
+  if (!known) {
+    if (ISSUER_REFS.size >= ISSUER_REFS_KEPT) ISSUER_REFS.clear();
+    known = Object.freeze(ref);
+    ISSUER_REFS.set(id, known);
+  }
+  return known;
 }
 
 /** By algorithm, size, encoding and rotation policy: bounded by the valid settings, a handful in practice. */
