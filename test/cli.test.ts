@@ -156,9 +156,9 @@ test("serve runs with the memory settings of a long-running process (same pid), 
     `import { appendFileSync } from "node:fs";
      appendFileSync(${JSON.stringify(record)}, JSON.stringify({ pid: process.pid, execArgv: process.execArgv, tunables: process.env.GLIBC_TUNABLES ?? null }) + "\\n");`,
   );
-  const runs = (args: string[], env: Record<string, string>) => {
+  const runs = (args: string[], env: Record<string, string>, nodeArgs: string[] = []) => {
     writeFileSync(record, "");
-    const r = gitcert(args, { HOME: dir, ...env }, dir, ["--import", hook]);
+    const r = gitcert(args, { HOME: dir, ...env }, dir, [...nodeArgs, "--import", hook]);
     assert.equal(r.code, 2, r.stderr); // a broken schedule: serve stops before it starts
     return readFileSync(record, "utf8").trim().split("\n").map((l) => JSON.parse(l) as { pid: number; execArgv: string[]; tunables: string | null });
   };
@@ -167,18 +167,27 @@ test("serve runs with the memory settings of a long-running process (same pid), 
   const [started, tuned, ...more] = runs(["serve", ...broken], {});
   assert.deepEqual(more, [], "started again once");
   assert.equal(tuned!.pid, started!.pid, "the same process, not a child holding a second Node");
-  assert.deepEqual(tuned!.execArgv, ["--import", hook, "--max-semi-space-size=8"]);
+  assert.deepEqual(tuned!.execArgv, ["--import", hook, "--max-semi-space-size=8", "--no-maglev", "--no-sparkplug"]);
   assert.equal(tuned!.tunables, "glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=32768");
 
-  const own = runs(["serve", ...broken], { NODE_OPTIONS: "--max-semi-space-size=16", GLIBC_TUNABLES: "glibc.malloc.arena_max=4" });
-  assert.deepEqual(own.map((r) => [r.execArgv, r.tunables]), [[["--import", hook], "glibc.malloc.arena_max=4"]], "not started again");
+  const own = runs(["serve", ...broken], { NODE_OPTIONS: "--max-semi-space-size=16", GLIBC_TUNABLES: "glibc.malloc.arena_max=4" }, ["--maglev", "--no_sparkplug"]);
+  assert.deepEqual(own.map((r) => [r.execArgv, r.tunables]), [[["--maglev", "--no_sparkplug", "--import", hook], "glibc.malloc.arena_max=4"]], "not started again");
+  const someOwn = runs(["serve", ...broken], {}, ["--maglev-inlining"]);
+  assert.deepEqual(someOwn.at(-1)!.execArgv, ["--maglev-inlining", "--import", hook, "--max-semi-space-size=8", "--no-maglev", "--no-sparkplug"], "a flag that only starts like one is not it");
 
   const other = runs(["serve", ...broken], { GLIBC_TUNABLES: "glibc.cpu.hwcaps=-AVX512F" });
   assert.equal(other.at(-1)!.tunables, "glibc.cpu.hwcaps=-AVX512F:glibc.malloc.arena_max=2:glibc.malloc.mmap_threshold=32768", "other tunables kept");
 
   // glibc's own variables for the same settings, and V8's underscore spelling, are a user's settings too.
   const aliases = runs(["serve", ...broken], { NODE_OPTIONS: "--max_semi_space_size=16", MALLOC_ARENA_MAX: "4" });
-  assert.deepEqual(aliases.map((r) => [r.execArgv, r.tunables]), [[["--import", hook], null]], "MALLOC_ARENA_MAX and --max_semi_space_size: not started again");
+  assert.deepEqual(
+    aliases.map((r) => [r.execArgv, r.tunables]),
+    [
+      [["--import", hook], null],
+      [["--import", hook, "--no-maglev", "--no-sparkplug"], null],
+    ],
+    "MALLOC_ARENA_MAX and --max_semi_space_size kept as the user set them: only V8's tiers are added",
+  );
   assert.equal(runs(["run"], {}).length, 1, "only serve is started again");
 });
 
