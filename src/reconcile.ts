@@ -7,7 +7,7 @@ import { chartTemplateProblems, decryptionProblems } from "./gitops/index.ts";
 import { carriedKey, changedRepository, executePlan, secretEncryption, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, secretsOf, type Issuer, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
-import { repositorySecrets, resolve, scanRepository, type CachedScan, type ScanOptions, type SecretIndex } from "./manifests/index.ts";
+import { repositorySecrets, resolve, scanRepository, updateScan, type CachedScan, type FileEdit, type ScanOptions, type SecretIndex } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
 import {
   backoffUntil,
@@ -85,8 +85,13 @@ export interface AssessOptions {
 export interface KeptRepository {
   /** What the scan reads: the commit's files (a text read only when its blob is not known), their blob ids, the parse cache. */
   scanInput(options: FileScanOptions): Promise<CachedScan>;
-  /** `compute()` once per commit planned and `key`: a tick on an unchanged commit reuses it. */
-  memo<T>(key: string, compute: () => Promise<T>): Promise<T>;
+  /**
+   * `compute()` once per commit planned and `key`: a tick on an unchanged
+   * commit reuses it. After a move that edited files in place, `update`
+   * may bring the previous commit's value forward instead (undefined: it
+   * cannot, and `compute()` runs).
+   */
+  memo<T>(key: string, compute: () => Promise<T>, update?: (previous: T, edits: readonly FileEdit[]) => T | undefined): Promise<T>;
   /** `compute()` once per content of the file at `path` (its blob) and `key`; forgotten with that content. */
   byContent<T>(path: string, key: string, compute: () => Promise<T>): Promise<T>;
   /** Plan items kept across commits and ticks, reused while what each depends on holds (plan-memo.ts). */
@@ -132,7 +137,7 @@ export async function assess(root: string, config: Config, options: AssessOption
   // The scan is a function of the files and these options (JSON: everything that goes into it), so a commit scanned once is not scanned again.
   const scanKey = `scan ${JSON.stringify(scanOptions)} ${identities.length > 0}`;
   const scanned = async () => scanRepository(root, scanOptions, openSealed, repository && (await repository.scanInput(scanOptions)));
-  const scan = keep ? await keep.memo(scanKey, scanned) : await scanned();
+  const scan = keep ? await keep.memo(scanKey, scanned, updateScan) : await scanned();
   // An empty secretPath is not configured: follow the repository's .sops.yaml.
   const secretPathTemplate = config.secretPath === "" ? undefined : config.secretPath;
   // Issuers resolved and .sops.yaml files read: from the scan alone unless the cluster's Secrets count, so kept with it.

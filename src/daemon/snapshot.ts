@@ -17,7 +17,7 @@ import { extname } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { diagnostic, type Diagnostic } from "../diagnostics.ts";
-import { ParseCache, readingOf, type CachedScan, type FileReading, type SourceFile } from "../manifests/index.ts";
+import { ParseCache, readingOf, type CachedScan, type FileEdit, type FileReading, type SourceFile } from "../manifests/index.ts";
 import { PlanMemo } from "../plan/index.ts";
 import type { KeptRepository } from "../reconcile.ts";
 import type { ReadRequest, ReadResult } from "./read-worker.ts";
@@ -39,6 +39,8 @@ export class RepositorySnapshot {
   #commit = "";
   #entries = new Map<string, TreeEntry>();
   #memo = new Map<string, Promise<unknown>>();
+  /** The last commit's memo, with how the files it scanned read now, after a move that edited them in place: what memo()'s `update` starts from. */
+  #previous: { memo: Map<string, Promise<unknown>>; edits: readonly FileEdit[] } | undefined;
   /** Paths whose text something read since #memo was last emptied (beyond the reading kept by blob). */
   #textRead = new Set<string>();
   /** A text some scan asked for could not be read since #memo was last emptied. */
@@ -55,6 +57,8 @@ export class RepositorySnapshot {
   read = 0;
   /** Moves to a new commit that kept what was worked out for the last (#readsTheSame). */
   carried = 0;
+  /** Results of the last commit brought forward to the next by memo()'s `update` (a scan updated for the edited files). */
+  updated = 0;
 
   constructor(objects: GitObjects, root: string) {
     this.#objects = objects;
@@ -83,7 +87,8 @@ export class RepositorySnapshot {
         const entry = this.#entries.get(change.path);
         return change.entry && entry && entry.mode === change.entry.mode && !this.#selected?.oversized.has(change.path);
       }) === true;
-    const carried = inPlace && (await this.#readsTheSame(changes!));
+    const kept = inPlace ? await this.#readsTheSame(changes!) : false;
+    const carried = kept === true;
     if (changes) {
       for (const change of changes) {
         const entry = this.#entries.get(change.path);
@@ -98,8 +103,13 @@ export class RepositorySnapshot {
       this.#entries = new Map((await this.#objects.listTree(commit)).map((e) => [e.path, e]));
     }
     this.#commit = commit;
+    this.#previous = undefined;
     if (carried) this.carried++;
-    else {
+    else if (kept) {
+      // What was read as text is what the kept results were worked out from: still noted, for the next move.
+      this.#previous = { memo: this.#memo, edits: kept };
+      this.#memo = new Map();
+    } else {
       this.#memo.clear();
       this.#textRead.clear();
       this.#unreadText = false;
@@ -123,9 +133,12 @@ export class RepositorySnapshot {
    * values file) and every edited file the scan reads yields exactly what it
    * yielded before (a comment, a Deployment's image tag, a Certificate's
    * whitespace). The new readings are kept; a tick after such a push
-   * parses the edited files and plans from what it knew.
+   * parses the edited files and plans from what it knew. When the files
+   * read as text are still untouched but some edited file yields something
+   * else, those files' old and new readings: what memo()'s `update` may
+   * bring the last results forward with.
    */
-  async #readsTheSame(changes: readonly TreeChange[]): Promise<boolean> {
+  async #readsTheSame(changes: readonly TreeChange[]): Promise<boolean | FileEdit[]> {
     const selected = this.#selected;
     if (this.#memo.size === 0 || !selected || this.#unreadText || !(await this.faithful())) return false;
     const scanned: Array<{ path: string; before: FileReading; blob: string }> = [];
@@ -138,10 +151,13 @@ export class RepositorySnapshot {
     }
     const contents = await this.#objects.readBlobs([...new Set(scanned.map((s) => s.blob))], selected.maxBytes);
     let same = true;
+    let unread = false;
+    const edits: FileEdit[] = [];
     for (const { path, before, blob } of scanned) {
       const content = contents.get(blob);
       if (!content || "tooLarge" in content) {
         same = false;
+        unread = true;
         continue;
       }
       this.read++;
@@ -151,10 +167,11 @@ export class RepositorySnapshot {
       if (sameReading(before, after)) this.cache.put(path, blob, { ...before, bytes: after.bytes });
       else {
         this.cache.put(path, blob, after);
+        edits.push({ path, before, after });
         same = false;
       }
     }
-    return same;
+    return same || (!unread && edits);
   }
 
   /** Whether scanning this commit's objects sees what scanning its checkout would (see the top of this file). */
@@ -182,7 +199,7 @@ export class RepositorySnapshot {
     const here = async () => this.moveTo(await commitOf());
     return {
       scanInput: async (options) => (await here(), this.scanInput(options)),
-      memo: async (key, compute) => (await here(), this.memo(key, compute)),
+      memo: async (key, compute, update) => (await here(), this.memo(key, compute, update)),
       byContent: async (path, key, compute) => (await here(), this.byContent(path, key, compute)),
       plans: this.plans,
       noting: (tree) => ({
@@ -268,10 +285,27 @@ export class RepositorySnapshot {
     return unreadable;
   }
 
-  memo<T>(key: string, compute: () => Promise<T>): Promise<T> {
+  memo<T>(key: string, compute: () => Promise<T>, update?: (previous: T, edits: readonly FileEdit[]) => T | undefined): Promise<T> {
     let kept = this.#memo.get(key) as Promise<T> | undefined;
     if (!kept) {
-      kept = compute();
+      const previous = this.#previous;
+      const before = previous?.memo.get(key) as Promise<T> | undefined;
+      if (previous && before) {
+        previous.memo.delete(key);
+        if (previous.memo.size === 0) this.#previous = undefined;
+      }
+      kept =
+        before && update
+          ? before.then(
+              (value) => {
+                const next = update(value, previous!.edits);
+                if (next === undefined) return compute();
+                this.updated++;
+                return next;
+              },
+              () => compute(),
+            )
+          : compute();
       this.#memo.set(key, kept);
       // A failure is not kept: the next tick tries again.
       kept.catch(() => this.#memo.get(key) === kept && this.#memo.delete(key));

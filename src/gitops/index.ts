@@ -12,7 +12,7 @@ import { FLUX_KUSTOMIZE_GROUP } from "./flux-kustomization.ts";
 import { invisibleCertificates } from "./invisible.ts";
 import { KSOPS_KIND, ksopsGenerators } from "./ksops.ts";
 import type { KustomizationDocument } from "./kustomize.ts";
-import { renderRepository, type RenderedDocument } from "./render.ts";
+import { renderFileAgain, renderRepository, type RenderContext, type RenderedDocument } from "./render.ts";
 import type { GitOpsView } from "./types.ts";
 import { dataKeys, type VariableSource, type VariableSources } from "./variables.ts";
 
@@ -56,16 +56,55 @@ export interface GitOpsReading {
   documents: Map<string, RenderedDocument[]>;
   view: GitOpsView;
   diagnostics: Diagnostic[];
+  /** What it took to read them, for readFileAgain. */
+  context: GitOpsContext;
+}
+
+/** What a reading of the repository applied to each file's objects, and what it looked up among them. */
+export interface GitOpsContext {
+  render: RenderContext;
+  /** The Secrets Flux variables were looked up in (`namespace/name`), found or not. */
+  secretsAsked: ReadonlySet<string>;
+  /** Whether the render searched the repository for where a variable is defined (every file's text, every Secret). */
+  searched: boolean;
+}
+
+/**
+ * One file's objects as readGitOps would have them, rendered alone with
+ * what it knew (`context`), or undefined when that cannot be known without
+ * the rest of the repository: the objects' rendering looked for a
+ * variable's definition, or left something out for variables (`incomplete`
+ * and sealed sources are the whole repository's). Right only for a file
+ * whose objects change nothing another file renders into (the caller's to
+ * know: see scan-update.ts).
+ */
+export function readFileAgain(context: GitOpsContext, file: string, docs: readonly ManifestDocument[]): { documents: RenderedDocument[]; diagnostics: Diagnostic[]; objects: Array<Record<string, unknown>> } | undefined {
+  let consulted = false;
+  const sources: VariableSources = {
+    get: () => ((consulted = true), undefined),
+    defining: () => ((consulted = true), []),
+  };
+  const r = renderFileAgain(context.render, file, docs, sources);
+  if (consulted || r.incomplete || r.sealed.length > 0) return undefined;
+  return { documents: r.documents, diagnostics: r.diagnostics, objects: r.objects };
 }
 
 export function readGitOps(input: GitOpsInput): GitOpsReading {
   const files = new Map(input.files.map((f) => [f.path, f]));
   const variableSources = new RepositoryVariableSources(input);
+  const secretsAsked = new Set<string>();
+  let searched = false;
   const rendered = renderRepository({
     files: input.files,
     documents: input.documents,
     kustomizations: input.kustomizations,
-    variableSources,
+    variableSources: {
+      get: (kind, namespace, name) => {
+        if (kind === "Secret") secretsAsked.add(`${namespace}/${name}`);
+        return variableSources.get(kind, namespace, name);
+      },
+      defining: (variable) => ((searched = true), variableSources.defining(variable)),
+    },
     namespaces: input.namespaces,
     ...(input.clusterPath ? { clusterPath: input.clusterPath } : {}),
     ...(input.decryptedSecrets ? { decryptedSecrets: input.decryptedSecrets } : {}),
@@ -82,6 +121,7 @@ export function readGitOps(input: GitOpsInput): GitOpsReading {
   return {
     documents: rendered.documents,
     diagnostics: [...rendered.diagnostics, ...invisible],
+    context: { render: rendered.context, secretsAsked, searched },
     view: {
       kustomizations: rendered.kustomizations,
       charts: [...input.charts].sort(),

@@ -61,6 +61,37 @@ export interface RenderResult {
   owners: OwnerManifest[];
   /** Applications whose sources are folders of this repository, with their builds. */
   applications: AppliedApplication[];
+  /** What rendered each file, for renderFileAgain. */
+  context: RenderContext;
+}
+
+/**
+ * What a render applied to the objects of any one file that is not a
+ * Kustomization, an Application or a patch: the builds that read it, each
+ * with the levels it passes through and what applies it, in the order the
+ * render walked them. Kept by a long-running gitcert, so a file whose new
+ * objects change nothing else can be rendered again alone.
+ */
+export interface RenderContext {
+  /** Each Flux Kustomization as walked, then each Argo CD Application source. */
+  passes: ReadonlyArray<{ build: Build; levelsOf(levels: readonly Level[]): Level[]; applier: Applier }>;
+  patchFiles: ReadonlySet<string>;
+  /** Every Flux Kustomization's build, counted or not: with a cluster folder, a file only other clusters apply is left out. */
+  builds: readonly Build[];
+  clusterPath?: string;
+  reportKinds: ReadonlySet<string>;
+}
+
+/** One file's objects rendered again with what the whole render knew (RenderContext). */
+export interface FileRendering {
+  /** As renderRepository's `documents` has them for this file. */
+  documents: RenderedDocument[];
+  /** The render's diagnostics about these objects, in the order it gives them. */
+  diagnostics: Diagnostic[];
+  incomplete: boolean;
+  sealed: VariableSource[];
+  /** Every object some applier made of them (a kind that changes what else renders means the file cannot be rendered alone). */
+  objects: Array<Record<string, unknown>>;
 }
 
 interface Rendering {
@@ -73,7 +104,7 @@ interface Rendering {
 type Outcome = Rendering | { dropped: Diagnostic | undefined; incomplete?: boolean; sealed?: readonly VariableSource[] };
 
 /** What applies a build: a Flux Kustomization (which may substitute) or an Argo CD Application. */
-interface Applier {
+export interface Applier {
   appliedBy: AppliedBy;
   /** `Flux Kustomization ns/name (file:line)`, for messages. */
   via: string;
@@ -147,6 +178,7 @@ export function renderRepository(input: RenderInput): RenderResult {
   const queue: Array<{ key: string; k: FluxKustomization }> = roots.map((r) => ({ key: r.key, k: r.k }));
   for (const r of roots) walked.add(r.key);
   const variableCache = new Map<FluxKustomization, Variables>();
+  const passes: Array<RenderContext["passes"][number]> = [];
   while (queue.length > 0) {
     const { key, k } = queue.shift()!;
     const build = k.dir !== undefined ? index.build(k.dir) : undefined;
@@ -173,6 +205,7 @@ export function renderRepository(input: RenderInput): RenderResult {
       variables,
       noSubstitution: k.postBuild ? "defines no variables (substitution does not run)" : "has no spec.postBuild",
     };
+    passes.push({ build, levelsOf: fluxLevels(build, k), applier });
     for (const entry of build.entries) {
       if (patchFiles.has(entry.file)) continue;
       const levels = withFluxLevel(entry.levels, build, k);
@@ -207,6 +240,7 @@ export function renderRepository(input: RenderInput): RenderResult {
     for (const source of app.sources) {
       const { build, levelsOf } = argoBuild(source, app, index, files.keys());
       appliedApplication.sources.push({ dir: source.dir, recurse: source.recurse, ...(source.namespace ? { namespace: source.namespace } : {}), build });
+      passes.push({ build, levelsOf, applier });
       diagnostics.push(...build.problems);
       for (const entry of build.entries) {
         if (patchFiles.has(entry.file)) continue;
@@ -226,34 +260,82 @@ export function renderRepository(input: RenderInput): RenderResult {
   const documents = new Map<string, RenderedDocument[]>();
   for (const [file, docs] of input.documents) {
     if (patchFiles.has(file)) continue;
-    const out: RenderedDocument[] = [];
-    for (const doc of docs) {
-      const list = renderings.get(doc);
-      if (!list) {
-        if (clusterPath && appliedAnywhere.has(file)) continue;
-        const names = VARIABLE_KINDS.has(String(doc.object.kind)) && gitcertActsOn(doc.object) ? variablesIn(doc.object) : [];
-        if (names.length > 0) {
-          diagnostics.push(
-            diagnostic(
-              "FluxVariableNotSubstituted",
-              `${names.map((n) => `\${${n}}`).join(", ")} look${names.length === 1 ? "s" : ""} like a variable something substitutes before this reaches the cluster, but no Flux Kustomization in the repository applies this file with postBuild substitution${definedElsewhere(names, input.variableSources)}; gitcert cannot read this object from Git alone`,
-              { source: doc.source, object: refOf(doc.object, namespaceOf(doc.object)) },
-            ),
-          );
-          continue;
-        }
-        out.push({ ...doc, origin: { from: "git", patchedBy: [], substituted: [] } });
-        continue;
-      }
-      const chosen = choose(doc, list, input.reportKinds, diagnostics, sealed);
-      if (chosen.incomplete) incomplete = true;
-      if (chosen.rendering) out.push({ source: doc.source, object: chosen.rendering.object, origin: chosen.rendering.origin });
-    }
-    if (out.length > 0) documents.set(file, out);
+    const r = asApplied(file, docs, renderings, clusterPath !== undefined && appliedAnywhere.has(file), input, diagnostics, sealed);
+    if (r.incomplete) incomplete = true;
+    if (r.documents.length > 0) documents.set(file, r.documents);
   }
   // Patches are no manifests; with a cluster folder, what only other clusters apply is not this cluster's.
   const notOwner = (file: string, rendered: boolean) => patchFiles.has(file) || (!rendered && clusterPath !== undefined && appliedAnywhere.has(file));
-  return { documents, kustomizations: applied, patchFiles, diagnostics, sealedSources: [...sealed], incomplete, owners: ownerManifests(input, renderings, notOwner), applications };
+  const context: RenderContext = { passes, patchFiles, builds: raw.flatMap((r) => (r.build ? [r.build] : [])), ...(clusterPath ? { clusterPath } : {}), reportKinds: input.reportKinds };
+  return { documents, kustomizations: applied, patchFiles, diagnostics, sealedSources: [...sealed], incomplete, owners: ownerManifests(input, renderings, notOwner), applications, context };
+}
+
+/**
+ * One file's objects rendered again as renderRepository rendered them, with
+ * what it knew then (`context`): right as long as nothing the render read
+ * elsewhere depends on them (the caller's to know: no Kustomization, no
+ * Application, no patch, nothing substituted from them).
+ */
+export function renderFileAgain(context: RenderContext, file: string, docs: readonly ManifestDocument[], sources: VariableSources): FileRendering {
+  const renderings = new Map<ManifestDocument, Array<Rendering | Outcome>>();
+  const objects: Array<Record<string, unknown>> = [];
+  const input = { variableSources: sources, reportKinds: context.reportKinds };
+  const diagnostics: Diagnostic[] = [];
+  const sealed = new Set<VariableSource>();
+  if (context.patchFiles.has(file)) return { documents: [], diagnostics, incomplete: false, sealed: [], objects };
+  for (const { build, levelsOf, applier } of context.passes) {
+    for (const entry of build.entries) {
+      if (entry.file !== file) continue;
+      const levels = levelsOf(entry.levels);
+      for (const doc of docs) {
+        const outcome = renderThrough(doc, levels, applier, input);
+        if ("object" in outcome) objects.push(outcome.object);
+        const list = renderings.get(doc) ?? [];
+        list.push(outcome);
+        renderings.set(doc, list);
+      }
+    }
+  }
+  const appliedAnywhere = context.clusterPath !== undefined && context.builds.some((b) => b.entries.some((e) => e.file === file));
+  const r = asApplied(file, docs, renderings, appliedAnywhere, input, diagnostics, sealed);
+  return { documents: r.documents, diagnostics, incomplete: r.incomplete, sealed: [...sealed], objects };
+}
+
+/** A file's objects as the cluster gets them, from what each applier made of them (none: as written). */
+function asApplied(
+  file: string,
+  docs: readonly ManifestDocument[],
+  renderings: ReadonlyMap<ManifestDocument, ReadonlyArray<Rendering | Outcome>>,
+  onlyOtherClusters: boolean,
+  input: Pick<RenderInput, "variableSources" | "reportKinds">,
+  diagnostics: Diagnostic[],
+  sealed: Set<VariableSource>,
+): { documents: RenderedDocument[]; incomplete: boolean } {
+  const out: RenderedDocument[] = [];
+  let incomplete = false;
+  for (const doc of docs) {
+    const list = renderings.get(doc);
+    if (!list) {
+      if (onlyOtherClusters) continue;
+      const names = VARIABLE_KINDS.has(String(doc.object.kind)) && gitcertActsOn(doc.object) ? variablesIn(doc.object) : [];
+      if (names.length > 0) {
+        diagnostics.push(
+          diagnostic(
+            "FluxVariableNotSubstituted",
+            `${names.map((n) => `\${${n}}`).join(", ")} look${names.length === 1 ? "s" : ""} like a variable something substitutes before this reaches the cluster, but no Flux Kustomization in the repository applies this file with postBuild substitution${definedElsewhere(names, input.variableSources)}; gitcert cannot read this object from Git alone`,
+            { source: doc.source, object: refOf(doc.object, namespaceOf(doc.object)) },
+          ),
+        );
+        continue;
+      }
+      out.push({ ...doc, origin: { from: "git", patchedBy: [], substituted: [] } });
+      continue;
+    }
+    const chosen = choose(doc, list, input.reportKinds, diagnostics, sealed);
+    if (chosen.incomplete) incomplete = true;
+    if (chosen.rendering) out.push({ source: doc.source, object: chosen.rendering.object, origin: chosen.rendering.origin });
+  }
+  return { documents: out, incomplete };
 }
 
 /**
@@ -361,6 +443,11 @@ function choose(
   return {};
 }
 
+/** withFluxLevel for one Kustomization's build, made here so that what a RenderContext keeps holds nothing else of the render. */
+function fluxLevels(build: Build, k: FluxKustomization): (levels: readonly Level[]) => Level[] {
+  return (levels) => withFluxLevel(levels, build, k);
+}
+
 /** The levels of one build entry with the Kustomization's own: its patches join the top kustomization's, its targetNamespace replaces that one's namespace. */
 function withFluxLevel(levels: readonly Level[], build: Build, k: FluxKustomization): Level[] {
   if (build.generated) {
@@ -371,7 +458,7 @@ function withFluxLevel(levels: readonly Level[], build: Build, k: FluxKustomizat
   return [...levels.slice(0, -1), { ...top, patches: [...top.patches, ...k.patches], ...(namespace ? { namespace } : {}) }];
 }
 
-function renderThrough(doc: ManifestDocument, levels: readonly Level[], applier: Applier, input: RenderInput): Outcome {
+function renderThrough(doc: ManifestDocument, levels: readonly Level[], applier: Applier, input: Pick<RenderInput, "variableSources">): Outcome {
   const { appliedBy, via, variables } = applier;
   const active = variables?.active === true;
   let object = doc.object;

@@ -20,6 +20,7 @@ export { certificateRef } from "./types.ts";
 
 export { DEFAULT_SCAN_OPTIONS, readingOf, scanFiles, scanRepository, type CachedScan, type FileReading } from "./scan-repository.ts";
 export { ParseCache } from "./parse-cache.ts";
+export { updateScan, type FileEdit } from "./scan-update.ts";
 export type { ScanOptions, SealedVariableReader, SourceFile } from "./scan-repository.ts";
 export { CERT_MANAGER_ISSUER_TYPES, issuerTypesIn, resolve } from "./resolve.ts";
 export type { Resolution, ResolveOptions } from "./resolve.ts";

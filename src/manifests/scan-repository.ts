@@ -9,7 +9,7 @@
 import { diagnostic, type Diagnostic, type SourceRef } from "../diagnostics.ts";
 import { discover, withoutAnswered, type DiscoveredDocument } from "../discovery/discover.ts";
 import type { ClusterView, DiscoverySettings } from "../discovery/types.ts";
-import { GITOPS_KINDS, MAY_ASK_FOR_CERTIFICATES, readGitOps, RENDERED_ELSEWHERE_KINDS, type KustomizationDocument } from "../gitops/index.ts";
+import { GITOPS_KINDS, MAY_ASK_FOR_CERTIFICATES, readGitOps, RENDERED_ELSEWHERE_KINDS, type GitOpsContext, type KustomizationDocument, type RenderedDocument } from "../gitops/index.ts";
 import { DEFAULT_INCLUDE, DEFAULT_MAX_FILE_BYTES, readRepositoryFiles } from "../repo/scan.ts";
 import { namespaceResolver } from "./namespace.ts";
 import { chartDirsOf, chartOfTemplate, isTemplateFile, parseManifests, templateSkipped, type ParsedFile, type ParseOptions } from "./parse.ts";
@@ -201,28 +201,61 @@ export function scanFiles(
   if (discovered) result.diagnostics = [...withoutAnswered(result.diagnostics, discovered.documents, options.cluster!.view.server), ...discovered.diagnostics];
   for (const rendered of [...gitops.documents.values(), discovered?.documents ?? []]) {
     for (const doc of rendered) {
-      const namespace = ctx.namespaces.forObject(doc.object, doc.source.file);
-      const { file, line } = doc.source;
-      let known = RECOGNIZED.get(doc.object);
-      if (known?.namespace !== namespace || known.file !== file || known.line !== line || known.defaults !== defaults) {
-        known = { namespace, file, line, defaults, out: keptSink(recognizeOne(doc, ctx)) };
-        RECOGNIZED.set(doc.object, known);
-      }
-      result.issuers.push(...known.out.issuers);
-      result.certificates.push(...known.out.certificates);
-      result.secrets.push(...known.out.secrets);
-      if (known.out.secretMakers) result.secretMakers!.push(...known.out.secretMakers);
-      result.diagnostics.push(...known.out.diagnostics);
-      const secretFolder = doc.origin?.cluster?.secretFolder;
-      for (const c of known.out.certificates) {
-        c.origin = doc.origin;
-        if (secretFolder && "dir" in secretFolder) c.secretDir = secretFolder.dir;
-      }
-      for (const i of known.out.issuers) i.origin = doc.origin;
+      const out = recognized(doc, ctx, defaults);
+      result.issuers.push(...out.issuers);
+      result.certificates.push(...out.certificates);
+      result.secrets.push(...out.secrets);
+      if (out.secretMakers) result.secretMakers!.push(...out.secretMakers);
+      result.diagnostics.push(...out.diagnostics);
     }
   }
   result.diagnostics = sortDiagnostics(result.diagnostics);
+  // What the cluster showed, or values decrypted for this scan, are not kept with it: a scan with either is never updated.
+  if (!options.cluster && !options.decryptedSecrets) SCAN_CONTEXTS.set(result, { gitops: gitops.context, recognize: ctx, defaults, chartDirs });
   return result;
+}
+
+/**
+ * What a scan knew beyond its result, for updating it to a commit that
+ * edits a few files (scan-update.ts): how the GitOps room rendered each
+ * file, namespaces, the chart folders. Kept with the result (a weak
+ * reference), never in it.
+ */
+export interface ScanContext {
+  gitops: GitOpsContext;
+  recognize: RecognizeContext;
+  /** The default issuer as the RECOGNIZED keys spell it. */
+  defaults: string;
+  chartDirs: ReadonlySet<string>;
+}
+
+const SCAN_CONTEXTS = new WeakMap<ScanResult, ScanContext>();
+
+export function scanContextOf(scan: ScanResult): ScanContext | undefined {
+  return SCAN_CONTEXTS.get(scan);
+}
+
+/** `scan` is `updated` with the same context (its files' renderings and namespaces held as they were). */
+export function keepScanContext(scan: ScanResult, context: ScanContext): void {
+  SCAN_CONTEXTS.set(scan, context);
+}
+
+/** What one rendered object yields, kept by object (RECOGNIZED), with where it came from set on what it yields. */
+export function recognized(doc: RenderedDocument | DiscoveredDocument, ctx: RecognizeContext, defaults: string): RecognizeSink {
+  const namespace = ctx.namespaces.forObject(doc.object, doc.source.file);
+  const { file, line } = doc.source;
+  let known = RECOGNIZED.get(doc.object);
+  if (known?.namespace !== namespace || known.file !== file || known.line !== line || known.defaults !== defaults) {
+    known = { namespace, file, line, defaults, out: keptSink(recognizeOne(doc, ctx)) };
+    RECOGNIZED.set(doc.object, known);
+  }
+  const secretFolder = doc.origin?.cluster?.secretFolder;
+  for (const c of known.out.certificates) {
+    c.origin = doc.origin;
+    if (secretFolder && "dir" in secretFolder) c.secretDir = secretFolder.dir;
+  }
+  for (const i of known.out.issuers) i.origin = doc.origin;
+  return known.out;
 }
 
 /**
@@ -346,7 +379,7 @@ function recognizeOne(doc: ManifestDocument, ctx: RecognizeContext): RecognizeSi
 }
 
 /** By file then line (stable), so `plan` output reads top to bottom. */
-function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
+export function sortDiagnostics(list: Diagnostic[]): Diagnostic[] {
   return list
     .map((d, i) => ({ d, i }))
     .sort((a, b) => {

@@ -216,7 +216,7 @@ export function selectTreeFiles<T extends { path: string; size: number }>(entrie
  * as the walk compares them: the path order with `/` below every other
  * character (a folder's name ends where a longer sibling's goes on).
  */
-function walkOrder(a: string, b: string): number {
+export function walkOrder(a: string, b: string): number {
   const n = Math.min(a.length, b.length);
   for (let i = 0; i < n; i++) {
     const ca = a.charCodeAt(i);

@@ -1,0 +1,208 @@
+// A long-running gitcert updates its kept scan for a push that edits a few
+// manifests instead of scanning the repository again (src/manifests/
+// scan-update.ts). The oracle: after every push, against a real Git remote,
+// the updated scan and the plan made from it equal a fresh scan and plan of
+// that commit; and the pushes the update can follow do take that path, so a
+// wrong result and a silently lost fast path both fail.
+import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { test } from "node:test";
+import { loadConfig } from "../../src/config.ts";
+import { RepositorySnapshot } from "../../src/daemon/snapshot.ts";
+import { defaultIssuers } from "../../src/issuers/index.ts";
+import { assess } from "../../src/reconcile.ts";
+import { openWorkspace, type Workspace } from "../../src/repo/index.ts";
+import { generateAgeIdentity } from "../../src/secrets/index.ts";
+import { git, tempDir } from "../helpers.ts";
+import { seededRemote } from "../peers/git-remote.ts";
+
+const certificate = (name: string, dnsName: string, extra = "") => `apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: ${name}
+${extra}spec:
+  secretName: ${name}-tls
+  dnsNames:
+    - ${dnsName}
+  issuerRef:
+    name: selfsigned
+    kind: ClusterIssuer
+`;
+
+const FILES: Record<string, string> = {
+  "clusters/prod/apps.yaml": `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: apps
+  namespace: flux-system
+spec:
+  path: ./apps
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+  postBuild:
+    substitute:
+      DOMAIN: example.test
+    substituteFrom:
+      - kind: Secret
+        name: zone-vars
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: infra
+  namespace: flux-system
+spec:
+  path: ./infra
+  targetNamespace: platform
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+`,
+  "clusters/prod/vars.yaml": `apiVersion: v1
+kind: Secret
+metadata:
+  name: zone-vars
+  namespace: flux-system
+stringData:
+  ZONE: zone.test
+`,
+  "apps/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namespace: web
+resources:
+  - blog
+  - shop
+patches:
+  - target:
+      kind: Certificate
+      labelSelector: tier=edge
+    patch: |-
+      - op: add
+        path: /spec/duration
+        value: 2160h
+`,
+  "apps/blog/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+resources:
+  - certificate.yaml
+  - ingress.yaml
+`,
+  "apps/blog/certificate.yaml": certificate("blog", "blog.example.test"),
+  "apps/blog/ingress.yaml": `apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: blog
+  annotations:
+    cert-manager.io/cluster-issuer: selfsigned
+spec:
+  tls:
+    - hosts: [www.blog.example.test]
+      secretName: blog-www-tls
+  rules:
+    - host: www.blog.example.test
+`,
+  "apps/shop/kustomization.yaml": `apiVersion: kustomize.config.k8s.io/v1beta1
+kind: Kustomization
+namePrefix: eu-
+resources:
+  - certificate.yaml
+`,
+  "apps/shop/certificate.yaml": certificate("shop", "shop.example.test", "  labels:\n    tier: edge\n"),
+  "infra/issuers.yaml": `apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: selfsigned
+spec:
+  selfSigned: {}
+---
+apiVersion: cert-manager.io/v1
+kind: Issuer
+metadata:
+  name: local
+spec:
+  selfSigned: {}
+`,
+  "plain/standalone.yaml": certificate("standalone", "standalone.example.test"),
+};
+
+interface Push {
+  what: string;
+  /** Whether the kept scan is updated (true) or scanned again (false); "carried": kept as it was. */
+  path: boolean | "carried";
+  edit(read: (path: string) => string): Record<string, string>;
+}
+
+const PUSHES: Push[] = [
+  { what: "a label added", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("metadata:\n", "metadata:\n  labels:\n    team: blog\n") }) },
+  { what: "the label changed so that the labelSelector patch starts to match", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("team: blog", "tier: edge") }) },
+  { what: "the matching label removed", path: true, edit: (r) => ({ "apps/shop/certificate.yaml": r("apps/shop/certificate.yaml").replace("  labels:\n    tier: edge\n", "") }) },
+  { what: "a comment (nothing the scan reads)", path: "carried", edit: (r) => ({ "apps/shop/certificate.yaml": `${r("apps/shop/certificate.yaml")}# reviewed\n` }) },
+  { what: "a dnsName edited", path: true, edit: (r) => ({ "apps/shop/certificate.yaml": r("apps/shop/certificate.yaml").replace("shop.example.test", "store.example.test") }) },
+  { what: "a Certificate renamed", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("name: blog\n", "name: journal\n") }) },
+  { what: "its namespace set", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("name: journal\n", "name: journal\n  namespace: press\n") }) },
+  { what: "a second document added to the file", path: true, edit: (r) => ({ "plain/standalone.yaml": `${r("plain/standalone.yaml")}---\n${certificate("second", "second.example.test")}` }) },
+  { what: "an Issuer edited", path: true, edit: (r) => ({ "infra/issuers.yaml": r("infra/issuers.yaml").replace("name: local\n", "name: local\n  labels:\n    scope: team\n") }) },
+  { what: "an Ingress's annotation edited", path: true, edit: (r) => ({ "apps/blog/ingress.yaml": r("apps/blog/ingress.yaml").replace("cert-manager.io/cluster-issuer: selfsigned", "cert-manager.io/cluster-issuer: selfsigned\n    cert-manager.io/duration: 720h") }) },
+  { what: "a defined ${VAR} introduced", path: true, edit: (r) => ({ "apps/shop/certificate.yaml": r("apps/shop/certificate.yaml").replace("store.example.test", "store.${DOMAIN}") }) },
+  { what: "an undefined ${VAR} introduced", path: false, edit: (r) => ({ "apps/shop/certificate.yaml": r("apps/shop/certificate.yaml").replace("store.${DOMAIN}", "store.${NOWHERE}") }) },
+  { what: "a ${VAR} where nothing substitutes", path: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("second.example.test", "second.${DOMAIN}") }) },
+  // The scan before searched the repository for where that variable is defined: its context holds for nothing.
+  { what: "back to a plain name there", path: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("second.${DOMAIN}", "second.example.test") }) },
+  { what: "a Secret Flux takes variables from edited", path: false, edit: (r) => ({ "clusters/prod/vars.yaml": r("clusters/prod/vars.yaml").replace("ZONE: zone.test", "ZONE: zone.test\n  EXTRA: more") }) },
+  { what: "a document's kind changed into a Kustomization", path: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("kind: Certificate\nmetadata:\n  name: second", "kind: Kustomization\nmetadata:\n  name: second") }) },
+  {
+    what: "a kustomization's namespace edited (and the undefined variable dropped)",
+    path: false,
+    edit: (r) => ({ "apps/kustomization.yaml": r("apps/kustomization.yaml").replace("namespace: web", "namespace: www"), "apps/shop/certificate.yaml": r("apps/shop/certificate.yaml").replace("store.${NOWHERE}", "store.${DOMAIN}") }),
+  },
+  { what: "a Certificate next to the Kustomization edited", path: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("standalone.example.test", "alone.example.test") }) },
+  { what: "a Certificate and an Issuer edited in one push", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("tier: edge", "tier: core"), "infra/issuers.yaml": r("infra/issuers.yaml").replace("scope: team", "scope: all") }) },
+];
+
+test("a kept scan updated push by push equals a fresh scan of each commit, and plans the same", async (t) => {
+  const dir = tempDir(t);
+  const remote = await seededRemote(dir, "repo", FILES);
+  const { recipient } = await generateAgeIdentity();
+  const config = { ...loadConfig({}).config, ageRecipients: [recipient] };
+  const workspace = await openWorkspace({ url: remote, branch: "main", workdir: join(dir, "w"), author: { name: "gitcert", email: "gitcert@example.test" } });
+  await workspace.sync();
+  const issuers = defaultIssuers();
+  const now = new Date("2026-06-01T00:00:00Z");
+  const kept = new RepositorySnapshot(workspace.objects, workspace.root);
+  const assessAt = (snapshot: RepositorySnapshot, head: string) =>
+    assess(workspace.root, config, { now, issuers, consultIssuers: false, repository: snapshot.at(async () => head), tree: { read: snapshot.tree().read, write: async () => undefined, remove: async () => false } });
+
+  const first = await assessAt(kept, await workspace.headCommit());
+  assert.ok(first.scan.certificates.length >= 4, "the repository's Certificates are read");
+  assert.ok(first.items.some((i) => i.action === "issue"), "and planned");
+
+  const clone = join(dir, "clone");
+  git(dir, "clone", "--quiet", remote, clone);
+  for (const push of PUSHES) {
+    const files = push.edit((path) => readFileSync(join(clone, path), "utf8"));
+    for (const [path, text] of Object.entries(files)) writeFileSync(join(clone, path), text);
+    git(clone, "commit", "--quiet", "-am", push.what);
+    git(clone, "push", "--quiet", "origin", "HEAD:main");
+    const head = await fetched(workspace);
+    const updated = kept.updated;
+    const carried = kept.carried;
+
+    const incremental = await assessAt(kept, head);
+    const fresh = await assessAt(new RepositorySnapshot(workspace.objects, workspace.root), head);
+    assert.deepStrictEqual(incremental.scan, fresh.scan, `${push.what}: the kept scan is the fresh scan`);
+    assert.deepStrictEqual(incremental.items, fresh.items, `${push.what}: the plan is the fresh plan`);
+    assert.deepStrictEqual(incremental.diagnostics, fresh.diagnostics, `${push.what}: the diagnostics are`);
+    const took = kept.updated > updated ? true : kept.carried > carried ? "carried" : false;
+    assert.equal(took, push.path, `${push.what}: ${push.path === true ? "updated" : push.path === "carried" ? "carried" : "scanned again"}`);
+  }
+  // The pushes did move what is planned: the renamed Certificate, in the kustomization's new namespace, is in the last plan.
+  const last = await assessAt(kept, await workspace.fetch());
+  const names = last.items.flatMap((i) => (i.certificate ? [`${i.certificate.namespace}/${i.certificate.name}`] : []));
+  assert.ok(names.includes("www/journal") && !names.some((n) => n.endsWith("/blog")), names.join(", "));
+});
+
+async function fetched(workspace: Workspace): Promise<string> {
+  return workspace.fetch();
+}
