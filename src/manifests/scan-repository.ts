@@ -211,7 +211,7 @@ export function scanFiles(
   }
   result.diagnostics = sortDiagnostics(result.diagnostics);
   // What the cluster showed, or values decrypted for this scan, are not kept with it: a scan with either is never updated.
-  if (!options.cluster && !options.decryptedSecrets) SCAN_CONTEXTS.set(result, { gitops: gitops.context, recognize: ctx, defaults, chartDirs });
+  if (!options.cluster && !options.decryptedSecrets) SCAN_CONTEXTS.set(result, { gitops: gitops.context, defaultNamespace: options.defaultNamespace, defaultIssuer: options.defaultIssuer, defaults, chartDirs });
   return result;
 }
 
@@ -223,7 +223,9 @@ export function scanFiles(
  */
 export interface ScanContext {
   gitops: GitOpsContext;
-  recognize: RecognizeContext;
+  /** Namespaces come from the result's kustomizations and this (a resolver is cheap to make, and would keep one entry per folder). */
+  defaultNamespace: string;
+  defaultIssuer?: IssuerRef;
   /** The default issuer as the RECOGNIZED keys spell it. */
   defaults: string;
   chartDirs: ReadonlySet<string>;

@@ -29,7 +29,8 @@ import type { Diagnostic } from "../diagnostics.ts";
 import { isFluxKustomization, readFileAgain } from "../gitops/index.ts";
 import { walkOrder } from "../repo/scan.ts";
 import { isRecord } from "../schema/index.ts";
-import { isKustomizationPath, RECOGNIZED_KINDS } from "./recognize.ts";
+import { namespaceResolver } from "./namespace.ts";
+import { isKustomizationPath, RECOGNIZED_KINDS, type RecognizeContext } from "./recognize.ts";
 import { keepScanContext, recognized, scanContextOf, sortDiagnostics, type FileReading, type ScanContext } from "./scan-repository.ts";
 import type { ManifestDocument, ScanResult } from "./types.ts";
 
@@ -58,8 +59,9 @@ export function updateScan(kept: ScanResult, edits: readonly FileEdit[]): ScanRe
   const context = scanContextOf(kept);
   if (!context || context.gitops.searched) return undefined;
   let scan: ScanResult = { ...kept, stats: { ...kept.stats } };
+  const recognize = { namespaces: namespaceResolver(kept.kustomizations, context.defaultNamespace), defaultIssuer: context.defaultIssuer };
   for (const edit of edits) {
-    const next = updateFile(scan, context, edit);
+    const next = updateFile(scan, { ...context, recognize }, edit);
     if (!next) return undefined;
     scan = next;
   }
@@ -67,7 +69,10 @@ export function updateScan(kept: ScanResult, edits: readonly FileEdit[]): ScanRe
   return scan;
 }
 
-function updateFile(scan: ScanResult, context: ScanContext, { path, before, after }: FileEdit): ScanResult | undefined {
+/** The scan's context with what objects are recognised with. */
+type Context = ScanContext & { recognize: RecognizeContext };
+
+function updateFile(scan: ScanResult, context: Context, { path, before, after }: FileEdit): ScanResult | undefined {
   if (isKustomizationPath(path) || before.templated || after.templated) return undefined;
   if ([...context.chartDirs].some((dir) => dir === "" || path.startsWith(`${dir}/`))) return undefined;
   const old = yieldOf(context, path, before);
@@ -87,7 +92,7 @@ function updateFile(scan: ScanResult, context: ScanContext, { path, before, afte
 const ALONE_KINDS: ReadonlySet<string> = RECOGNIZED_KINDS;
 
 /** What `reading` of the file at `path` contributes to a scan made with `context`; undefined when that needs the whole repository. */
-function yieldOf(context: ScanContext, path: string, reading: FileReading): FileYield | undefined {
+function yieldOf(context: Context, path: string, reading: FileReading): FileYield | undefined {
   const docs: readonly ManifestDocument[] = reading.parsed?.documents ?? [];
   if (!docs.every((doc) => readAlone(doc.object) && !variableSecret(context, path, doc))) return undefined;
   const rendered = readFileAgain(context.gitops, path, docs);
@@ -111,7 +116,7 @@ function readAlone(object: Record<string, unknown>): boolean {
 }
 
 /** A Secret the render looked up Flux variables in (by the name it has, before or after the edit). */
-function variableSecret(context: ScanContext, path: string, doc: ManifestDocument): boolean {
+function variableSecret(context: Context, path: string, doc: ManifestDocument): boolean {
   if (doc.object.kind !== "Secret") return false;
   const name = isRecord(doc.object.metadata) ? doc.object.metadata.name : undefined;
   return typeof name === "string" && context.gitops.secretsAsked.has(`${context.recognize.namespaces.forObject(doc.object, path)}/${name}`);
@@ -123,29 +128,31 @@ function variableSecret(context: ScanContext, path: string, doc: ManifestDocumen
  * is not what the list holds for the file.
  */
 function splice<T extends { source: { file: string } }>(list: readonly T[], path: string, old: readonly T[], now: readonly T[]): T[] | undefined {
-  let start = list.findIndex((x) => x.source.file === path);
-  if (start === -1) {
-    if (old.length > 0) return undefined;
-    start = list.findIndex((x) => walkOrder(x.source.file, path) > 0);
-    if (start === -1) start = list.length;
-  } else if (!isDeepStrictEqual(list.slice(start, start + old.length), old) || list.slice(start + old.length).some((x) => x.source.file === path)) {
-    return undefined;
-  }
-  if (old.length === 0 && now.length === 0) return list as T[];
-  return [...list.slice(0, start), ...now, ...list.slice(start + old.length)];
+  return spliceAt(list, (x) => x.source.file, (file) => walkOrder(file, path) > 0, path, old, now);
 }
 
 /** The same for diagnostics, which the scan sorts by file (then line, stably). */
 function spliceDiagnostics(list: readonly Diagnostic[], path: string, old: readonly Diagnostic[], now: readonly Diagnostic[]): Diagnostic[] | undefined {
-  const fileOf = (d: Diagnostic) => d.source?.file ?? "";
-  let start = list.findIndex((d) => fileOf(d) === path);
+  return spliceAt(list, (d) => d.source?.file ?? "", (file) => file > path, path, old, now);
+}
+
+function spliceAt<T>(list: readonly T[], fileOf: (x: T) => string, after: (file: string) => boolean, path: string, old: readonly T[], now: readonly T[]): T[] | undefined {
+  let start = -1;
+  let end = -1;
+  let firstAfter = list.length;
+  for (let i = 0; i < list.length; i++) {
+    const file = fileOf(list[i]!);
+    if (file === path) {
+      if (start === -1) start = i;
+      else if (end !== i) return undefined; // not together: not as a scan puts them
+      end = i + 1;
+    } else if (start === -1 && firstAfter === list.length && after(file)) firstAfter = i;
+  }
   if (start === -1) {
     if (old.length > 0) return undefined;
-    start = list.findIndex((d) => fileOf(d) > path);
-    if (start === -1) start = list.length;
-  } else if (!isDeepStrictEqual(list.slice(start, start + old.length), old) || list.slice(start + old.length).some((d) => fileOf(d) === path)) {
-    return undefined;
+    start = end = firstAfter;
   }
-  if (old.length === 0 && now.length === 0) return list as Diagnostic[];
-  return [...list.slice(0, start), ...now, ...list.slice(start + old.length)];
+  if (end - start !== old.length || old.some((x, i) => !isDeepStrictEqual(list[start + i], x))) return undefined;
+  if (old.length === 0 && now.length === 0) return list as T[];
+  return [...list.slice(0, start), ...now, ...list.slice(end)];
 }
