@@ -7,7 +7,7 @@ import { chartTemplateProblems, decryptionProblems } from "./gitops/index.ts";
 import { carriedKey, changedRepository, executePlan, secretEncryption, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, secretsOf, type Issuer, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
-import { repositorySecrets, resolve, scanRepository, updateScan, type CachedScan, type FileEdit, type ScanOptions, type SecretIndex } from "./manifests/index.ts";
+import { repositorySecrets, resolve, resolveAgain, scanRepository, updateScan, type CachedScan, type FileEdit, type ScanOptions, type SecretIndex } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
 import {
   backoffUntil,
@@ -91,7 +91,7 @@ export interface KeptRepository {
    * may bring the previous commit's value forward instead (undefined: it
    * cannot, and `compute()` runs).
    */
-  memo<T>(key: string, compute: () => Promise<T>, update?: (previous: T, edits: readonly FileEdit[]) => T | undefined): Promise<T>;
+  memo<T>(key: string, compute: () => Promise<T>, update?: (previous: T, edits: readonly FileEdit[]) => T | undefined | Promise<T | undefined>): Promise<T>;
   /** `compute()` once per content of the file at `path` (its blob) and `key`; forgotten with that content. */
   byContent<T>(path: string, key: string, compute: () => Promise<T>): Promise<T>;
   /** Plan items kept across commits and ticks, reused while what each depends on holds (plan-memo.ts). */
@@ -155,8 +155,20 @@ export async function assess(root: string, config: Config, options: AssessOption
     for (const { certificate } of [...resolution.ready, ...resolution.blocked]) for (const path of certificatePlacementPaths(certificate, secretPathTemplate)) add(path);
     return { resolution, issuerSecrets: new Set(needed.map((key) => `${key.namespace}/${key.name}`)), sops: await loadSopsConfigs(sopsPaths.values(), keptTree.read) };
   };
+  // After a push that edited a few Certificates: those resolved again (resolveAgain says when that is exact), and .sops.yaml read only for folders not looked in yet.
+  const resolvedAgain = async (previous: Awaited<ReturnType<typeof resolved>>): Promise<Awaited<ReturnType<typeof resolved>> | undefined> => {
+    const resolution = resolveAgain(previous.resolution, scan, { clusterResourceNamespace: config.clusterResourceNamespace, issuers: options.issuers });
+    if (!resolution) return undefined;
+    if (resolution === previous.resolution) return previous;
+    const known = new Set([...previous.resolution.ready, ...previous.resolution.blocked].map((e) => e.certificate));
+    const paths = [...resolution.ready, ...resolution.blocked].filter((e) => !known.has(e.certificate)).flatMap((e) => certificatePlacementPaths(e.certificate, secretPathTemplate));
+    // A folder's entry depends on the .sops.yaml files above it alone, which were read through keptTree: an edit of one is never updated.
+    const unread = paths.filter((path) => !previous.sops.has(path.slice(0, Math.max(0, path.lastIndexOf("/")))));
+    const sops = unread.length === 0 ? previous.sops : await loadSopsConfigs(unread, keptTree.read, new Map(previous.sops));
+    return { resolution, issuerSecrets: previous.issuerSecrets, sops };
+  };
   const { resolution, issuerSecrets, sops } =
-    keep && !options.secretIndex ? await keep.memo(`resolved ${scanKey} ${config.clusterResourceNamespace} ${config.secretPath}`, resolved) : await resolved();
+    keep && !options.secretIndex ? await keep.memo(`resolved ${scanKey} ${config.clusterResourceNamespace} ${config.secretPath}`, resolved, resolvedAgain) : await resolved();
   const failures = parseFailureLog(await tree.read(FAILURE_LOG).catch(() => undefined));
   const renewalHints = options.consultIssuers ? await gatherRenewalHints(resolution.ready, scan.secrets, options) : undefined;
   const planned = plan({

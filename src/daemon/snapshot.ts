@@ -59,6 +59,8 @@ export class RepositorySnapshot {
   carried = 0;
   /** Results of the last commit brought forward to the next by memo()'s `update` (a scan updated for the edited files). */
   updated = 0;
+  /** The same, by the first word of the memo's key (`scan`, `resolved`). */
+  readonly updates = new Map<string, number>();
 
   constructor(objects: GitObjects, root: string) {
     this.#objects = objects;
@@ -285,7 +287,7 @@ export class RepositorySnapshot {
     return unreadable;
   }
 
-  memo<T>(key: string, compute: () => Promise<T>, update?: (previous: T, edits: readonly FileEdit[]) => T | undefined): Promise<T> {
+  memo<T>(key: string, compute: () => Promise<T>, update?: (previous: T, edits: readonly FileEdit[]) => T | undefined | Promise<T | undefined>): Promise<T> {
     let kept = this.#memo.get(key) as Promise<T> | undefined;
     if (!kept) {
       const previous = this.#previous;
@@ -297,10 +299,12 @@ export class RepositorySnapshot {
       kept =
         before && update
           ? before.then(
-              (value) => {
-                const next = update(value, previous!.edits);
+              async (value) => {
+                const next = await update(value, previous!.edits);
                 if (next === undefined) return compute();
                 this.updated++;
+                const what = key.split(" ", 1)[0]!;
+                this.updates.set(what, (this.updates.get(what) ?? 0) + 1);
                 return next;
               },
               () => compute(),

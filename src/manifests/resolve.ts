@@ -3,10 +3,11 @@
 // not ready (issuer-readiness.ts). One Certificate's problem blocks only
 // that Certificate (and, for a contested name or Secret, the ones
 // contesting it); the rest go ahead.
+import { isDeepStrictEqual } from "node:util";
 import { diagnostic, objectLabel, type Diagnostic, type ObjectRef } from "../diagnostics.ts";
-import type { IssuerRegistry } from "../issuers/read.ts";
+import { secretsOf, type IssuerRegistry } from "../issuers/read.ts";
 import { IssuerReadiness } from "./issuer-readiness.ts";
-import { repositorySecrets, type SecretIndex } from "./secret-index.ts";
+import { repositorySecrets, secretKey, type SecretIndex } from "./secret-index.ts";
 import {
   certificateRef,
   type CertificateResource,
@@ -79,7 +80,153 @@ export function resolve(scan: ScanResult, options: ResolveOptions): Resolution {
     if (reasons) blocked.push({ certificate, diagnostics: reasons });
     else if (issuer) ready.push({ certificate, issuer });
   }
-  return { ready, blocked, diagnostics, issuerProblems };
+  const resolution = { ready, blocked, diagnostics, issuerProblems };
+  const uses = new Map<IssuerResource, number>();
+  for (const issuer of chosen.values()) uses.set(issuer, (uses.get(issuer) ?? 0) + 1);
+  RESOLVED.set(resolution, { scan, options, uses });
+  return resolution;
+}
+
+/**
+ * What a resolution was made from, for resolveAgain: the scan, the options,
+ * and how many Certificates chose each issuer (an issuer none chooses gets
+ * a warning of its own). Kept with the resolution (a weak reference).
+ */
+const RESOLVED = new WeakMap<Resolution, { scan: ScanResult; options: ResolveOptions; uses: ReadonlyMap<IssuerResource, number> }>();
+
+/** Above this many Certificates changed, resolving all of them again is as quick. */
+const FEW_CHANGED = 64;
+
+/**
+ * resolve(scan, options), worked out from `previous` (a resolution of a
+ * scan that differs from this one in a few Certificates only), or undefined
+ * when that cannot be known without resolving everything again. What one
+ * Certificate resolves to depends on the others only through its name and
+ * its Secret's (contested, or named by an issuer: a CA key pair another
+ * Certificate writes) and through which issuers are used at all; so the
+ * changed Certificates must have names and Secrets of their own, before
+ * and after, write no Secret an issuer needs, use issuers whose readiness
+ * reads no other Certificate, and leave every issuer used or unused as it
+ * was. The issuers, the Secrets and the problems that left objects out
+ * must be the very same.
+ */
+export function resolveAgain(previous: Resolution, scan: ScanResult, options: ResolveOptions): Resolution | undefined {
+  const memory = RESOLVED.get(previous);
+  if (!memory || options.secrets || memory.options.secrets) return undefined;
+  const before = memory.scan;
+  if (options.issuers !== memory.options.issuers || options.clusterResourceNamespace !== memory.options.clusterResourceNamespace) return undefined;
+  if (!sameItems(scan.issuers, before.issuers) || !sameItems(scan.secrets, before.secrets) || !sameItems(scan.secretMakers ?? [], before.secretMakers ?? [])) return undefined;
+  const leftOut = leftOutIssuers(scan.diagnostics);
+  if (!isDeepStrictEqual(leftOut, leftOutIssuers(before.diagnostics))) return undefined;
+
+  // The Certificates that changed, the others in the same order.
+  const now = new Set(scan.certificates);
+  const then = new Set(before.certificates);
+  const added = scan.certificates.filter((c) => !then.has(c));
+  const removed = before.certificates.filter((c) => !now.has(c));
+  if (added.length + removed.length > FEW_CHANGED) return undefined;
+  if (!sameItems(scan.certificates.filter((c) => then.has(c)), before.certificates.filter((c) => now.has(c)))) return undefined;
+  if (added.length === 0 && removed.length === 0) {
+    RESOLVED.set(previous, { ...memory, scan });
+    return previous;
+  }
+
+  // Names and Secrets of their own, and no Secret an issuer needs.
+  const changed = [...added, ...removed];
+  const names = new Set(changed.map((c) => `${c.namespace}/${c.name}`));
+  const secrets = new Set(changed.map((c) => secretKey(c.namespace, c.spec.secretName)));
+  for (const list of [scan.certificates, before.certificates]) {
+    const seenNames = new Set<string>();
+    const seenSecrets = new Set<string>();
+    for (const c of list) {
+      const name = `${c.namespace}/${c.name}`;
+      if (names.has(name)) {
+        if (seenNames.has(name)) return undefined;
+        seenNames.add(name);
+      }
+      const secret = secretKey(c.namespace, c.spec.secretName);
+      if (secrets.has(secret)) {
+        if (seenSecrets.has(secret)) return undefined;
+        seenSecrets.add(secret);
+      }
+    }
+  }
+  for (const issuer of scan.issuers) {
+    for (const need of secretsOf(options.issuers, issuer, options.clusterResourceNamespace)) if (secrets.has(secretKey(need.namespace, need.name))) return undefined;
+  }
+
+  // Each changed Certificate resolved as resolve would: no contested name or Secret, so its issuer and that issuer's readiness alone.
+  const diagnostics: Diagnostic[] = [];
+  const issuers = indexIssuers(scan.issuers, diagnostics);
+  const supported = new Set(options.issuers.keys());
+  const knownTypes = new Set([...CERT_MANAGER_ISSUER_TYPES, ...supported]);
+  const uses = new Map(memory.uses);
+  for (const c of removed) {
+    const found = findIssuer(c, issuers, knownTypes, supported, leftOut);
+    if ("issuer" in found) uses.set(found.issuer, (uses.get(found.issuer) ?? 0) - 1);
+  }
+  let index: SecretIndex | undefined;
+  const repository = () => (index ??= repositorySecrets(scan));
+  // The Secret index is made only if an issuer asks for a Secret.
+  const lazySecrets: SecretIndex = {
+    get secrets() {
+      return repository().secrets;
+    },
+    get lookedIn() {
+      return repository().lookedIn;
+    },
+    get makers() {
+      return repository().makers;
+    },
+    get repositoryOnly() {
+      return repository().repositoryOnly;
+    },
+  };
+  const readiness = new IssuerReadiness({ issuers: options.issuers, clusterResourceNamespace: options.clusterResourceNamespace, secrets: lazySecrets, certificates: [], issuerOf: new Map(), blocked: new Set() });
+  const status = new Map<CertificateResource, { issuer: IssuerResource } | { diagnostics: Diagnostic[] }>();
+  for (const c of added) {
+    const found = findIssuer(c, issuers, knownTypes, supported, leftOut);
+    if (!("issuer" in found)) {
+      status.set(c, { diagnostics: [found.problem] });
+      continue;
+    }
+    const issuer = found.issuer;
+    uses.set(issuer, (uses.get(issuer) ?? 0) + 1);
+    // A Secret other Certificates write (a CA key pair): its readiness reads them.
+    if (secretsOf(options.issuers, issuer, options.clusterResourceNamespace, c).some((need) => need.writtenByCertificates)) return undefined;
+    const problem = readiness.problem(issuer, c);
+    status.set(c, problem ? { diagnostics: [readinessDiagnostic(issuer, c, problem)] } : { issuer });
+  }
+  for (const [issuer, count] of uses) if ((count > 0) !== (memory.uses.get(issuer) ?? 0) > 0) return undefined;
+
+  const ready: Resolution["ready"] = [];
+  const blocked: Resolution["blocked"] = [];
+  const kept = new Map<CertificateResource, Resolution["ready"][number] | Resolution["blocked"][number]>();
+  for (const entry of previous.ready) kept.set(entry.certificate, entry);
+  for (const entry of previous.blocked) kept.set(entry.certificate, entry);
+  for (const certificate of scan.certificates) {
+    const entry = kept.get(certificate);
+    if (entry) {
+      if ("issuer" in entry) ready.push(entry);
+      else blocked.push(entry);
+      continue;
+    }
+    const s = status.get(certificate)!;
+    if ("issuer" in s) ready.push({ certificate, issuer: s.issuer });
+    else blocked.push({ certificate, diagnostics: s.diagnostics });
+  }
+  const resolution = { ready, blocked, diagnostics: previous.diagnostics, issuerProblems: previous.issuerProblems };
+  RESOLVED.set(resolution, { scan, options, uses });
+  return resolution;
+}
+
+/** The very same items in the same order. */
+function sameItems<T>(a: readonly T[], b: readonly T[]): boolean {
+  return a.length === b.length && a.every((x, i) => x === b[i]);
+}
+
+function readinessDiagnostic(issuer: IssuerResource, cert: CertificateResource, problem: { code: string; message: string }): Diagnostic {
+  return diagnostic(problem.code, `${objectLabel(issuerObject(issuer))} at ${at(issuer)} ${problem.message}`, { source: cert.source, object: certificateRef(cert) });
 }
 
 /**
@@ -108,9 +255,7 @@ function checkIssuers(
   });
   for (const [cert, issuer] of chosen) {
     const problem = readiness.problem(issuer, cert);
-    if (!problem) continue;
-    const message = `${objectLabel(issuerObject(issuer))} at ${at(issuer)} ${problem.message}`;
-    block(cert, diagnostic(problem.code, message, { source: cert.source, object: certificateRef(cert) }));
+    if (problem) block(cert, readinessDiagnostic(issuer, cert, problem));
   }
   const used = new Set(chosen.values());
   const unused: Diagnostic[] = [];

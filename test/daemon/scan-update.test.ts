@@ -123,6 +123,53 @@ metadata:
   name: local
 spec:
   selfSigned: {}
+---
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: staging
+spec:
+  acme:
+    server: https://acme.example.test/directory
+    disableAccountKeyGeneration: true
+    privateKeySecretRef:
+      name: staging-account
+    solvers:
+      - http01:
+          ingress: {}
+---
+apiVersion: cert-manager.io/v1
+kind: ClusterIssuer
+metadata:
+  name: team-ca
+spec:
+  ca:
+    secretName: team-ca-keypair
+`,
+  "plain/ca.yaml": `apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: team-ca
+  namespace: cert-manager
+spec:
+  isCA: true
+  commonName: team-ca
+  secretName: team-ca-keypair
+  issuerRef:
+    name: selfsigned
+    kind: ClusterIssuer
+`,
+  "apps/shop/internal.yaml": `apiVersion: cert-manager.io/v1
+kind: Certificate
+metadata:
+  name: internal
+spec:
+  secretName: internal-tls
+  dnsNames:
+    - internal.shop.example.test
+  issuerRef:
+    name: team-ca
+    kind: ClusterIssuer
 `,
   "plain/standalone.yaml": certificate("standalone", "standalone.example.test"),
 };
@@ -131,10 +178,19 @@ interface Push {
   what: string;
   /** Whether the kept scan is updated (true) or scanned again (false); "carried": kept as it was. */
   path: boolean | "carried";
+  /** Whether the issuers resolved for the last commit are updated (true) or resolved again (false); as `path` when not said. */
+  resolve?: boolean;
   edit(read: (path: string) => string): Record<string, string>;
 }
 
 const PUSHES: Push[] = [
+  { what: "a Certificate's Secret renamed onto another's", path: true, resolve: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("name: standalone\n", "name: standalone\n  namespace: web\n").replace("secretName: standalone-tls", "secretName: shop-tls") }) },
+  { what: "and back", path: true, resolve: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("  namespace: web\n", "").replace("secretName: shop-tls", "secretName: standalone-tls") }) },
+  { what: "a Certificate pointed at an issuer nothing used, that cannot sign", path: true, resolve: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("name: selfsigned", "name: staging") }) },
+  { what: "its dnsName edited, the issuer still used", path: true, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("standalone.example.test", "solo.example.test") }) },
+  { what: "a Certificate pointed at an issuer that does not exist", path: true, resolve: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("name: staging", "name: nowhere") }) },
+  { what: "the CA Certificate another issuer signs with edited", path: true, resolve: false, edit: (r) => ({ "plain/ca.yaml": r("plain/ca.yaml").replace("commonName: team-ca", "commonName: team-ca-2") }) },
+  { what: "a Certificate the CA signs edited", path: true, resolve: false, edit: (r) => ({ "apps/shop/internal.yaml": r("apps/shop/internal.yaml").replace("internal.shop.example.test", "inside.shop.example.test") }) },
   { what: "a label added", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("metadata:\n", "metadata:\n  labels:\n    team: blog\n") }) },
   { what: "the label changed so that the labelSelector patch starts to match", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("team: blog", "tier: edge") }) },
   { what: "the matching label removed", path: true, edit: (r) => ({ "apps/shop/certificate.yaml": r("apps/shop/certificate.yaml").replace("  labels:\n    tier: edge\n", "") }) },
@@ -143,22 +199,22 @@ const PUSHES: Push[] = [
   { what: "a Certificate renamed", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("name: blog\n", "name: journal\n") }) },
   { what: "its namespace set", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("name: journal\n", "name: journal\n  namespace: press\n") }) },
   { what: "a second document added to the file", path: true, edit: (r) => ({ "plain/standalone.yaml": `${r("plain/standalone.yaml")}---\n${certificate("second", "second.example.test")}` }) },
-  { what: "an Issuer edited", path: true, edit: (r) => ({ "infra/issuers.yaml": r("infra/issuers.yaml").replace("name: local\n", "name: local\n  labels:\n    scope: team\n") }) },
+  { what: "an Issuer edited", path: true, resolve: false, edit: (r) => ({ "infra/issuers.yaml": r("infra/issuers.yaml").replace("name: local\n", "name: local\n  labels:\n    scope: team\n") }) },
   { what: "an Ingress's annotation edited", path: true, edit: (r) => ({ "apps/blog/ingress.yaml": r("apps/blog/ingress.yaml").replace("cert-manager.io/cluster-issuer: selfsigned", "cert-manager.io/cluster-issuer: selfsigned\n    cert-manager.io/duration: 720h") }) },
   { what: "a defined ${VAR} introduced", path: true, edit: (r) => ({ "apps/shop/certificate.yaml": r("apps/shop/certificate.yaml").replace("store.example.test", "store.${DOMAIN}") }) },
   { what: "an undefined ${VAR} introduced", path: false, edit: (r) => ({ "apps/shop/certificate.yaml": r("apps/shop/certificate.yaml").replace("store.${DOMAIN}", "store.${NOWHERE}") }) },
   { what: "a ${VAR} where nothing substitutes", path: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("second.example.test", "second.${DOMAIN}") }) },
   // The scan before searched the repository for where that variable is defined: its context holds for nothing.
   { what: "back to a plain name there", path: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("second.${DOMAIN}", "second.example.test") }) },
-  { what: "a Secret Flux takes variables from edited", path: false, edit: (r) => ({ "clusters/prod/vars.yaml": r("clusters/prod/vars.yaml").replace("ZONE: zone.test", "ZONE: zone.test\n  EXTRA: more") }) },
+  { what: "a Secret Flux takes variables from edited", path: false, resolve: false, edit: (r) => ({ "clusters/prod/vars.yaml": r("clusters/prod/vars.yaml").replace("ZONE: zone.test", "ZONE: zone.test\n  EXTRA: more") }) },
   { what: "a document's kind changed into a Kustomization", path: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("kind: Certificate\nmetadata:\n  name: second", "kind: Kustomization\nmetadata:\n  name: second") }) },
   {
     what: "a kustomization's namespace edited (and the undefined variable dropped)",
     path: false,
     edit: (r) => ({ "apps/kustomization.yaml": r("apps/kustomization.yaml").replace("namespace: web", "namespace: www"), "apps/shop/certificate.yaml": r("apps/shop/certificate.yaml").replace("store.${NOWHERE}", "store.${DOMAIN}") }),
   },
-  { what: "a Certificate next to the Kustomization edited", path: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("standalone.example.test", "alone.example.test") }) },
-  { what: "a Certificate and an Issuer edited in one push", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("tier: edge", "tier: core"), "infra/issuers.yaml": r("infra/issuers.yaml").replace("scope: team", "scope: all") }) },
+  { what: "a Certificate next to the Kustomization edited", path: false, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("solo.example.test", "alone.example.test") }) },
+  { what: "a Certificate and an Issuer edited in one push", path: true, resolve: false, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("tier: edge", "tier: core"), "infra/issuers.yaml": r("infra/issuers.yaml").replace("scope: team", "scope: all") }) },
 ];
 
 test("a kept scan updated push by push equals a fresh scan of each commit, and plans the same", async (t) => {
@@ -182,11 +238,14 @@ test("a kept scan updated push by push equals a fresh scan of each commit, and p
   git(dir, "clone", "--quiet", remote, clone);
   for (const push of PUSHES) {
     const files = push.edit((path) => readFileSync(join(clone, path), "utf8"));
-    for (const [path, text] of Object.entries(files)) writeFileSync(join(clone, path), text);
+    for (const [path, text] of Object.entries(files)) {
+      assert.notEqual(text, readFileSync(join(clone, path), "utf8"), `${push.what}: ${path} is edited`);
+      writeFileSync(join(clone, path), text);
+    }
     git(clone, "commit", "--quiet", "-am", push.what);
     git(clone, "push", "--quiet", "origin", "HEAD:main");
     const head = await fetched(workspace);
-    const updated = kept.updated;
+    const updated = { scan: kept.updates.get("scan") ?? 0, resolved: kept.updates.get("resolved") ?? 0 };
     const carried = kept.carried;
 
     const incremental = await assessAt(kept, head);
@@ -194,8 +253,12 @@ test("a kept scan updated push by push equals a fresh scan of each commit, and p
     assert.deepStrictEqual(incremental.scan, fresh.scan, `${push.what}: the kept scan is the fresh scan`);
     assert.deepStrictEqual(incremental.items, fresh.items, `${push.what}: the plan is the fresh plan`);
     assert.deepStrictEqual(incremental.diagnostics, fresh.diagnostics, `${push.what}: the diagnostics are`);
-    const took = kept.updated > updated ? true : kept.carried > carried ? "carried" : false;
+    const took = (kept.updates.get("scan") ?? 0) > updated.scan ? true : kept.carried > carried ? "carried" : false;
     assert.equal(took, push.path, `${push.what}: ${push.path === true ? "updated" : push.path === "carried" ? "carried" : "scanned again"}`);
+    if (push.path !== "carried") {
+      const resolvedAgain = (kept.updates.get("resolved") ?? 0) > updated.resolved;
+      assert.equal(resolvedAgain, push.resolve ?? push.path, `${push.what}: issuers ${(push.resolve ?? push.path) ? "updated" : "resolved again"}`);
+    }
   }
   // The pushes did move what is planned: the renamed Certificate, in the kustomization's new namespace, is in the last plan.
   const last = await assessAt(kept, await workspace.fetch());
