@@ -300,7 +300,10 @@ export class RepositorySnapshot {
         before && update
           ? before.then(
               async (value) => {
-                const next = await update(value, previous!.edits);
+                // A full computation is always right: an update that fails (a bug) must not cost the tick.
+                const next = await Promise.resolve()
+                  .then(() => update(value, previous!.edits))
+                  .catch(() => undefined);
                 if (next === undefined) return compute();
                 this.updated++;
                 const what = key.split(" ", 1)[0]!;
