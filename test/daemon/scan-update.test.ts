@@ -108,6 +108,7 @@ kind: Kustomization
 namePrefix: eu-
 resources:
   - certificate.yaml
+  - internal.yaml
 `,
   "apps/shop/certificate.yaml": certificate("shop", "shop.example.test", "  labels:\n    tier: edge\n"),
   "infra/issuers.yaml": `apiVersion: cert-manager.io/v1
