@@ -173,6 +173,28 @@ spec:
     kind: ClusterIssuer
 `,
   "plain/standalone.yaml": certificate("standalone", "standalone.example.test"),
+  "argocd/edge.yaml": `apiVersion: argoproj.io/v1alpha1
+kind: Application
+metadata:
+  name: edge
+  namespace: argocd
+spec:
+  source:
+    repoURL: https://git.example.test/platform.git
+    path: argo/edge
+    directory:
+      recurse: true
+    kustomize:
+      patches:
+        - target:
+            kind: Certificate
+            labelSelector: tier=edge
+          patch: '[{op: add, path: /spec/renewBefore, value: 240h}]'
+  destination:
+    server: https://kubernetes.default.svc
+    namespace: edge
+`,
+  "argo/edge/certificate.yaml": certificate("gateway", "gateway.example.test"),
 };
 
 interface Push {
@@ -195,6 +217,8 @@ const PUSHES: Push[] = [
   { what: "a label added", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("metadata:\n", "metadata:\n  labels:\n    team: blog\n") }) },
   { what: "the label changed so that the labelSelector patch starts to match", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("team: blog", "tier: edge") }) },
   { what: "the matching label removed", path: true, edit: (r) => ({ "apps/shop/certificate.yaml": r("apps/shop/certificate.yaml").replace("  labels:\n    tier: edge\n", "") }) },
+  { what: "a label an Argo CD Application's patch selects", path: true, edit: (r) => ({ "argo/edge/certificate.yaml": r("argo/edge/certificate.yaml").replace("metadata:\n", "metadata:\n  labels:\n    tier: edge\n") }) },
+  { what: "a namespace on it, over the Application's", path: true, edit: (r) => ({ "argo/edge/certificate.yaml": r("argo/edge/certificate.yaml").replace("name: gateway\n", "name: gateway\n  namespace: gw\n") }) },
   { what: "a comment (nothing the scan reads)", path: "carried", edit: (r) => ({ "apps/shop/certificate.yaml": `${r("apps/shop/certificate.yaml")}# reviewed\n` }) },
   { what: "a dnsName edited", path: true, edit: (r) => ({ "apps/shop/certificate.yaml": r("apps/shop/certificate.yaml").replace("shop.example.test", "store.example.test") }) },
   { what: "a Certificate renamed", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("name: blog\n", "name: journal\n") }) },
@@ -265,6 +289,10 @@ test("a kept scan updated push by push equals a fresh scan of each commit, and p
   const last = await assessAt(kept, await workspace.fetch());
   const names = last.items.flatMap((i) => (i.certificate ? [`${i.certificate.namespace}/${i.certificate.name}`] : []));
   assert.ok(names.includes("www/journal") && !names.some((n) => n.endsWith("/blog")), names.join(", "));
+  // And the Application's patch, selecting by the label pushed, reached its Certificate.
+  const gateway = last.scan.certificates.find((c) => c.name === "gateway");
+  assert.equal(gateway?.namespace, "gw");
+  assert.ok(gateway?.spec.renewBefore !== undefined, JSON.stringify(gateway?.spec));
 });
 
 async function fetched(workspace: Workspace): Promise<string> {
