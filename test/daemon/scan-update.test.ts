@@ -7,12 +7,12 @@
 import assert from "node:assert/strict";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { test } from "node:test";
+import { test, type TestContext } from "node:test";
 import { loadConfig } from "../../src/config.ts";
 import { RepositorySnapshot } from "../../src/daemon/snapshot.ts";
 import { defaultIssuers } from "../../src/issuers/index.ts";
 import { assess } from "../../src/reconcile.ts";
-import { openWorkspace, type Workspace } from "../../src/repo/index.ts";
+import { openWorkspace } from "../../src/repo/index.ts";
 import { generateAgeIdentity } from "../../src/secrets/index.ts";
 import { git, tempDir } from "../helpers.ts";
 import { seededRemote } from "../peers/git-remote.ts";
@@ -195,6 +195,19 @@ spec:
     namespace: edge
 `,
   "argo/edge/certificate.yaml": certificate("gateway", "gateway.example.test"),
+  "clusters/staging/apps.yaml": `apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata:
+  name: staging
+  namespace: flux-system
+spec:
+  path: ./staging
+  targetNamespace: staging
+  sourceRef:
+    kind: GitRepository
+    name: flux-system
+`,
+  "staging/certificate.yaml": certificate("preview", "preview.example.test"),
 };
 
 interface Push {
@@ -243,10 +256,39 @@ const PUSHES: Push[] = [
 ];
 
 test("a kept scan updated push by push equals a fresh scan of each commit, and plans the same", async (t) => {
+  const { kept, assessAt, workspace } = await pushEach(t, {}, PUSHES);
+  // The pushes did move what is planned: the renamed Certificate, in the kustomization's new namespace, is in the last plan.
+  const last = await assessAt(kept, await workspace.fetch());
+  const names = last.items.flatMap((i) => (i.certificate ? [`${i.certificate.namespace}/${i.certificate.name}`] : []));
+  assert.ok(names.includes("www/journal") && !names.some((n) => n.endsWith("/blog")), names.join(", "));
+  // And the Application's patch, selecting by the label pushed, reached its Certificate.
+  const gateway = last.scan.certificates.find((c) => c.name === "gateway");
+  assert.equal(gateway?.namespace, "gw");
+  assert.ok(gateway?.spec.renewBefore !== undefined, JSON.stringify(gateway?.spec));
+});
+
+test("with a cluster folder, the kept scan leaves out and keeps what a fresh scan does", async (t) => {
+  const { kept, assessAt, workspace } = await pushEach(t, { "gitops.clusterPath": "clusters/prod" }, [
+    { what: "a label the patch selects", path: true, edit: (r) => ({ "apps/blog/certificate.yaml": r("apps/blog/certificate.yaml").replace("metadata:\n", "metadata:\n  labels:\n    tier: edge\n") }) },
+    { what: "a Certificate no Kustomization applies edited", path: true, edit: (r) => ({ "plain/standalone.yaml": r("plain/standalone.yaml").replace("standalone.example.test", "solo.example.test") }) },
+    { what: "an Application's Certificate edited", path: true, edit: (r) => ({ "argo/edge/certificate.yaml": r("argo/edge/certificate.yaml").replace("gateway.example.test", "gw.example.test") }) },
+    { what: "a Certificate only another cluster applies edited", path: true, edit: (r) => ({ "staging/certificate.yaml": r("staging/certificate.yaml").replace("metadata:\n", "metadata:\n  labels:\n    tier: edge\n") }) },
+  ]);
+  const last = await assessAt(kept, await workspace.fetch());
+  assert.ok(last.scan.certificates.some((c) => c.name === "blog" && c.spec.duration !== undefined), "the cluster's Kustomization rendered the blog");
+  assert.ok(!last.scan.certificates.some((c) => c.name === "preview"), "another cluster's Certificate is left out");
+});
+
+/**
+ * The repository seeded on a real remote, then each push made, fetched and
+ * planned from the kept snapshot and from a fresh one: the scans, plans
+ * and diagnostics equal, and each push taking the path it says.
+ */
+async function pushEach(t: TestContext, settings: Record<string, string>, pushes: readonly Push[]) {
   const dir = tempDir(t);
   const remote = await seededRemote(dir, "repo", FILES);
   const { recipient } = await generateAgeIdentity();
-  const config = { ...loadConfig({}).config, ageRecipients: [recipient] };
+  const config = { ...loadConfig({}).config, ...settings, ageRecipients: [recipient] };
   const workspace = await openWorkspace({ url: remote, branch: "main", workdir: join(dir, "w"), author: { name: "gitcert", email: "gitcert@example.test" } });
   await workspace.sync();
   const issuers = defaultIssuers();
@@ -261,7 +303,7 @@ test("a kept scan updated push by push equals a fresh scan of each commit, and p
 
   const clone = join(dir, "clone");
   git(dir, "clone", "--quiet", remote, clone);
-  for (const push of PUSHES) {
+  for (const push of pushes) {
     const files = push.edit((path) => readFileSync(join(clone, path), "utf8"));
     for (const [path, text] of Object.entries(files)) {
       assert.notEqual(text, readFileSync(join(clone, path), "utf8"), `${push.what}: ${path} is edited`);
@@ -269,7 +311,7 @@ test("a kept scan updated push by push equals a fresh scan of each commit, and p
     }
     git(clone, "commit", "--quiet", "-am", push.what);
     git(clone, "push", "--quiet", "origin", "HEAD:main");
-    const head = await fetched(workspace);
+    const head = await workspace.fetch();
     const updated = { scan: kept.updates.get("scan") ?? 0, resolved: kept.updates.get("resolved") ?? 0 };
     const carried = kept.carried;
 
@@ -285,16 +327,5 @@ test("a kept scan updated push by push equals a fresh scan of each commit, and p
       assert.equal(resolvedAgain, push.resolve ?? push.path, `${push.what}: issuers ${(push.resolve ?? push.path) ? "updated" : "resolved again"}`);
     }
   }
-  // The pushes did move what is planned: the renamed Certificate, in the kustomization's new namespace, is in the last plan.
-  const last = await assessAt(kept, await workspace.fetch());
-  const names = last.items.flatMap((i) => (i.certificate ? [`${i.certificate.namespace}/${i.certificate.name}`] : []));
-  assert.ok(names.includes("www/journal") && !names.some((n) => n.endsWith("/blog")), names.join(", "));
-  // And the Application's patch, selecting by the label pushed, reached its Certificate.
-  const gateway = last.scan.certificates.find((c) => c.name === "gateway");
-  assert.equal(gateway?.namespace, "gw");
-  assert.ok(gateway?.spec.renewBefore !== undefined, JSON.stringify(gateway?.spec));
-});
-
-async function fetched(workspace: Workspace): Promise<string> {
-  return workspace.fetch();
+  return { kept, assessAt, workspace };
 }
