@@ -7,7 +7,7 @@ import { chartTemplateProblems, decryptionProblems } from "./gitops/index.ts";
 import { carriedKey, changedRepository, executePlan, secretEncryption, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, secretsOf, type Issuer, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
-import { repositorySecrets, resolve, resolveAgain, scanRepository, updateScan, type CachedScan, type FileEdit, type ScanOptions, type SecretIndex } from "./manifests/index.ts";
+import { repositorySecrets, resolve, resolveAgain, resolvedAnew, scanRepository, updateScan, type CachedScan, type FileEdit, type ScanOptions, type SecretIndex } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
 import {
   backoffUntil,
@@ -160,8 +160,8 @@ export async function assess(root: string, config: Config, options: AssessOption
     const resolution = resolveAgain(previous.resolution, scan, { clusterResourceNamespace: config.clusterResourceNamespace, issuers: options.issuers });
     if (!resolution) return undefined;
     if (resolution === previous.resolution) return previous;
-    const known = new Set([...previous.resolution.ready, ...previous.resolution.blocked].map((e) => e.certificate));
-    const paths = [...resolution.ready, ...resolution.blocked].filter((e) => !known.has(e.certificate)).flatMap((e) => certificatePlacementPaths(e.certificate, secretPathTemplate));
+    const anew = resolvedAnew(resolution) ?? [...resolution.ready, ...resolution.blocked].map((e) => e.certificate);
+    const paths = anew.flatMap((certificate) => certificatePlacementPaths(certificate, secretPathTemplate));
     // A folder's entry depends on the .sops.yaml files above it alone, which were read through keptTree: an edit of one is never updated.
     const unread = paths.filter((path) => !previous.sops.has(path.slice(0, Math.max(0, path.lastIndexOf("/")))));
     const sops = unread.length === 0 ? previous.sops : await loadSopsConfigs(unread, keptTree.read, new Map(previous.sops));

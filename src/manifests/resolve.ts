@@ -92,7 +92,7 @@ export function resolve(scan: ScanResult, options: ResolveOptions): Resolution {
  * and how many Certificates chose each issuer (an issuer none chooses gets
  * a warning of its own). Kept with the resolution (a weak reference).
  */
-const RESOLVED = new WeakMap<Resolution, { scan: ScanResult; options: ResolveOptions; uses: ReadonlyMap<IssuerResource, number> }>();
+const RESOLVED = new WeakMap<Resolution, { scan: ScanResult; options: ResolveOptions; uses: ReadonlyMap<IssuerResource, number>; anew?: readonly CertificateResource[] }>();
 
 /** Above this many Certificates changed, resolving all of them again is as quick. */
 const FEW_CHANGED = 64;
@@ -119,33 +119,44 @@ export function resolveAgain(previous: Resolution, scan: ScanResult, options: Re
   const leftOut = leftOutIssuers(scan.diagnostics);
   if (!isDeepStrictEqual(leftOut, leftOutIssuers(before.diagnostics))) return undefined;
 
-  // The Certificates that changed, the others in the same order.
-  const now = new Set(scan.certificates);
-  const then = new Set(before.certificates);
-  const added = scan.certificates.filter((c) => !then.has(c));
-  const removed = before.certificates.filter((c) => !now.has(c));
+  // The Certificates that changed, between the longest same beginning and end; the others in the same order.
+  const after = scan.certificates;
+  const was = before.certificates;
+  let head = 0;
+  while (head < after.length && head < was.length && after[head] === was[head]) head++;
+  let tail = 0;
+  while (tail < after.length - head && tail < was.length - head && after[after.length - 1 - tail] === was[was.length - 1 - tail]) tail++;
+  const middle = after.slice(head, after.length - tail);
+  const wasMiddle = was.slice(head, was.length - tail);
+  if (middle.length + wasMiddle.length > 2 * FEW_CHANGED) return undefined;
+  const now = new Set(middle);
+  const then = new Set(wasMiddle);
+  const added = middle.filter((c) => !then.has(c));
+  const removed = wasMiddle.filter((c) => !now.has(c));
   if (added.length + removed.length > FEW_CHANGED) return undefined;
-  if (!sameItems(scan.certificates.filter((c) => then.has(c)), before.certificates.filter((c) => now.has(c)))) return undefined;
+  if (!sameItems(middle.filter((c) => then.has(c)), wasMiddle.filter((c) => now.has(c)))) return undefined;
   if (added.length === 0 && removed.length === 0) {
-    RESOLVED.set(previous, { ...memory, scan });
+    RESOLVED.set(previous, { ...memory, scan, anew: [] });
     return previous;
   }
 
   // Names and Secrets of their own, and no Secret an issuer needs.
   const changed = [...added, ...removed];
+  const bareNames = new Set(changed.map((c) => c.name));
+  const bareSecrets = new Set(changed.map((c) => c.spec.secretName));
   const names = new Set(changed.map((c) => `${c.namespace}/${c.name}`));
   const secrets = new Set(changed.map((c) => secretKey(c.namespace, c.spec.secretName)));
-  for (const list of [scan.certificates, before.certificates]) {
+  for (const list of [after, was]) {
     const seenNames = new Set<string>();
     const seenSecrets = new Set<string>();
     for (const c of list) {
-      const name = `${c.namespace}/${c.name}`;
-      if (names.has(name)) {
+      const name = bareNames.has(c.name) ? `${c.namespace}/${c.name}` : undefined;
+      if (name !== undefined && names.has(name)) {
         if (seenNames.has(name)) return undefined;
         seenNames.add(name);
       }
-      const secret = secretKey(c.namespace, c.spec.secretName);
-      if (secrets.has(secret)) {
+      const secret = bareSecrets.has(c.spec.secretName) ? secretKey(c.namespace, c.spec.secretName) : undefined;
+      if (secret !== undefined && secrets.has(secret)) {
         if (seenSecrets.has(secret)) return undefined;
         seenSecrets.add(secret);
       }
@@ -199,25 +210,33 @@ export function resolveAgain(previous: Resolution, scan: ScanResult, options: Re
   }
   for (const [issuer, count] of uses) if ((count > 0) !== (memory.uses.get(issuer) ?? 0) > 0) return undefined;
 
+  // In scan order: the others as they were resolved (their entries in the same order), the changed ones as worked out here.
   const ready: Resolution["ready"] = [];
   const blocked: Resolution["blocked"] = [];
-  const kept = new Map<CertificateResource, Resolution["ready"][number] | Resolution["blocked"][number]>();
-  for (const entry of previous.ready) kept.set(entry.certificate, entry);
-  for (const entry of previous.blocked) kept.set(entry.certificate, entry);
-  for (const certificate of scan.certificates) {
-    const entry = kept.get(certificate);
-    if (entry) {
-      if ("issuer" in entry) ready.push(entry);
-      else blocked.push(entry);
+  const gone = new Set(removed);
+  let r = 0;
+  let b = 0;
+  for (const certificate of after) {
+    const s = status.get(certificate);
+    if (s) {
+      if ("issuer" in s) ready.push({ certificate, issuer: s.issuer });
+      else blocked.push({ certificate, diagnostics: s.diagnostics });
       continue;
     }
-    const s = status.get(certificate)!;
-    if ("issuer" in s) ready.push({ certificate, issuer: s.issuer });
-    else blocked.push({ certificate, diagnostics: s.diagnostics });
+    while (r < previous.ready.length && gone.has(previous.ready[r]!.certificate)) r++;
+    while (b < previous.blocked.length && gone.has(previous.blocked[b]!.certificate)) b++;
+    if (previous.ready[r]?.certificate === certificate) ready.push(previous.ready[r++]!);
+    else if (previous.blocked[b]?.certificate === certificate) blocked.push(previous.blocked[b++]!);
+    else return undefined;
   }
   const resolution = { ready, blocked, diagnostics: previous.diagnostics, issuerProblems: previous.issuerProblems };
-  RESOLVED.set(resolution, { scan, options, uses });
+  RESOLVED.set(resolution, { scan, options, uses, anew: added });
   return resolution;
+}
+
+/** The Certificates resolveAgain worked out for `resolution` (the others it took from the previous one); undefined for one resolve made. */
+export function resolvedAnew(resolution: Resolution): readonly CertificateResource[] | undefined {
+  return RESOLVED.get(resolution)?.anew;
 }
 
 /** The very same items in the same order. */
