@@ -139,18 +139,17 @@ function spliceDiagnostics(list: readonly Diagnostic[], path: string, old: reado
 function spliceAt<T>(list: readonly T[], fileOf: (x: T) => string, after: (file: string) => boolean, path: string, old: readonly T[], now: readonly T[]): T[] | undefined {
   let start = -1;
   let end = -1;
-  let firstAfter = list.length;
   for (let i = 0; i < list.length; i++) {
-    const file = fileOf(list[i]!);
-    if (file === path) {
-      if (start === -1) start = i;
-      else if (end !== i) return undefined; // not together: not as a scan puts them
-      end = i + 1;
-    } else if (start === -1 && firstAfter === list.length && after(file)) firstAfter = i;
+    if (fileOf(list[i]!) !== path) continue;
+    if (start === -1) start = i;
+    else if (end !== i) return undefined; // not together: not as a scan puts them
+    end = i + 1;
   }
   if (start === -1) {
     if (old.length > 0) return undefined;
-    start = end = firstAfter;
+    start = list.findIndex((x) => after(fileOf(x)));
+    if (start === -1) start = list.length;
+    end = start;
   }
   if (end - start !== old.length || old.some((x, i) => !isDeepStrictEqual(list[start + i], x))) return undefined;
   if (old.length === 0 && now.length === 0) return list as T[];
