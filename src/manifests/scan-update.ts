@@ -26,7 +26,7 @@
 // not cover something and the whole scan runs.
 import { isDeepStrictEqual } from "node:util";
 import type { Diagnostic } from "../diagnostics.ts";
-import { isFluxKustomization, readFileAgain } from "../gitops/index.ts";
+import { readFileAgain } from "../gitops/index.ts";
 import { walkOrder } from "../repo/scan.ts";
 import { isRecord } from "../schema/index.ts";
 import { namespaceResolver } from "./namespace.ts";
@@ -112,7 +112,7 @@ function yieldOf(context: Context, path: string, reading: FileReading): FileYiel
 }
 
 function readAlone(object: Record<string, unknown>): boolean {
-  return typeof object.kind === "string" && ALONE_KINDS.has(object.kind) && !isFluxKustomization(object);
+  return typeof object.kind === "string" && ALONE_KINDS.has(object.kind);
 }
 
 /** A Secret the render looked up Flux variables in (by the name it has, before or after the edit). */
