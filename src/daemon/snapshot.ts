@@ -2,8 +2,9 @@
 // tree of the commit it last planned (path → blob id), what each blob
 // yielded when it was parsed, and results that hold as long as that commit
 // does (the whole scan). Moving to another commit — a push, a force-push, a
-// reset, gitcert's own commit — costs one `git diff-tree` and reading the
-// blobs that changed; staying on one costs nothing. Files come from Git's
+// reset, gitcert's own commit — costs a diff of the two trees and reading
+// the blobs that changed (through the tick's one `git cat-file --batch`);
+// staying on one costs nothing. Files come from Git's
 // objects, not from the working tree, so a tick that finds nothing to write
 // never touches the checkout; the checkout is made exact (fetch, reset,
 // clean) only before gitcert writes.

@@ -16,6 +16,10 @@
 //   for a variable's definition: other objects' substitution reads them;
 // - an object whose rendering needs the repository's variables again, or is
 //   left out for them (incomplete, sealed): that is the whole repository's.
+// (And, before this is asked at all, any file the last scan read as text
+// (src/daemon/snapshot.ts): a Flux Kustomization that substitutes from a
+// ConfigMap reads every file's text to find it, so in such a repository
+// every push is scanned again.)
 // A kustomize patch targeting by name or label, a kustomization's or Flux
 // Kustomization's namespace, Flux's postBuild substitution from values
 // already read: these are applied again to the edited objects, as the full
