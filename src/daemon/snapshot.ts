@@ -38,7 +38,7 @@ export class RepositorySnapshot {
   readonly #objects: GitObjects;
   readonly #root: string;
   #commit = "";
-  #entries = new Map<string, TreeEntry>();
+  #entries = new Map<string, KeptEntry>();
   #memo = new Map<string, Promise<unknown>>();
   /** The last commit's memo, with how the files it scanned read now, after a move that edited them in place: what memo()'s `update` starts from. */
   #previous: { memo: Map<string, Promise<unknown>>; edits: readonly FileEdit[] } | undefined;
@@ -50,9 +50,9 @@ export class RepositorySnapshot {
   #byContent = new Map<string, { path: string; blob: string; value: Promise<unknown> }>();
   /** Texts of files read through tree(), by blob (the failure log, .sops.yaml files). */
   #texts = new Map<string, string>();
-  /** The scan's files; `oversized`: those left out for their size, whose edit may bring them in. */
-  #selected: { key: string; files: TreeEntry[]; paths: ReadonlySet<string>; maxBytes: number; diagnostics: Diagnostic[]; oversized: ReadonlySet<string> } | undefined;
-  #blobs: Map<string, string> | undefined;
+  /** The scan's files (each marked with `generation`, see KeptEntry); `oversized`: those left out for their size, whose edit may bring them in. */
+  #selected: { key: string; generation: number; files: KeptEntry[]; maxBytes: number; diagnostics: Diagnostic[]; oversized: ReadonlySet<string> } | undefined;
+  #selections = 0;
   #faithful: Promise<boolean> | undefined;
   /** Files whose content scans had to read (not known by blob), since the caller last set it to 0. */
   read = 0;
@@ -98,12 +98,11 @@ export class RepositorySnapshot {
         if (inPlace && entry && change.entry) {
           entry.blob = change.entry.blob;
           entry.size = -1;
-          this.#blobs?.set(change.path, change.entry.blob);
-        } else if (change.entry) this.#entries.set(change.path, { path: change.path, ...change.entry, size: -1 });
+        } else if (change.entry) this.#entries.set(change.path, { path: change.path, ...change.entry, size: -1, selected: 0 });
         else this.#entries.delete(change.path);
       }
     } else {
-      this.#entries = new Map((await this.#objects.listTree(commit)).map((e) => [e.path, e]));
+      this.#entries = new Map((await this.#objects.listTree(commit)).map((e) => [e.path, { path: e.path, mode: e.mode, blob: e.blob, size: e.size, selected: 0 }]));
     }
     this.#commit = commit;
     this.#previous = undefined;
@@ -117,10 +116,7 @@ export class RepositorySnapshot {
       this.#textRead.clear();
       this.#unreadText = false;
     }
-    if (!inPlace) {
-      this.#selected = undefined;
-      this.#blobs = undefined;
-    }
+    if (!inPlace) this.#selected = undefined;
     this.#faithful = undefined;
     // Bounded by one tree: what belonged to content no longer there goes.
     const present = new Set<string>();
@@ -147,8 +143,9 @@ export class RepositorySnapshot {
     const scanned: Array<{ path: string; before: FileReading; blob: string }> = [];
     for (const { path, entry } of changes) {
       if (this.#textRead.has(path) || path === ".gitattributes" || path.endsWith("/.gitattributes")) return false;
-      if (!selected.paths.has(path)) continue;
-      const before = this.cache.reading(path, this.#entries.get(path)!.blob);
+      const current = this.#entries.get(path)!;
+      if (current.selected !== selected.generation) continue;
+      const before = this.cache.reading(path, current.blob);
       if (!before) return false;
       scanned.push({ path, before, blob: entry!.blob });
     }
@@ -253,7 +250,7 @@ export class RepositorySnapshot {
       this.cache.put(entry.path, entry.blob, readingOf({ path: entry.path, text: content.text, bytes: content.size }));
       files.push(this.#lazyFile(entry.path, () => content.text));
     }
-    return { cache: this.cache, blobs: this.#blobMap(), files: { files, diagnostics } };
+    return { cache: this.cache, blobs: this.#blobsAt(this.#commit), files: { files, diagnostics } };
   }
 
   /** Reads and parses `entries` in a worker thread, into the parse cache; the entries that could not be, with why. */
@@ -368,22 +365,32 @@ export class RepositorySnapshot {
     };
   }
 
-  #select(options: FileScanOptions): { files: TreeEntry[]; diagnostics: Diagnostic[] } {
+  #select(options: FileScanOptions): { files: KeptEntry[]; diagnostics: Diagnostic[] } {
     const key = JSON.stringify([options.include, options.exclude, options.maxFileBytes]);
     if (this.#selected?.key !== key) {
       const regular = [...this.#entries.values()].filter((e) => FILE_MODES.has(e.mode));
       const selected = selectTreeFiles(regular, options);
-      this.#selected = { key, ...selected, paths: new Set(selected.files.map((e) => e.path)), maxBytes: options.maxFileBytes, oversized: new Set(selected.diagnostics.map((d) => d.source?.file ?? "")) };
+      const generation = ++this.#selections;
+      for (const e of selected.files) e.selected = generation;
+      this.#selected = { key, generation, ...selected, maxBytes: options.maxFileBytes, oversized: new Set(selected.diagnostics.map((d) => d.source?.file ?? "")) };
     }
     return this.#selected;
   }
 
-  #blobMap(): Map<string, string> {
-    if (!this.#blobs) {
-      this.#blobs = new Map();
-      for (const e of this.#entries.values()) if (FILE_MODES.has(e.mode)) this.#blobs.set(e.path, e.blob);
-    }
-    return this.#blobs;
+  /**
+   * Blob ids by path for the scan, read from the tree itself rather than a
+   * copy of it. A scan that outlives its commit (the snapshot moved on) gets
+   * no blob id, so it parses what it reads rather than file a reading under
+   * another commit's blob.
+   */
+  #blobsAt(commit: string): CachedScan["blobs"] {
+    return {
+      get: (path) => {
+        if (this.#commit !== commit) return undefined;
+        const entry = this.#entries.get(path);
+        return entry && FILE_MODES.has(entry.mode) ? entry.blob : undefined;
+      },
+    };
   }
 
   /**
@@ -407,6 +414,16 @@ export class RepositorySnapshot {
     };
   }
 }
+
+/**
+ * A tree entry as the snapshot keeps it: `selected` is the generation of
+ * the scan's selection that holds it (0: none yet), so that whether an
+ * edited file is scanned is asked of its entry, without a set of paths
+ * beside the tree. A selection made anew takes a new generation, leaving
+ * older marks meaning nothing. Declared when the entry is made, so that the
+ * mark sits in the entry rather than in a property store added later.
+ */
+type KeptEntry = TreeEntry & { selected: number };
 
 /** Short strings longer than a pointer are worth sharing: a copy costs 16 bytes of header and more. */
 const INTERNED_LENGTH = 96;

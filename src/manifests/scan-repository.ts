@@ -75,8 +75,9 @@ export interface CachedScan {
   /**
    * Git blob id by repository path, for regular files whose content in the
    * working tree is the blob (not symlinks, not modified since checkout).
+   * Only asked path by path: a Map, or a view over what the caller keeps.
    */
-  blobs: ReadonlyMap<string, string>;
+  blobs: BlobIds;
   /**
    * The files to scan and the problems met finding them, when the caller
    * keeps them (from Git's objects, a file's text read only when its blob
@@ -85,9 +86,11 @@ export interface CachedScan {
   files?: { files: SourceFile[]; diagnostics: Diagnostic[] };
 }
 
+type BlobIds = Pick<ReadonlyMap<string, string>, "get">;
+
 interface Readings {
   generation: ScanGeneration;
-  blobs: ReadonlyMap<string, string>;
+  blobs: BlobIds;
 }
 
 export async function scanRepository(root: string, options: ScanOptions, openSealed?: SealedVariableReader, cached?: CachedScan): Promise<ScanResult> {
