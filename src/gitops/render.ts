@@ -328,7 +328,7 @@ function asApplied(
         );
         continue;
       }
-      out.push({ ...doc, origin: { from: "git", patchedBy: [], substituted: [] } });
+      out.push({ ...doc, origin: AS_WRITTEN });
       continue;
     }
     const chosen = choose(doc, list, input.reportKinds, diagnostics, sealed);
@@ -420,7 +420,7 @@ function choose(
   const rendered = list.filter((o): o is Rendering => "object" in o);
   const dropped = list.filter((o): o is Extract<Outcome, { dropped: unknown }> => "dropped" in o);
   if (dropped.length > 0) {
-    if (!reported) return { rendering: { object: doc.object, origin: { from: "git", patchedBy: [], substituted: [] } } };
+    if (!reported) return { rendering: { object: doc.object, origin: AS_WRITTEN } };
     for (const d of dropped) if (d.dropped) diagnostics.push(d.dropped);
     for (const d of dropped) for (const s of d.sealed ?? []) sealed.add(s);
     return { incomplete: dropped.some((d) => d.incomplete) };
@@ -533,7 +533,8 @@ function renderThrough(doc: ManifestDocument, levels: readonly Level[], applier:
           ),
         ]
       : undefined;
-  return { object, origin: { from: "git", appliedBy, patchedBy, substituted }, ...(warnings ? { warnings } : {}) };
+  const origin: Origin = { from: "git", appliedBy, patchedBy: patchedBy.length > 0 ? patchedBy : NONE, substituted: substituted.length > 0 ? substituted : NONE };
+  return { object, origin, ...(warnings ? { warnings } : {}) };
 }
 
 /** "(X is defined in ConfigMap … at …, which it does not substitute from)". */
@@ -546,6 +547,15 @@ function definedElsewhere(names: readonly string[], sources: VariableSources): s
   const text = [...hints].map(([s, list]) => `${list.join(", ")} ${list.length === 1 ? "is" : "are"} defined in ${s.kind} ${s.namespace}/${s.name} at ${at(s.source)}, which it does not substitute from`);
   return text.length > 0 ? ` (${text.join("; ")})` : "";
 }
+
+/**
+ * The origin of an object nothing applies, patches or substitutes, shared
+ * by every such object (a scan keeps one per Certificate and Issuer it
+ * recognises), and the empty lists a rendered origin shares: frozen, as
+ * what is shared must not be written.
+ */
+const NONE: readonly never[] = Object.freeze([]);
+const AS_WRITTEN: Origin = Object.freeze({ from: "git", patchedBy: NONE, substituted: NONE });
 
 /** Kinds whose substituted values become certificate names. */
 const NAMING_KINDS: ReadonlySet<string> = new Set(["Certificate", "Ingress", "Gateway"]);

@@ -58,8 +58,8 @@ export interface AppliedBy {
 export interface Origin {
   from: "git" | "cluster";
   appliedBy?: AppliedBy;
-  patchedBy: SourceRef[];
-  substituted: string[];
+  patchedBy: readonly SourceRef[];
+  substituted: readonly string[];
   /** Set when `from` is "cluster". */
   cluster?: ClusterSource;
 }
