@@ -2,7 +2,7 @@
 import { formatDiagnostic, type Diagnostic } from "./diagnostics.ts";
 import type { Outcome } from "./execute/index.ts";
 import { applierKindLabel, type ClusterSource } from "./gitops/index.ts";
-import { formatTime, type PlanItem } from "./plan/index.ts";
+import { formatTime, isoTime, type PlanItem } from "./plan/index.ts";
 
 export interface StatusRow {
   certificate: string;
@@ -30,8 +30,8 @@ export function statusRows(items: readonly PlanItem[], outcomes: readonly Outcom
       certificate: `${item.object.namespace ?? ""}/${item.object.name}`,
       dnsNames: shorten(names.join(","), 40) || (spec?.commonName ?? "-"),
       issuer: spec ? `${spec.issuerRef.kind}/${spec.issuerRef.name}` : (item.state?.issuer ?? "-"),
-      notAfter: notAfter ? formatTime(notAfter) : "-",
-      renewal: renewal ? formatTime(renewal) : "-",
+      notAfter: notAfter !== undefined ? formatTime(notAfter) : "-",
+      renewal: renewal !== undefined ? formatTime(renewal) : "-",
       state: outcome ? stateAfter(outcome) : stateBefore(item),
     };
   });
@@ -107,8 +107,8 @@ export function planJson(items: readonly PlanItem[], diagnostics: readonly Diagn
       issuer: i.issuer ? { kind: i.issuer.kind, name: i.issuer.name, source: i.issuer.source, origin: i.issuer.origin } : undefined,
       origin: i.certificate?.origin,
       dnsNames: i.certificate?.spec.dnsNames,
-      notAfter: i.state?.notAfter?.toISOString(),
-      renewalTime: i.renewalTime?.toISOString(),
+      notAfter: i.state?.notAfter === undefined ? undefined : isoTime(i.state.notAfter),
+      renewalTime: i.renewalTime === undefined ? undefined : isoTime(i.renewalTime),
       retryAt: i.retryAt?.toISOString(),
       diagnostics: i.diagnostics,
     })),

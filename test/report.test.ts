@@ -13,7 +13,7 @@ const now = new Date("2026-06-01T00:00:00Z");
 const [item] = plan({ ready: [{ certificate: certificate(), issuer }], blocked: [], secrets: [], now, secretPathTemplate: "{dir}/{secretName}.sops.yaml", ageRecipients: ["age1fallback"], pruneSecrets: true, scanHasErrors: false }) as [PlanItem];
 const ref = { kind: "Certificate", namespace: "shop", name: "web" };
 const about = { certificate: ref, source: item.source, secretPath: item.secretPath, item, diagnostics: [] };
-const secret = { notBefore: now, notAfter: new Date("2026-08-30T00:00:00Z"), renewalTime: new Date("2026-07-31T00:00:00Z"), revision: 1, serial: "0a" };
+const secret = { notBefore: now.getTime(), notAfter: Date.parse("2026-08-30T00:00:00Z"), renewalTime: Date.parse("2026-07-31T00:00:00Z"), revision: 1, serial: "0a" };
 
 const stateOf = (outcome: Outcome) => statusRows([item], [outcome])[0]!.state;
 

@@ -46,7 +46,7 @@ export function certificateInventory(items: readonly PlanItem[], outcomes: reado
  * The last metric of each plan item, by item (a weak reference): a
  * long-running gitcert's items are mostly the same objects tick after tick
  * (plan-memo.ts), so are their metrics when their readiness and times
- * (the same Date objects) read the same, and an inventory an earlier
+ * read the same, and an inventory an earlier
  * tick's report still holds shares them rather than copying them.
  */
 const unchanged = new WeakMap<PlanItem, CertificateMetric>();
@@ -61,10 +61,10 @@ function timesOf(item: PlanItem, outcome: Outcome | undefined): Pick<Certificate
   return { notBefore: state?.notBefore, notAfter: state?.notAfter, renewalTime: item.renewalTime ?? state?.renewalTime };
 }
 
-function readyOf(item: PlanItem, outcome: Outcome | undefined, notAfter: Date | undefined, now: Date): ConditionStatus {
+function readyOf(item: PlanItem, outcome: Outcome | undefined, notAfter: number | undefined, now: Date): ConditionStatus {
   const kind = outcome?.kind;
   if (kind === "issued" || kind === "renewed" || kind === "reissued") return "True";
-  const valid = notAfter !== undefined && notAfter > now;
+  const valid = notAfter !== undefined && notAfter > now.getTime();
   if (item.action === "ok" || item.action === "update") return valid ? "True" : "False";
   if (ISSUING_ACTIONS.has(item.action) || item.reason === "Backoff") return valid && specMatches(item) ? "True" : "False";
   return "False"; // blocked by the configuration: nothing can be issued until it is fixed

@@ -9,10 +9,11 @@ import { renewalTime } from "../plan/renewal-time.ts";
 
 /** What the Secret holds, as written now or as Git already had it. */
 export interface SecretMetadata {
-  notBefore: Date;
-  notAfter: Date;
+  // Milliseconds since the epoch, as a plan item's state keeps them (annotations.ts).
+  notBefore: number;
+  notAfter: number;
   /** Undefined when renewal is disabled. */
-  renewalTime?: Date;
+  renewalTime?: number;
   revision: number;
   /** The certificate's serial number, lowercase hex. */
   serial: string;
@@ -109,9 +110,9 @@ export function settledByPlan(item: PlanItem): UnchangedOutcome | BlockedOutcome
 export function secretWritten(item: PlanItem, leaf: CertificateInfo, revision: number): IssuedOutcome | UpdatedOutcome {
   const spec = item.certificate!.spec;
   const secret: SecretMetadata = {
-    notBefore: leaf.notBefore,
-    notAfter: leaf.notAfter,
-    renewalTime: renewalTime(leaf.notBefore, leaf.notAfter, spec),
+    notBefore: leaf.notBefore.getTime(),
+    notAfter: leaf.notAfter.getTime(),
+    renewalTime: renewalTime(leaf.notBefore, leaf.notAfter, spec)?.getTime(),
     revision,
     serial: leaf.serialNumber,
   };

@@ -96,17 +96,17 @@ function validityOf(item: PlanItem, outcome: Outcome | undefined): Validity {
     return {
       notBefore: kubeTime(secret.notBefore),
       notAfter: kubeTime(secret.notAfter),
-      renewalTime: secret.renewalTime && kubeTime(secret.renewalTime),
+      renewalTime: secret.renewalTime === undefined ? undefined : kubeTime(secret.renewalTime),
       revision: secret.revision || undefined,
     };
   }
   const state = item.state;
-  if (!state?.notAfter) return {};
+  if (state?.notAfter === undefined) return {};
   const renewal = item.renewalTime ?? state.renewalTime;
   return {
-    notBefore: state.notBefore && kubeTime(state.notBefore),
+    notBefore: state.notBefore === undefined ? undefined : kubeTime(state.notBefore),
     notAfter: kubeTime(state.notAfter),
-    renewalTime: renewal && kubeTime(renewal),
+    renewalTime: renewal === undefined ? undefined : kubeTime(renewal),
     revision: state.revision || undefined,
   };
 }
@@ -132,7 +132,7 @@ function specMatches(item: PlanItem): boolean {
 
 function notReady(item: PlanItem, now: Date): WantedCondition {
   const notAfter = item.state?.notAfter;
-  if (notAfter && notAfter <= now) return { type: "Ready", status: "False", reason: "Expired", message: `Certificate expired on ${rfc1123(notAfter)}` };
+  if (notAfter !== undefined && notAfter <= now.getTime()) return { type: "Ready", status: "False", reason: "Expired", message: `Certificate expired on ${rfc1123(notAfter)}` };
   if (!item.state) return { type: "Ready", status: "False", reason: "DoesNotExist", message: "Issuing certificate as Secret does not exist" };
   const reason = item.reason === "Backoff" ? "RequestChanged" : item.reason;
   return { type: "Ready", status: "False", reason, message: triggerMessage({ ...item, reason }) };
@@ -153,9 +153,9 @@ export function triggerMessage(item: PlanItem): string {
     case "RequestChanged":
       return "Issuing certificate as the Certificate spec changed since the Secret was issued";
     case "Expired":
-      return state?.notAfter ? `Certificate expired on ${rfc1123(state.notAfter)}` : "Certificate has expired";
+      return state?.notAfter !== undefined ? `Certificate expired on ${rfc1123(state.notAfter)}` : "Certificate has expired";
     case "Renewing":
-      return `Renewing certificate as renewal was scheduled at ${item.renewalTime ? kubeTime(item.renewalTime) : "an earlier time"}`;
+      return `Renewing certificate as renewal was scheduled at ${item.renewalTime !== undefined ? kubeTime(item.renewalTime) : "an earlier time"}`;
     case "ManuallyTriggered":
       return "Certificate re-issuance manually triggered";
     default:
@@ -164,8 +164,8 @@ export function triggerMessage(item: PlanItem): string {
 }
 
 /** Go's time.RFC1123 for a UTC time, as cert-manager prints expiry. */
-function rfc1123(date: Date): string {
-  return date.toUTCString().replace(/GMT$/, "UTC");
+function rfc1123(time: number): string {
+  return new Date(time).toUTCString().replace(/GMT$/, "UTC");
 }
 
 function setOrDrop<K extends keyof CertificateStatus>(status: CertificateStatus, key: K, value: CertificateStatus[K] | undefined): void {

@@ -42,6 +42,6 @@ export function nextConditions(
 }
 
 /** metav1.Time's JSON form: RFC 3339 in UTC, whole seconds. */
-export function kubeTime(date: Date): string {
-  return date.toISOString().replace(/\.\d{3}Z$/, "Z");
+export function kubeTime(date: Date | number): string {
+  return (typeof date === "number" ? new Date(date) : date).toISOString().replace(/\.\d{3}Z$/, "Z");
 }

@@ -20,9 +20,10 @@ export interface CertificateMetric {
   namespace: string;
   issuer: IssuerLabels;
   ready: ConditionStatus;
-  notBefore?: Date;
-  notAfter?: Date;
-  renewalTime?: Date;
+  // Milliseconds since the epoch: kept between ticks for each Certificate, as the plan's state keeps them.
+  notBefore?: number;
+  notAfter?: number;
+  renewalTime?: number;
 }
 
 export interface IssuerMetric {
@@ -90,7 +91,7 @@ export class GitcertMetrics {
 
     // ---- cert-manager's names and labels
     const perScrape = <T extends Gauge<string>>(gauge: T): T => (this.#perScrape.push(gauge), gauge);
-    const certificateGauge = (name: string, help: string, value: (c: CertificateMetric) => Date | undefined) =>
+    const certificateGauge = (name: string, help: string, value: (c: CertificateMetric) => number | undefined) =>
       perScrape(new Gauge({
         name,
         help,
@@ -262,6 +263,6 @@ function certificateLabels(c: CertificateMetric) {
 }
 
 /** cert-manager reports 0 when a time is not known. */
-function seconds(date: Date | undefined): number {
-  return date ? Math.floor(date.getTime() / 1000) : 0;
+function seconds(time: number | undefined): number {
+  return time !== undefined ? Math.floor(time / 1000) : 0;
 }

@@ -18,9 +18,11 @@ export const ANNOTATION = {
 
 export interface SecretState {
   certificate: string;
-  notBefore?: Date;
-  notAfter?: Date;
-  renewalTime?: Date;
+  // Milliseconds since the epoch, not Dates: a long-running gitcert keeps a
+  // state for each of thousands of Secrets, and a Date costs an object each.
+  notBefore?: number;
+  notAfter?: number;
+  renewalTime?: number;
   requestHash?: string;
   secretHash?: string;
   revision: number;
@@ -56,15 +58,20 @@ function stateOf(annotations: Record<string, string>): SecretState | undefined {
   };
 }
 
-function parseDate(value: string | undefined): Date | undefined {
+function parseDate(value: string | undefined): number | undefined {
   if (!value) return undefined;
-  const d = new Date(value);
-  return Number.isNaN(d.getTime()) ? undefined : d;
+  const t = Date.parse(value);
+  return Number.isNaN(t) ? undefined : t;
 }
 
-/** RFC 3339 without milliseconds, as cert-manager prints times. */
-export function formatTime(d: Date): string {
+/** RFC 3339 without milliseconds, as cert-manager prints times; a number is milliseconds since the epoch. */
+export function formatTime(d: Date | number): string {
   // Sliced, not a regular expression. Not kept per Date: a long-running
   // gitcert formats only the times of the items it plans again (plan-memo.ts).
-  return `${d.toISOString().slice(0, 19)}Z`;
+  return `${isoTime(d).slice(0, 19)}Z`;
+}
+
+/** A Date's toISOString, for a Date or milliseconds since the epoch. */
+export function isoTime(d: Date | number): string {
+  return (typeof d === "number" ? new Date(d) : d).toISOString();
 }

@@ -132,8 +132,8 @@ export class PlanMemo {
  */
 function nextInstant(item: PlanItem, failure: FailureRecord | undefined, now: number): number {
   let next = Number.POSITIVE_INFINITY;
-  const consider = (d: Date | undefined) => {
-    const t = d?.getTime();
+  const consider = (d: Date | number | undefined) => {
+    const t = typeof d === "number" ? d : d?.getTime();
     if (t !== undefined && t > now && t < next) next = t;
   };
   consider(item.state?.notAfter);

@@ -38,7 +38,8 @@ export interface PlanItem {
   recipients?: RecipientChange;
   existing?: SecretFile;
   state?: SecretState;
-  renewalTime?: Date;
+  /** Milliseconds since the epoch, as the state's times (annotations.ts). */
+  renewalTime?: number;
   requestHash?: string;
   secretHash?: string;
   issuerHash?: string;
@@ -238,7 +239,7 @@ function planCertificate(
     return blocked("SecretNotEncrypted", `Secret file ${existing.source.file} has no SOPS metadata; gitcert will not read or overwrite a plaintext Secret`);
   }
   const withState = { state };
-  if (!state.notBefore || !state.notAfter) return decide("reissue", "MissingData", "Secret is missing gitcert's validity annotations", withState);
+  if (state.notBefore === undefined || state.notAfter === undefined) return decide("reissue", "MissingData", "Secret is missing gitcert's validity annotations", withState);
   if (state.certificate !== key) return decide("reissue", "IncorrectCertificate", `Secret belonged to Certificate ${state.certificate}`, withState);
   if (state.issuer !== undefined && state.issuer !== issuerLabel) {
     return decide("reissue", "IncorrectIssuer", `issued by ${state.issuer}, the spec asks for ${issuerLabel}`, withState);
@@ -247,14 +248,14 @@ function planCertificate(
 
   // An ARI hint is used as the issuer gives it; cert-manager's trigger does not move it into windows either.
   const hint = input.renewalHints?.get(key);
-  const schedule = hint ? undefined : renewalSchedule(state.notBefore, state.notAfter, certificate.spec);
+  const schedule = hint ? undefined : renewalSchedule(new Date(state.notBefore), new Date(state.notAfter), certificate.spec);
   const due = certificate.spec.renewalPolicy === "Disabled" ? undefined : (hint ?? schedule?.at);
-  // Mostly the time the Secret already records: that Date is kept, not a second one equal to it.
-  const renewAt = due && state.renewalTime?.getTime() === due.getTime() ? state.renewalTime : due;
+  const renewAt = due?.getTime();
   const timed = { state, renewalTime: renewAt };
-  if (state.notAfter <= input.now) return decide("renew", "Expired", `expired at ${formatTime(state.notAfter)}`, timed);
+  const now = input.now.getTime();
+  if (state.notAfter <= now) return decide("renew", "Expired", `expired at ${formatTime(state.notAfter)}`, timed);
   if (input.forceRenew?.has(key)) return decide("renew", "ManuallyTriggered", "renewal was requested", timed);
-  if (renewAt && renewAt <= input.now) {
+  if (renewAt !== undefined && renewAt <= now) {
     const why = hint ? `the issuer's suggested renewal time ${formatTime(renewAt)} (ARI) has passed` : `renewal time ${formatTime(renewAt)} has passed`;
     return decide("renew", "Renewing", why, timed);
   }
@@ -262,7 +263,7 @@ function planCertificate(
   const rekey = rekeyOf(existing, placed.encryption, input, { ...base, secretPath, existing, ...timed });
   if (rekey) return rekey;
   const windowed = certificate.spec.renewalWindows?.length ? (schedule?.unfitted ? ` (${schedule.unfitted})` : " (in a renewal window)") : "";
-  const when = renewAt ? `renews at ${formatTime(renewAt)}${hint ? "" : windowed}` : "renewal disabled";
+  const when = renewAt !== undefined ? `renews at ${formatTime(renewAt)}${hint ? "" : windowed}` : "renewal disabled";
   return decide("ok", "UpToDate", `valid until ${formatTime(state.notAfter)}, ${when}`, timed);
 }
 

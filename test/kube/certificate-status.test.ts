@@ -39,7 +39,7 @@ function planOne(options: { secret?: "none" | "valid" | "due" | "expired"; failu
 
 /** execute's outcome for a certificate it issued now (90 days, renewal at 60). */
 function issued(item: PlanItem): Outcome {
-  const secret = { notBefore: NOW, notAfter: new Date(NOW.getTime() + 90 * DAY), renewalTime: new Date(NOW.getTime() + 60 * DAY), revision: (item.state?.revision ?? 0) + 1, serial: "01" };
+  const secret = { notBefore: NOW.getTime(), notAfter: NOW.getTime() + 90 * DAY, renewalTime: NOW.getTime() + 60 * DAY, revision: (item.state?.revision ?? 0) + 1, serial: "01" };
   return { kind: "issued", certificate: item.object, reason: item.reason, message: item.message, diagnostics: [], item, issuer: { kind: "ClusterIssuer", name: "ca" }, secret };
 }
 

@@ -51,7 +51,7 @@ test("every alert is unit-tested, and every series it reads is one gitcert expor
   // A scrape with every family filled: a Certificate, an Issuer, a reconcile with an issuance failure.
   const metrics = new GitcertMetrics({ processMetrics: false });
   const issuer = { name: "letsencrypt", kind: "ClusterIssuer", group: "cert-manager.io" };
-  metrics.setInventory([{ name: "site", namespace: "web", issuer, ready: "True", notBefore: new Date(0), notAfter: new Date(1e12), renewalTime: new Date(5e11) }], [{ name: "letsencrypt", kind: "ClusterIssuer", ready: "True" }]);
+  metrics.setInventory([{ name: "site", namespace: "web", issuer, ready: "True", notBefore: 0, notAfter: 1e12, renewalTime: 5e11 }], [{ name: "letsencrypt", kind: "ClusterIssuer", ready: "True" }]);
   metrics.reconciled({ trigger: "schedule", ok: true, seconds: 1, commitsPushed: 1, pushRetries: 0, actions: { ok: 1 }, failures: [issuer] }, new Date());
   const families = new Map(parsePrometheusTextFormat(await metrics.text()).map((f) => [f.name, f]));
   // What Prometheus adds at scrape time: the target's job, and the exported metric's own `namespace` kept as exported_namespace.
