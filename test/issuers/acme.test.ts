@@ -213,7 +213,13 @@ describe("ARI (RFC 9773)", () => {
     const issuerRes = acmeIssuer(pebble, {}, "ari");
     const secrets = memoryEnv().secrets;
     const cert = certificate("ari");
-    const first = await newIssuer().sign(await request(cert, issuerRes), memoryEnv(secrets));
+    // Pebble 2.10 finds the certificate a `replaces` names by its serial as big.Int.Bytes(): a serial whose
+    // DER content starts with 0x00 (a 7-byte value with its top bit set, 1 in 256 of Pebble's serials) is
+    // "not found" there, though the CertID is RFC 9773's. Such a certificate is issued again.
+    let first = await newIssuer().sign(await request(cert, issuerRes), memoryEnv(secrets));
+    for (let tries = 0; Buffer.from(first.annotations![ACME_ANNOTATION.ariCertId]!.split(".")[1]!, "base64url")[0] === 0 && tries < 5; tries++) {
+      first = await newIssuer().sign(await request(cert, issuerRes), memoryEnv(secrets));
+    }
     const annotations = first.annotations!;
     const certId = annotations[ACME_ANNOTATION.ariCertId]!;
     const leaf = leafOf(first.chainPem);
