@@ -14,7 +14,7 @@ import {
   blockUnwritable,
   certificateKey,
   FAILURE_LOG,
-  certificatePlacementPaths,
+  certificateSopsConfigPaths,
   ISSUING_ACTIONS,
   nextFailureLog,
   parseFailureLog,
@@ -152,7 +152,7 @@ export async function assess(root: string, config: Config, options: AssessOption
     const sopsPaths = new Map<string, string>();
     const add = (path: string) => sopsPaths.set(path.slice(0, Math.max(0, path.lastIndexOf("/"))), path);
     for (const s of scan.secrets) add(s.source.file);
-    for (const { certificate } of [...resolution.ready, ...resolution.blocked]) for (const path of certificatePlacementPaths(certificate, secretPathTemplate)) add(path);
+    for (const { certificate } of [...resolution.ready, ...resolution.blocked]) for (const path of certificateSopsConfigPaths(certificate, secretPathTemplate)) add(path);
     return { resolution, issuerSecrets: new Set(needed.map((key) => `${key.namespace}/${key.name}`)), sops: await loadSopsConfigs(sopsPaths.values(), keptTree.read) };
   };
   // After a push that edited a few Certificates: those resolved again (resolveAgain says when that is exact), and .sops.yaml read only for folders not looked in yet.
@@ -161,7 +161,7 @@ export async function assess(root: string, config: Config, options: AssessOption
     if (!resolution) return undefined;
     if (resolution === previous.resolution) return previous;
     const anew = resolvedAnew(resolution) ?? [...resolution.ready, ...resolution.blocked].map((e) => e.certificate);
-    const paths = anew.flatMap((certificate) => certificatePlacementPaths(certificate, secretPathTemplate));
+    const paths = anew.flatMap((certificate) => certificateSopsConfigPaths(certificate, secretPathTemplate));
     // A folder's entry depends on the .sops.yaml files above it alone, which were read through keptTree: an edit of one is never updated.
     const unread = paths.filter((path) => !previous.sops.has(path.slice(0, Math.max(0, path.lastIndexOf("/")))));
     const sops = unread.length === 0 ? previous.sops : await loadSopsConfigs(unread, keptTree.read, new Map(previous.sops));

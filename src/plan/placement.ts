@@ -91,7 +91,7 @@ export function placementPaths(names: SecretFileNames, template: string | undefi
   return out;
 }
 
-/** What certificatePlacementPaths worked out for a Certificate, with the names it came from (the fields themselves, no key built). */
+/** What certificateSopsConfigPaths worked out for a Certificate, with the names it came from (the fields themselves, no key built). */
 interface KeptPlacement {
   secretDir: string | undefined;
   file: string;
@@ -111,7 +111,7 @@ const placements = new WeakMap<CertificateResource, KeptPlacement>();
  * stay: a long-running gitcert plans the same Certificates tick after tick.
  * The Certificates of one folder share one list.
  */
-export function certificatePlacementPaths(certificate: CertificateResource, template: string | undefined): readonly string[] {
+export function certificateSopsConfigPaths(certificate: CertificateResource, template: string | undefined): readonly string[] {
   // Compared field by field, not as a string made for the comparison.
   let kept = placements.get(certificate);
   if (
