@@ -7,7 +7,7 @@ import { chartTemplateProblems, decryptionProblems } from "./gitops/index.ts";
 import { carriedKey, changedRepository, executePlan, secretEncryption, SecretStore, type ExecuteResult, type Outcome, type Written } from "./execute/index.ts";
 import { issuerType, secretsOf, type Issuer, type IssuerEnv, type IssuerRegistry, type SecretKey } from "./issuers/index.ts";
 import type { Logger } from "./log.ts";
-import { repositorySecrets, resolve, resolveAgain, resolvedAnew, scanRepository, updateScan, type CachedScan, type FileEdit, type ScanOptions, type SecretIndex } from "./manifests/index.ts";
+import { repositorySecrets, resolve, resolveAgain, scanRepository, updateScan, type CachedScan, type FileEdit, type ScanOptions, type SecretIndex } from "./manifests/index.ts";
 import type { CertificateResource, IssuerResource, ScanResult, SecretFile } from "./manifests/types.ts";
 import {
   backoffUntil,
@@ -157,15 +157,14 @@ export async function assess(root: string, config: Config, options: AssessOption
   };
   // After a push that edited a few Certificates: those resolved again (resolveAgain says when that is exact), and .sops.yaml read only for folders not looked in yet.
   const resolvedAgain = async (previous: Awaited<ReturnType<typeof resolved>>): Promise<Awaited<ReturnType<typeof resolved>> | undefined> => {
-    const resolution = resolveAgain(previous.resolution, scan, { clusterResourceNamespace: config.clusterResourceNamespace, issuers: options.issuers });
-    if (!resolution) return undefined;
-    if (resolution === previous.resolution) return previous;
-    const anew = resolvedAnew(resolution) ?? [...resolution.ready, ...resolution.blocked].map((e) => e.certificate);
-    const paths = anew.flatMap((certificate) => certificateSopsConfigPaths(certificate, secretPathTemplate));
+    const again = resolveAgain(previous.resolution, scan, { clusterResourceNamespace: config.clusterResourceNamespace, issuers: options.issuers });
+    if (!again) return undefined;
+    if (again.resolution === previous.resolution) return previous;
+    const paths = again.anew.flatMap((certificate) => certificateSopsConfigPaths(certificate, secretPathTemplate));
     // A folder's entry depends on the .sops.yaml files above it alone, which were read through keptTree: an edit of one is never updated.
     const unread = paths.filter((path) => !previous.sops.has(path.slice(0, Math.max(0, path.lastIndexOf("/")))));
     const sops = unread.length === 0 ? previous.sops : await loadSopsConfigs(unread, keptTree.read, new Map(previous.sops));
-    return { resolution, issuerSecrets: previous.issuerSecrets, sops };
+    return { resolution: again.resolution, issuerSecrets: previous.issuerSecrets, sops };
   };
   const { resolution, issuerSecrets, sops } =
     keep && !options.secretIndex ? await keep.memo(`resolved ${scanKey} ${config.clusterResourceNamespace} ${config.secretPath}`, resolved, resolvedAgain) : await resolved();

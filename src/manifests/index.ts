@@ -22,7 +22,7 @@ export { DEFAULT_SCAN_OPTIONS, readingOf, scanFiles, scanRepository, type Cached
 export { ParseCache } from "./parse-cache.ts";
 export { updateScan, type FileEdit } from "./scan-update.ts";
 export type { ScanOptions, SealedVariableReader, SourceFile } from "./scan-repository.ts";
-export { CERT_MANAGER_ISSUER_TYPES, issuerTypesIn, resolve, resolveAgain, resolvedAnew } from "./resolve.ts";
+export { CERT_MANAGER_ISSUER_TYPES, issuerTypesIn, resolve, resolveAgain } from "./resolve.ts";
 export type { Resolution, ResolveOptions } from "./resolve.ts";
 export { repositorySecrets, secretKey } from "./secret-index.ts";
 export type { KnownSecret, SecretIndex } from "./secret-index.ts";

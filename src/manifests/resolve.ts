@@ -92,7 +92,7 @@ export function resolve(scan: ScanResult, options: ResolveOptions): Resolution {
  * and how many Certificates chose each issuer (an issuer none chooses gets
  * a warning of its own). Kept with the resolution (a weak reference).
  */
-const RESOLVED = new WeakMap<Resolution, { scan: ScanResult; options: ResolveOptions; uses: ReadonlyMap<IssuerResource, number>; anew?: readonly CertificateResource[] }>();
+const RESOLVED = new WeakMap<Resolution, { scan: ScanResult; options: ResolveOptions; uses: ReadonlyMap<IssuerResource, number> }>();
 
 /** Above this many Certificates changed, resolving all of them again is as quick. */
 const FEW_CHANGED = 64;
@@ -108,9 +108,10 @@ const FEW_CHANGED = 64;
  * and after, write no Secret an issuer needs, use issuers whose readiness
  * reads no other Certificate, and leave every issuer used or unused as it
  * was. The issuers, the Secrets and the problems that left objects out
- * must be the very same.
+ * must be the very same. `anew`: the Certificates resolved here (the
+ * others' entries are the previous resolution's).
  */
-export function resolveAgain(previous: Resolution, scan: ScanResult, options: ResolveOptions): Resolution | undefined {
+export function resolveAgain(previous: Resolution, scan: ScanResult, options: ResolveOptions): { resolution: Resolution; anew: readonly CertificateResource[] } | undefined {
   const memory = RESOLVED.get(previous);
   if (!memory || options.secrets || memory.options.secrets) return undefined;
   const before = memory.scan;
@@ -136,8 +137,8 @@ export function resolveAgain(previous: Resolution, scan: ScanResult, options: Re
   if (added.length + removed.length > FEW_CHANGED) return undefined;
   if (!sameItems(middle.filter((c) => then.has(c)), wasMiddle.filter((c) => now.has(c)))) return undefined;
   if (added.length === 0 && removed.length === 0) {
-    RESOLVED.set(previous, { ...memory, scan, anew: [] });
-    return previous;
+    RESOLVED.set(previous, { ...memory, scan });
+    return { resolution: previous, anew: [] };
   }
 
   // Names and Secrets of their own, and no Secret an issuer needs.
@@ -230,13 +231,8 @@ export function resolveAgain(previous: Resolution, scan: ScanResult, options: Re
     else return undefined;
   }
   const resolution = { ready, blocked, diagnostics: previous.diagnostics, issuerProblems: previous.issuerProblems };
-  RESOLVED.set(resolution, { scan, options, uses, anew: added });
-  return resolution;
-}
-
-/** The Certificates resolveAgain worked out for `resolution` (the others it took from the previous one); undefined for one resolve made. */
-export function resolvedAnew(resolution: Resolution): readonly CertificateResource[] | undefined {
-  return RESOLVED.get(resolution)?.anew;
+  RESOLVED.set(resolution, { scan, options, uses });
+  return { resolution, anew: added };
 }
 
 /** The very same items in the same order. */
