@@ -229,7 +229,7 @@ export interface ScanContext {
   /** Namespaces come from the result's kustomizations and this (a resolver is cheap to make, and would keep one entry per folder). */
   defaultNamespace: string;
   defaultIssuer?: IssuerRef;
-  /** The default issuer as the RECOGNIZED keys spell it. */
+  /** The default issuer as the RECOGNIZED memo compares it (JSON). */
   defaults: string;
   chartDirs: ReadonlySet<string>;
 }
