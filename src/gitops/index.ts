@@ -12,7 +12,7 @@ import { FLUX_KUSTOMIZE_GROUP } from "./flux-kustomization.ts";
 import { invisibleCertificates } from "./invisible.ts";
 import { KSOPS_KIND, ksopsGenerators } from "./ksops.ts";
 import type { KustomizationDocument } from "./kustomize.ts";
-import { renderFileAgain, renderRepository, type RenderContext, type RenderedDocument } from "./render.ts";
+import { renderFileAgain, renderRepository, type FileRendering, type RenderContext, type RenderedDocument } from "./render.ts";
 import type { GitOpsView } from "./types.ts";
 import { dataKeys, type VariableSource, type VariableSources } from "./variables.ts";
 
@@ -78,7 +78,7 @@ export interface GitOpsContext {
  * whose objects change nothing another file renders into (the caller's to
  * know: see scan-update.ts).
  */
-export function readFileAgain(context: GitOpsContext, file: string, docs: readonly ManifestDocument[]): { documents: RenderedDocument[]; diagnostics: Diagnostic[]; objects: Array<Record<string, unknown>> } | undefined {
+export function readFileAgain(context: GitOpsContext, file: string, docs: readonly ManifestDocument[]): Pick<FileRendering, "documents" | "diagnostics" | "objects"> | undefined {
   let consulted = false;
   const sources: VariableSources = {
     get: () => ((consulted = true), undefined),
