@@ -1,8 +1,9 @@
-# gitcert's container image. Two stages: the build stage compiles src/ with
-# tsc (npm run build → dist/) and installs production dependencies only; the
-# runtime stage is Node 24 on Debian slim with git and ssh (simple-git runs
-# the git CLI), running as a non-root user with nothing writable but the
-# volumes the pod mounts (/work, /tmp).
+# gitcert's container image. Two stages: the build stage bundles src/ and
+# its dependencies with esbuild (npm run build → dist/, see scripts/build.ts);
+# the runtime stage is Node 24 on Debian slim with git and ssh (gitcert runs
+# the git CLI) and that bundle, which needs no node_modules, running as a
+# non-root user with nothing writable but the volumes the pod mounts
+# (/work, /tmp).
 #
 #   docker build -t ghcr.io/gitcert/gitcert:0.1.0 .
 #
@@ -13,19 +14,18 @@ ARG NODE_IMAGE=node:24.21.0-bookworm-slim
 FROM ${NODE_IMAGE} AS build
 WORKDIR /src
 COPY package.json package-lock.json ./
-# --ignore-scripts: the `node` devDependency would download a second Node.
+# --ignore-scripts: the `node` devDependency would download a second Node
+# (esbuild needs no install script: its binary is a package of its own).
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
-RUN npx tsc -p tsconfig.build.json \
- && npm prune --omit=dev --ignore-scripts --no-audit --no-fund
+RUN node scripts/build.ts
 
 FROM ${NODE_IMAGE}
 RUN apt-get update \
  && apt-get install -y --no-install-recommends git openssh-client ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
-COPY --from=build /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
 COPY package.json ./
 COPY bin ./bin

@@ -2,9 +2,10 @@
 // gitcert's executable. Plain JavaScript that any Node can parse, because the
 // first thing it does is make sure it runs on Node 24: an older `node` on
 // PATH hands over to the one the `node` npm package puts in node_modules.
-// Then it runs the compiled CLI (dist/, built by `npm install`'s prepare
-// step), or the TypeScript sources when dist/ is missing or older than them
-// (someone edited src/ since the build), which Node 24 runs itself.
+// Then it runs the bundled CLI (dist/, built by `npm install`'s prepare
+// step: scripts/build.ts), or the TypeScript sources when dist/ is missing or
+// older than them (someone edited src/ since the build), which Node 24 runs
+// itself.
 import { spawn } from "node:child_process";
 import { accessSync, constants, existsSync, readdirSync, statSync } from "node:fs";
 import module from "node:module";

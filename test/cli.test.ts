@@ -2,9 +2,10 @@
 // process, real exit codes, and what lands on stdout and stderr.
 import assert from "node:assert/strict";
 import { execFileSync, spawnSync } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { delimiter, dirname, join } from "node:path";
 import { test } from "node:test";
+import { fileURLToPath } from "node:url";
 import { configReference } from "../src/config.ts";
 import { git, tempDir } from "./helpers.ts";
 import { peerBinDir } from "./peers/tools.ts";
@@ -256,22 +257,35 @@ test("help says only what exists, loads no dependency, and renders the options f
   for (const command of ["run --once", "serve", "plan", "status", "renew", "keygen", "help config"]) assert.ok(usage.stdout.includes(`gitcert ${command}`), command);
   assert.doesNotMatch(usage.stdout, /daemon|not built/);
 
-  // Which packages a command loads, recorded by a module hook.
-  const hook = join(dir, "record-packages.mjs");
-  const record = join(dir, "packages.txt");
+  // Which packages a command loads: the files it loads, recorded by a module hook. A file
+  // of the bundle (dist/) holds the packages its source map names.
+  const hook = join(dir, "record-files.mjs");
+  const record = join(dir, "files.txt");
   writeFileSync(
     hook,
     `import { registerHooks } from "node:module";
      import { appendFileSync } from "node:fs";
-     registerHooks({ load(url, context, next) { const m = /node_modules\\/((@[^/]+\\/)?[^/]+)/.exec(url); if (m) appendFileSync(${JSON.stringify(record)}, m[1] + "\\n"); return next(url, context); } });`,
+     registerHooks({ load(url, context, next) { if (url.startsWith("file:")) appendFileSync(${JSON.stringify(record)}, url + "\\n"); return next(url, context); } });`,
   );
-  const recorded = gitcert(["help"], { HOME: dir }, dir, ["--import", hook]);
-  assert.equal(recorded.code, 0, recorded.stderr);
-  assert.equal(recorded.stdout, usage.stdout);
-  assert.deepEqual(readdirSync(dir).filter((f) => f === "packages.txt"), [], "`gitcert help` loads no package at all");
-  const status = gitcert(["status"], { HOME: dir, GITCERT_DEMO_DIR: join(dir, "demo") }, dir, ["--import", hook]);
-  assert.equal(status.code, 0, status.stderr);
-  assert.match(readFileSync(record, "utf8"), /^yaml$/m, "the hook does see what a command loads");
+  const packagesLoaded = (run: () => { code: number | null; stderr: string; stdout: string }) => {
+    rmSync(record, { force: true });
+    const result = run();
+    assert.equal(result.code, 0, result.stderr);
+    const packages = new Set<string>();
+    for (const file of readFileSync(record, "utf8").split("\n").filter(Boolean).map((url) => fileURLToPath(url))) {
+      const sources = existsSync(`${file}.map`) ? (JSON.parse(readFileSync(`${file}.map`, "utf8")) as { sources: string[] }).sources : [file];
+      for (const source of sources) {
+        const name = /node_modules\/((@[^/]+\/)?[^/]+)/.exec(source)?.[1];
+        if (name) packages.add(name);
+      }
+    }
+    return { result, packages: [...packages] };
+  };
+  const recorded = packagesLoaded(() => gitcert(["help"], { HOME: dir }, dir, ["--import", hook]));
+  assert.equal(recorded.result.stdout, usage.stdout);
+  assert.deepEqual(recorded.packages, [], "`gitcert help` loads no package at all");
+  const status = packagesLoaded(() => gitcert(["status"], { HOME: dir, GITCERT_DEMO_DIR: join(dir, "demo") }, dir, ["--import", hook]));
+  assert.ok(status.packages.includes("yaml"), `the hook does see what a command loads: ${status.packages.join(", ")}`);
 
   const text = gitcert(["help", "config"], { HOME: dir });
   assert.equal(text.code, 0);

@@ -146,8 +146,8 @@ export interface ServeProcess {
  * test ends.
  */
 /** `gitcert serve` as a process, started by `node` (this test's Node unless told). */
-export function startServe(t: TestContext, env: Record<string, string>, node = process.execPath): ServeProcess {
-  const child = spawn(node, [BIN, "serve"], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+export function startServe(t: TestContext, env: Record<string, string>, node = process.execPath, bin = BIN): ServeProcess {
+  const child = spawn(node, [bin, "serve"], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
   t.after(() => {
     if (child.exitCode === null) child.kill("SIGKILL");
