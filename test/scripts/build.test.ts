@@ -30,6 +30,13 @@ test("the bundle runs on its own: the embedded demo issues everything, and serve
   assert.ok(readdirSync(join(dir, "app", "dist")).some((f) => f.endsWith(".LEGAL.txt")), "the dependencies' licence notices ship beside the bundle");
   const PATH = `${peerBinDir()}${delimiter}${process.env.PATH}`;
 
+  // Every part loads, also those only lazy paths reach (the Kubernetes client, Vault, Venafi, the DNS providers).
+  const parts = readdirSync(join(dir, "app", "dist")).filter((f) => f.endsWith(".js") && f !== "read-worker.js");
+  const loader = `for (const part of ${JSON.stringify(parts)}) await import(${JSON.stringify(join(dir, "app", "dist"))} + "/" + part);`;
+  const loaded = spawnSync(process.execPath, ["--input-type=module", "-e", loader], { cwd: dir, encoding: "utf8" });
+  assert.equal(loaded.status, 0, loaded.stderr);
+  assert.ok(parts.length > 10, `the CLI is split at its lazy imports: ${parts.length} parts`);
+
   const demo = spawnSync(process.execPath, [bin, "run", "--once"], { env: { PATH, HOME: dir, GITCERT_DEMO_DIR: join(dir, "demo") }, encoding: "utf8" });
   assert.equal(demo.status, 0, demo.stderr);
   assert.match(demo.stderr, /this is the embedded demo/);
