@@ -1,7 +1,7 @@
 // bench/startup: how long a newcomer waits for `gitcert help` and for
 // `gitcert status` on the embedded demo, each a fresh process, the way the
-// bin runs them (the compiled CLI in dist/ with Node's compile cache), beside
-// the other ways the CLI could start: compiled without the cache, and the
+// bin runs them (the bundled CLI in dist/ with Node's compile cache), beside
+// the other ways the CLI could start: bundled without the cache, and the
 // TypeScript sources through Node's type stripping, with and without it.
 // Wall and CPU (user + system, git's processes included) medians; the
 // machine is shared, so CPU is the steadier figure.
@@ -29,7 +29,7 @@ const VARIANTS: Variant[] = [
 ];
 
 try {
-  execFileSync(process.execPath, [join(project, "node_modules", "typescript", "bin", "tsc"), "-p", join(project, "tsconfig.build.json")], { stdio: "inherit" });
+  execFileSync(process.execPath, [join(project, "scripts", "build.ts")], { stdio: "inherit" });
   const home = join(scratch, "home");
   mkdirSync(home);
   const env = {
