@@ -96,8 +96,11 @@ export class AcmeConnection {
     // A load that failed (out of file descriptors at that moment) is not
     // kept: this connection lives as long as the process, and Node itself
     // retries a failed import, so the account's next request loads it.
+    // acme-client is CommonJS: its exports are the default export, under
+    // Node and in the bundle alike (a bundle's lazily loaded part gives a
+    // CommonJS module as its default export only).
     this.library ??= import("acme-client")
-      .then(({ Client }) => this.connect(Client))
+      .then((acme) => this.connect(acme.default.Client))
       .catch((err: unknown) => {
         this.library = undefined;
         throw err;
