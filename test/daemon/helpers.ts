@@ -141,11 +141,11 @@ export interface ServeProcess {
 }
 
 /**
- * `gitcert serve` as a child process; its JSON log lines as they come
- * (waitFor rejects once it has exited without the line). SIGKILLed when the
- * test ends.
+ * `gitcert serve` as a child process, `bin` started by `node` (the
+ * project's bin and this test's Node unless told); its JSON log lines as
+ * they come (waitFor rejects once it has exited without the line).
+ * SIGKILLed when the test ends.
  */
-/** `gitcert serve` as a process, started by `node` (this test's Node unless told). */
 export function startServe(t: TestContext, env: Record<string, string>, node = process.execPath, bin = BIN): ServeProcess {
   const child = spawn(node, [bin, "serve"], { env: { PATH: process.env.PATH!, ...env }, stdio: ["ignore", "pipe", "pipe"] });
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
