@@ -17,6 +17,8 @@ COPY package.json package-lock.json ./
 # --ignore-scripts: the `node` devDependency would download a second Node
 # (esbuild needs no install script: its binary is a package of its own).
 RUN npm ci --ignore-scripts --no-audit --no-fund
+# tsconfig.json: esbuild reads it, so the image is built from what the tested build is.
+COPY tsconfig.json ./
 COPY scripts/build.ts ./scripts/
 COPY src ./src
 RUN node scripts/build.ts
